@@ -1,0 +1,22 @@
+"""PlaceCX entry point and the only router: `streamlit run app.py`."""
+
+import streamlit as st
+
+import cx_ui
+
+st.set_page_config(page_title="PlaceCX", page_icon=":material/insights:", layout="wide")
+
+# One list of pages, grouped into the sections of the programme. Only pages that
+# work are listed.
+PAGES = {
+    "Overview": [
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:",
+                url_path="overview", default=True),
+    ],
+}
+
+page = st.navigation(PAGES)
+with st.sidebar:
+    config = cx_ui.settings()
+    st.caption(f"PlaceCX · database file: {config.db_path.name}")
+page.run()

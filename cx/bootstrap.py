@@ -1,0 +1,31 @@
+"""Open the application database: bring the schema up to date and, on first start, add the demo."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from cx.config import Settings
+from cx.demo import install_demo
+from cx.store import Database
+
+
+def open_app_database(settings: Settings, today: date | None = None) -> Database:
+    """Open (creating if needed) the database named by the settings.
+
+    The first time a database is opened it is marked as initialised, and if
+    `settings.demo` is on it is filled with the demo council in the same step.
+    Later starts never add the demo again, even when its rows have been removed.
+    Raises DatabaseLocked / DatabaseError from `cx.store.Database`.
+    """
+    database = Database(settings.db_path)
+    try:
+        store = database.store()
+        if store.meta("initialised_on") is None:
+            today = today or date.today()
+            if settings.demo:
+                install_demo(store, today)
+            store.set_meta("initialised_on", today.isoformat())
+    except BaseException:
+        database.close()
+        raise
+    return database

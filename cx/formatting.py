@@ -1,0 +1,67 @@
+"""Numbers and periods written the way the app shows them (UK English, no HTML)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from cx.metrics import Estimate
+
+
+def period_label(start: date, grain: str) -> str:
+    """'October 2026', 'Q3 2026', 'week of 5 Oct 2026' or '2026'."""
+    stamp = pd.Timestamp(start)
+    if grain == "month":
+        return stamp.strftime("%B %Y")
+    if grain == "quarter":
+        return f"Q{stamp.quarter} {stamp.year}"
+    if grain == "week":
+        return f"week of {stamp.day} {stamp.strftime('%b %Y')}"
+    if grain == "year":
+        return str(stamp.year)
+    raise ValueError(f"Unknown period {grain!r}.")
+
+
+def format_value(estimate: Estimate) -> str:
+    """The estimate's value with its unit: '+12', '81%', '5.3'; '–' when there is none."""
+    value = estimate.value
+    if value is None:
+        return "–"
+    if estimate.unit == "points":
+        rounded = round(value)
+        return "0" if rounded == 0 else f"{rounded:+d}"
+    if estimate.unit == "%":
+        return f"{value:.0f}%"
+    if estimate.unit == "seconds":
+        return f"{value:.0f} s"
+    return f"{value:.1f}"
+
+
+def format_interval(estimate: Estimate) -> str:
+    """'95% interval +4 to +19' or '' when there is no interval."""
+    if estimate.low is None or estimate.high is None:
+        return ""
+    low = Estimate(estimate.metric, estimate.low, estimate.n, None, None, estimate.unit)
+    high = Estimate(estimate.metric, estimate.high, estimate.n, None, None, estimate.unit)
+    return f"95% interval {format_value(low)} to {format_value(high)}"
+
+
+def format_change(change: float | None, unit: str) -> str:
+    """'up 3 points', 'down 1.2', 'no change'; unit as in Estimate."""
+    if change is None:
+        return "no earlier figure to compare"
+    if abs(change) < 0.05:
+        return "no change"
+    direction = "up" if change > 0 else "down"
+    size = abs(change)
+    if unit in ("points", "%"):
+        amount = f"{size:.0f}" if size >= 1 else f"{size:.1f}"
+        return f"{direction} {amount} {'point' if amount == '1' else 'points'}"
+    if unit == "seconds":
+        return f"{direction} {size:.0f} s"
+    return f"{direction} {size:.1f}"
+
+
+def format_count(n: int | float) -> str:
+    return f"{int(n):,}"

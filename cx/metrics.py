@@ -1,0 +1,183 @@
+"""Customer-experience metrics as pure functions: point estimates, 95% intervals, tests.
+
+Definitions (see docs/metrics.md):
+- NPS: % promoters (9-10) minus % detractors (0-6), from -100 to +100. The 95%
+  interval is the adjusted-Wald form (add 0.75 to promoters and detractors and 3 to
+  n before computing the spread), which stays sensible at small n.
+- CSAT: % of answers 4 or 5 on a 1-5 scale, with a Wilson 95% interval.
+- CES: mean on a 1-7 scale (higher = easier; 5-point answers stretched onto 1-7),
+  with a normal 95% interval, plus the % of answers on the easy side.
+- FFT (NHS Friends and Family Test style): % of answers in the top two of five.
+- KPI ratios: numerator over denominator, summed before dividing.
+
+Every estimate carries n, so callers can grey out figures below the minimum n.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+Z95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A metric value with its sample size and 95% interval (None when n is 0)."""
+
+    metric: str
+    value: float | None
+    n: int
+    low: float | None
+    high: float | None
+    unit: str  # "points" for NPS, "%" for shares, "" for means
+
+    def is_reliable(self, min_n: int) -> bool:
+        """True when there are enough answers to headline this figure."""
+        return self.value is not None and self.n >= min_n
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The change from a previous estimate to a current one and whether it is significant."""
+
+    change: float | None
+    z: float | None
+    significant: bool
+    test: str
+
+
+def nps(promoters: int, detractors: int, n: int) -> Estimate:
+    """NPS from counts. Raises ValueError when counts are negative or exceed n."""
+    _check_counts(n, promoters, detractors)
+    if promoters + detractors > n:
+        raise ValueError("Promoters and detractors together cannot exceed n.")
+    if n == 0:
+        return Estimate("NPS", None, 0, None, None, "points")
+    value = 100.0 * (promoters - detractors) / n
+    adj_n = n + 3
+    p_promoter = (promoters + 0.75) / adj_n
+    p_detractor = (detractors + 0.75) / adj_n
+    centre = p_promoter - p_detractor
+    margin = Z95 * math.sqrt(nps_variance(p_promoter, p_detractor) / adj_n)
+    low = max(-100.0, 100.0 * (centre - margin))
+    high = min(100.0, 100.0 * (centre + margin))
+    return Estimate("NPS", value, n, low, high, "points")
+
+
+def nps_variance(p_promoter: float, p_detractor: float) -> float:
+    """Variance of one response's score (+1 promoter, 0 passive, -1 detractor)."""
+    return p_promoter + p_detractor - (p_promoter - p_detractor) ** 2
+
+
+def proportion(metric: str, successes: int, n: int) -> Estimate:
+    """A percentage with its Wilson 95% interval (used for CSAT, % easy, FFT).
+
+    Raises ValueError when successes is negative or exceeds n.
+    """
+    _check_counts(n, successes)
+    if n == 0:
+        return Estimate(metric, None, 0, None, None, "%")
+    p = successes / n
+    low, high = wilson_interval(successes, n)
+    return Estimate(metric, 100.0 * p, n, 100.0 * low, 100.0 * high, "%")
+
+
+def csat(satisfied: int, n: int) -> Estimate:
+    """CSAT: share of 4s and 5s on the 1-5 scale."""
+    return proportion("CSAT", satisfied, n)
+
+
+def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion, as fractions in [0, 1]."""
+    if n == 0:
+        raise ValueError("The Wilson interval needs at least one observation.")
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    # At 0% or 100% the bound is exactly 0 or 1; rounding would otherwise exclude p.
+    low = 0.0 if successes == 0 else max(0.0, centre - spread)
+    high = 1.0 if successes == n else min(1.0, centre + spread)
+    return low, high
+
+
+def mean_score(metric: str, total: float, total_sq: float, n: int) -> Estimate:
+    """A mean with a normal 95% interval, from the sum and sum of squares of n answers."""
+    if n < 0:
+        raise ValueError("n cannot be negative.")
+    if n == 0:
+        return Estimate(metric, None, 0, None, None, "")
+    mean = total / n
+    if n == 1:
+        return Estimate(metric, mean, 1, None, None, "")
+    variance = max(0.0, (total_sq - n * mean * mean) / (n - 1))
+    margin = Z95 * math.sqrt(variance / n)
+    return Estimate(metric, mean, n, mean - margin, mean + margin, "")
+
+
+def ces(total: float, total_sq: float, n: int) -> Estimate:
+    """CES mean on the 1-7 scale (higher = easier)."""
+    return mean_score("CES", total, total_sq, n)
+
+
+def kpi_ratio(metric: str, numerator: float, denominator: float) -> Estimate:
+    """A contact-centre or workforce ratio as a percentage of its denominator.
+
+    These figures are counts of every call or every employee respondent, so the
+    interval is the Wilson interval on the denominator as n.
+    Raises ValueError when the numerator exceeds the denominator.
+    """
+    if denominator < 0 or numerator < 0:
+        raise ValueError("KPI counts cannot be negative.")
+    if numerator > denominator:
+        raise ValueError(f"{metric}: numerator {numerator} exceeds denominator {denominator}.")
+    return proportion(metric, int(round(numerator)), int(round(denominator)))
+
+
+def compare_nps(current: tuple[int, int, int], previous: tuple[int, int, int]) -> Comparison:
+    """Two-sample z-test on NPS; each argument is (promoters, detractors, n)."""
+    (p1, d1, n1), (p2, d2, n2) = current, previous
+    if n1 == 0 or n2 == 0:
+        return Comparison(None, None, False, "two-sample z-test on NPS")
+    a = (p1 / n1, d1 / n1)
+    b = (p2 / n2, d2 / n2)
+    change = 100.0 * ((a[0] - a[1]) - (b[0] - b[1]))
+    se = 100.0 * math.sqrt(nps_variance(*a) / n1 + nps_variance(*b) / n2)
+    return _z_result(change, se, "two-sample z-test on NPS")
+
+
+def compare_proportions(current: tuple[int, int], previous: tuple[int, int]) -> Comparison:
+    """Two-proportion z-test (pooled); each argument is (successes, n). Change in % points."""
+    (s1, n1), (s2, n2) = current, previous
+    if n1 == 0 or n2 == 0:
+        return Comparison(None, None, False, "two-proportion z-test")
+    pooled = (s1 + s2) / (n1 + n2)
+    change = 100.0 * (s1 / n1 - s2 / n2)
+    se = 100.0 * math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    return _z_result(change, se, "two-proportion z-test")
+
+
+def compare_means(current: Estimate, previous: Estimate) -> Comparison:
+    """Welch z-test on two means, from their 95% intervals (large-sample)."""
+    test = "Welch z-test on means"
+    if None in (current.value, previous.value, current.low, previous.low):
+        return Comparison(None, None, False, test)
+    change = current.value - previous.value
+    se1 = (current.high - current.low) / (2 * Z95)
+    se2 = (previous.high - previous.low) / (2 * Z95)
+    return _z_result(change, math.sqrt(se1 * se1 + se2 * se2), test)
+
+
+def _z_result(change: float, se: float, test: str) -> Comparison:
+    if se == 0:
+        return Comparison(change, None, False, test)
+    z = change / se
+    return Comparison(change, z, abs(z) >= Z95, test)
+
+
+def _check_counts(n: int, *parts: int) -> None:
+    if n < 0 or any(part < 0 for part in parts):
+        raise ValueError("Counts cannot be negative.")
+    if any(part > n for part in parts):
+        raise ValueError("A count cannot exceed n.")

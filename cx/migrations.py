@@ -1,0 +1,181 @@
+"""Ordered, named schema steps for the PlaceCX database.
+
+Each migration runs in one transaction together with the row that records it in
+`schema_migrations`, so a crash part-way leaves the database as it was before that
+step. Applying the list twice changes nothing: recorded steps are skipped.
+
+To change the schema, append a new `Migration` with the next free number; never
+edit or renumber one that has shipped, because databases in the field have
+recorded it by number and name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from cx.errors import DatabaseError
+
+
+@dataclass(frozen=True)
+class Migration:
+    number: int
+    name: str
+    statements: tuple[str, ...]
+
+
+_CORE_TABLES = Migration(
+    1,
+    "survey responses, upload batches and KPI observations",
+    (
+        "CREATE SEQUENCE upload_batch_seq START 1",
+        """
+        CREATE TABLE upload_batches (
+            batch_id       INTEGER PRIMARY KEY DEFAULT nextval('upload_batch_seq'),
+            kind           VARCHAR NOT NULL CHECK (kind IN ('responses', 'kpi')),
+            source         VARCHAR NOT NULL,
+            file_name      VARCHAR,
+            file_size      BIGINT,
+            file_sha256    VARCHAR,
+            tool           VARCHAR,
+            encoding       VARCHAR,
+            delimiter      VARCHAR,
+            uploaded_by    VARCHAR,
+            uploaded_at    TIMESTAMP NOT NULL,
+            rows_new       BIGINT NOT NULL DEFAULT 0,
+            rows_duplicate BIGINT NOT NULL DEFAULT 0,
+            rows_rejected  BIGINT NOT NULL DEFAULT 0,
+            note           VARCHAR
+        )
+        """,
+        # No primary key on responses: an ART index over ten million keys costs more
+        # memory than the whole table. Importers de-duplicate by (source, response_id).
+        """
+        CREATE TABLE responses (
+            batch_id     INTEGER NOT NULL,
+            source       VARCHAR NOT NULL,
+            response_id  VARCHAR NOT NULL,
+            completed_at TIMESTAMP,
+            service      VARCHAR,
+            channel      VARCHAR,
+            area         VARCHAR,
+            segment      VARCHAR,
+            staff_id     VARCHAR,
+            nps          UTINYINT CHECK (nps <= 10),
+            csat         UTINYINT CHECK (csat BETWEEN 1 AND 5),
+            ces          UTINYINT,
+            ces_scale    UTINYINT CHECK (ces_scale IN (5, 7)),
+            fft          UTINYINT CHECK (fft BETWEEN 1 AND 5),
+            comment      VARCHAR,
+            extra        MAP(VARCHAR, VARCHAR),
+            CHECK (ces IS NULL OR (ces_scale IS NOT NULL AND ces BETWEEN 1 AND ces_scale))
+        )
+        """,
+        """
+        CREATE TABLE kpi_observations (
+            batch_id     INTEGER NOT NULL,
+            period_start DATE NOT NULL,
+            period_grain VARCHAR NOT NULL CHECK (period_grain IN ('week', 'month', 'quarter', 'year')),
+            service      VARCHAR,
+            metric       VARCHAR NOT NULL,
+            numerator    DOUBLE,
+            denominator  DOUBLE CHECK (denominator IS NULL OR denominator >= 0),
+            value        DOUBLE,
+            CHECK (numerator IS NOT NULL OR value IS NOT NULL)
+        )
+        """,
+    ),
+)
+
+_APP_META = Migration(
+    2,
+    "application metadata",
+    (
+        """
+        CREATE TABLE app_meta (
+            key   VARCHAR PRIMARY KEY,
+            value VARCHAR NOT NULL
+        )
+        """,
+        "INSERT INTO app_meta VALUES ('data_version', '0')",
+    ),
+)
+
+# Append new migrations at the end of this tuple, numbered in order.
+MIGRATIONS: tuple[Migration, ...] = (
+    _CORE_TABLES,
+    _APP_META,
+)
+
+
+def applied_migrations(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
+    """Return {number: name} of the migrations recorded in this database."""
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            number     INTEGER PRIMARY KEY,
+            name       VARCHAR NOT NULL,
+            applied_at TIMESTAMP NOT NULL DEFAULT localtimestamp
+        )
+        """
+    )
+    return dict(con.execute("SELECT number, name FROM schema_migrations").fetchall())
+
+
+def apply_migrations(
+    con: duckdb.DuckDBPyConnection,
+    migrations: tuple[Migration, ...] = MIGRATIONS,
+) -> list[int]:
+    """Apply every migration not yet recorded, in number order; return the numbers applied.
+
+    Raises DatabaseError when the database records a migration under a different
+    name than this code (the file belongs to another application or a diverged
+    branch) or records a number this code does not know (the file was written by a
+    newer PlaceCX). A migration whose SQL fails is rolled back with its record and
+    re-raised as DatabaseError naming it.
+    """
+    _check_sequence(migrations)
+    recorded = applied_migrations(con)
+    known = {m.number: m.name for m in migrations}
+    for number, name in recorded.items():
+        if number not in known:
+            raise DatabaseError(
+                f"This database was written by a newer version of PlaceCX (schema step {number}, "
+                f"'{name}'); upgrade PlaceCX or open another file."
+            )
+        if known[number] != name:
+            raise DatabaseError(
+                f"Schema step {number} is recorded as '{name}' but this version calls it "
+                f"'{known[number]}'; this file was not made by this PlaceCX."
+            )
+    applied = []
+    for migration in migrations:
+        if migration.number in recorded:
+            continue
+        _apply_one(con, migration)
+        applied.append(migration.number)
+    return applied
+
+
+def _apply_one(con: duckdb.DuckDBPyConnection, migration: Migration) -> None:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for statement in migration.statements:
+            con.execute(statement)
+        con.execute(
+            "INSERT INTO schema_migrations (number, name) VALUES (?, ?)",
+            [migration.number, migration.name],
+        )
+        con.execute("COMMIT")
+    except duckdb.Error as error:
+        con.execute("ROLLBACK")
+        raise DatabaseError(
+            f"Schema step {migration.number} ('{migration.name}') failed: {error}"
+        ) from error
+
+
+def _check_sequence(migrations: tuple[Migration, ...]) -> None:
+    numbers = [m.number for m in migrations]
+    if numbers != sorted(set(numbers)):
+        raise DatabaseError(f"Migration numbers must be unique and ascending, got {numbers}.")

@@ -1,0 +1,234 @@
+"""The programme at a glance: latest headline figures against the previous period.
+
+Everything here is computed from small aggregates returned by the store; nothing
+reads raw responses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import pandas as pd
+
+from cx import metrics
+from cx.filters import Slice
+from cx.formatting import format_change, format_count, format_interval, format_value, period_label
+from cx.kpis import KPIS, KpiDefinition
+from cx.metrics import Comparison, Estimate
+from cx.store import Store
+
+HEADLINE_METRICS = (
+    ("Net Promoter Score", "nps"),
+    ("Satisfaction (CSAT)", "csat"),
+    ("Ease (CES, 1 to 7)", "ces"),
+)
+_OFFSETS = {"month": pd.DateOffset(months=1), "quarter": pd.DateOffset(months=3)}
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One metric in the latest period, the previous period, and the change between them."""
+
+    label: str
+    current: Estimate
+    previous: Estimate
+    comparison: Comparison
+    period: str
+    previous_period: str
+
+    def reliable(self, min_n: int) -> bool:
+        return self.current.is_reliable(min_n)
+
+    def sentence(self, min_n: int) -> str:
+        """The headline in words, for screen readers and for the projector."""
+        cur, prev = self.current, self.previous
+        if cur.value is None:
+            return f"No {self.label} answers in {self.period}."
+        base = (
+            f"{self.label} in {self.period}: {format_value(cur)} "
+            f"(n = {format_count(cur.n)}; {format_interval(cur)})"
+        )
+        if not cur.is_reliable(min_n):
+            return base + f", fewer than {min_n} answers, so too uncertain to headline."
+        if prev.value is None:
+            return base + f"; no answers in {self.previous_period} to compare with."
+        verdict = (
+            "a statistically significant change" if self.comparison.significant
+            else "not a statistically significant change"
+        )
+        return (
+            base + f", {format_change(self.comparison.change, cur.unit)} on {self.previous_period} "
+            f"({format_value(prev)}, n = {format_count(prev.n)}); {verdict} "
+            f"({self.comparison.test} at 95%)."
+        )
+
+
+@dataclass(frozen=True)
+class KpiHeadline:
+    definition: KpiDefinition
+    current: Estimate
+    previous: Estimate
+    numerator: float
+    denominator: float
+    period: str
+    previous_period: str
+
+    @property
+    def change(self) -> float | None:
+        if self.current.value is None or self.previous.value is None:
+            return None
+        return self.current.value - self.previous.value
+
+    @property
+    def on_target(self) -> bool | None:
+        return self.definition.meets_target(self.current.value)
+
+    def sentence(self) -> str:
+        d, cur = self.definition, self.current
+        if cur.value is None:
+            return f"No {d.label.lower()} figures for {self.period}."
+        status = {True: "on target", False: "off target", None: "no target"}[self.on_target]
+        unit = cur.unit
+        return (
+            f"{d.label} in {self.period}: {format_value(cur)} "
+            f"({format_count(self.numerator)} {d.numerator_label} of "
+            f"{format_count(self.denominator)} {d.denominator_label}), "
+            f"{format_change(self.change, unit)} on {self.previous_period}; "
+            f"{status} ({d.target_words()})."
+        )
+
+
+@dataclass(frozen=True)
+class Overview:
+    grain: str
+    period_start: date
+    period: str
+    previous_period: str
+    newest_response: datetime | None
+    partial_period: bool
+    headlines: tuple[Headline, ...]
+    responses: int
+    previous_responses: int
+    monthly_volume: pd.DataFrame
+    contact_centre: tuple[KpiHeadline, ...]
+    engagement: KpiHeadline | None
+    newest_kpi_period: date | None
+    total_responses: int
+
+
+def build_overview(store: Store, grain: str = "month") -> Overview | None:
+    """Headlines for the latest `grain` ('month' or 'quarter') with data against the one before.
+
+    Returns None when the database holds neither responses nor KPI figures, so the
+    page can explain how to add data instead of drawing empty charts.
+    Raises ValueError for another grain.
+    """
+    if grain not in _OFFSETS:
+        raise ValueError(f"The overview compares months or quarters, not {grain!r}.")
+    fresh = store.freshness()
+    if fresh.responses == 0 and fresh.kpi_observations == 0:
+        return None
+    newest = fresh.newest_response or datetime.combine(fresh.newest_kpi_period, datetime.min.time())
+    current_start = _period_start(newest.date(), grain)
+    previous_start = (pd.Timestamp(current_start) - _OFFSETS[grain]).date()
+    next_start = (pd.Timestamp(current_start) + _OFFSETS[grain]).date()
+    period, previous_period = period_label(current_start, grain), period_label(previous_start, grain)
+
+    rows = store.survey_metrics(
+        Slice(start=previous_start, end=(pd.Timestamp(next_start) - pd.Timedelta(days=1)).date()),
+        grain=grain,
+    )
+    current, previous = _row_for(rows, current_start), _row_for(rows, previous_start)
+    headlines = tuple(
+        Headline(label, *_pair(kind, current, previous), period, previous_period)
+        for label, kind in HEADLINE_METRICS
+    )
+    volume = store.survey_metrics(grain="month")[["period", "responses"]]
+    contact = tuple(
+        h for h in (
+            _kpi_headline(store, KPIS[code], "month")
+            for code in ("answered_within_20s", "abandoned")
+        ) if h is not None
+    )
+    return Overview(
+        grain=grain,
+        period_start=current_start,
+        period=period,
+        previous_period=previous_period,
+        newest_response=fresh.newest_response,
+        partial_period=fresh.newest_response is not None
+        and (pd.Timestamp(next_start) - pd.Timestamp(fresh.newest_response)).days >= 3,
+        headlines=headlines,
+        responses=int(current["responses"]),
+        previous_responses=int(previous["responses"]),
+        monthly_volume=volume,
+        contact_centre=contact,
+        engagement=_kpi_headline(store, KPIS["employee_engagement"], "quarter"),
+        newest_kpi_period=fresh.newest_kpi_period,
+        total_responses=fresh.responses,
+    )
+
+
+def _period_start(day: date, grain: str) -> date:
+    if grain == "month":
+        return day.replace(day=1)
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+_EMPTY_ROW = pd.Series(
+    {"responses": 0, "nps_n": 0, "promoters": 0, "detractors": 0, "csat_n": 0,
+     "csat_satisfied": 0, "ces_n": 0, "ces_sum": 0.0, "ces_sumsq": 0.0}
+)
+
+
+def _row_for(rows: pd.DataFrame, start: date) -> pd.Series:
+    match = rows[pd.to_datetime(rows["period"]) == pd.Timestamp(start)]
+    return _EMPTY_ROW if match.empty else match.iloc[0]
+
+
+def _pair(kind: str, cur: pd.Series, prev: pd.Series) -> tuple[Estimate, Estimate, Comparison]:
+    if kind == "nps":
+        a = (int(cur["promoters"]), int(cur["detractors"]), int(cur["nps_n"]))
+        b = (int(prev["promoters"]), int(prev["detractors"]), int(prev["nps_n"]))
+        return metrics.nps(*a), metrics.nps(*b), metrics.compare_nps(a, b)
+    if kind == "csat":
+        a = (int(cur["csat_satisfied"]), int(cur["csat_n"]))
+        b = (int(prev["csat_satisfied"]), int(prev["csat_n"]))
+        return metrics.csat(*a), metrics.csat(*b), metrics.compare_proportions(a, b)
+    est_a = metrics.ces(float(cur["ces_sum"]), float(cur["ces_sumsq"]), int(cur["ces_n"]))
+    est_b = metrics.ces(float(prev["ces_sum"]), float(prev["ces_sumsq"]), int(prev["ces_n"]))
+    return est_a, est_b, metrics.compare_means(est_a, est_b)
+
+
+def kpi_estimate(definition: KpiDefinition, numerator: float, denominator: float) -> Estimate:
+    """A KPI value from summed counts: a percentage with interval, or a mean in seconds."""
+    if definition.unit == "%":
+        return metrics.kpi_ratio(definition.label, numerator, denominator)
+    if denominator <= 0:
+        return Estimate(definition.label, None, 0, None, None, "seconds")
+    return Estimate(definition.label, numerator / denominator, int(denominator), None, None, "seconds")
+
+
+def _kpi_headline(store: Store, definition: KpiDefinition, grain: str) -> KpiHeadline | None:
+    totals = store.kpi_totals([definition.code], grain=grain)
+    totals = totals[totals["denominator"] > 0]
+    if totals.empty:
+        return None
+    latest = totals.iloc[-1]
+    latest_start = pd.Timestamp(latest["period"]).date()
+    previous_start = (pd.Timestamp(latest_start) - _OFFSETS[grain]).date()
+    before = totals[pd.to_datetime(totals["period"]) == pd.Timestamp(previous_start)]
+    previous = (
+        kpi_estimate(definition, before.iloc[0]["numerator"], before.iloc[0]["denominator"])
+        if not before.empty else Estimate(definition.label, None, 0, None, None, definition.unit)
+    )
+    return KpiHeadline(
+        definition,
+        kpi_estimate(definition, latest["numerator"], latest["denominator"]),
+        previous,
+        float(latest["numerator"]),
+        float(latest["denominator"]),
+        period_label(latest_start, grain),
+        period_label(previous_start, grain),
+    )

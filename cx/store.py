@@ -1,0 +1,417 @@
+"""All SQL of PlaceCX lives here.
+
+One `Database` per process owns the single read-write DuckDB connection (DuckDB
+allows one writing process per file). Every caller (a Streamlit rerun, a CLI
+command, a test) takes its own `Store` from `Database.store()`, which wraps a
+fresh cursor prepared by `_prepare_cursor`. Values are always bound as `?`
+parameters; the only identifiers composed into SQL come from fixed whitelists in
+this module.
+
+DuckDB does the grouping: query methods return small aggregated frames, never the
+raw responses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from cx.errors import DatabaseError, DatabaseLocked
+from cx.filters import DIMENSIONS, Slice
+from cx.migrations import apply_migrations
+
+RESPONSE_COLUMNS: tuple[str, ...] = (
+    "response_id",
+    "completed_at",
+    "service",
+    "channel",
+    "area",
+    "segment",
+    "staff_id",
+    "nps",
+    "csat",
+    "ces",
+    "ces_scale",
+    "fft",
+    "comment",
+)
+KPI_COLUMNS: tuple[str, ...] = (
+    "period_start",
+    "period_grain",
+    "service",
+    "metric",
+    "numerator",
+    "denominator",
+    "value",
+)
+GRAINS: tuple[str, ...] = ("week", "month", "quarter", "year")
+
+# CES answers on a five-point scale are stretched linearly onto 1-7 so that one
+# mean can be reported across surveys; "easy" is the top three of seven or the top
+# two of five. Higher always means easier.
+_CES7 = "CASE WHEN ces_scale = 5 THEN 1 + (ces - 1) * 1.5 ELSE ces END"
+_CES_EASY = "ces >= CASE WHEN ces_scale = 5 THEN 4 ELSE 5 END"
+
+_SURVEY_AGGREGATES = f"""
+    count(*)                        AS responses,
+    count(nps)                      AS nps_n,
+    count(*) FILTER (nps >= 9)      AS promoters,
+    count(*) FILTER (nps <= 6)      AS detractors,
+    count(csat)                     AS csat_n,
+    count(*) FILTER (csat >= 4)     AS csat_satisfied,
+    count(ces)                      AS ces_n,
+    coalesce(sum({_CES7}), 0)       AS ces_sum,
+    coalesce(sum(({_CES7}) * ({_CES7})), 0) AS ces_sumsq,
+    count(*) FILTER ({_CES_EASY})   AS ces_easy,
+    count(fft)                      AS fft_n,
+    count(*) FILTER (fft >= 4)      AS fft_positive
+"""
+
+_LOCK_PATTERN = re.compile(r"lock", re.IGNORECASE)
+_PID_PATTERN = re.compile(r"PID (\d+)")
+
+
+class Database:
+    """The process-wide DuckDB connection to one file, with the schema brought up to date.
+
+    Raises DatabaseLocked when another process has the file open for writing, and
+    DatabaseError when the file is not a DuckDB database or its schema cannot be
+    migrated.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._con = _connect(self.path)
+        try:
+            apply_migrations(self._con)
+        except BaseException:
+            self._con.close()
+            raise
+
+    def store(self) -> Store:
+        """A Store over a new cursor: take one per rerun, command or thread."""
+        cursor = self._con.cursor()
+        _prepare_cursor(cursor)
+        return Store(cursor)
+
+    def close(self) -> None:
+        self._con.close()
+
+
+def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return duckdb.connect(str(path))
+    except duckdb.IOException as error:
+        text = str(error)
+        if _LOCK_PATTERN.search(text):
+            pid = _PID_PATTERN.search(text)
+            holder = f" (process {pid.group(1)})" if pid else ""
+            raise DatabaseLocked(
+                f"The database file {path} is in use by another program{holder}; "
+                "stop that program (for example a running PlaceCX server) or set PLACECX_DB "
+                "to another file, then try again."
+            ) from error
+        raise DatabaseError(f"Could not open the database file {path}: {text}") from error
+    except duckdb.Error as error:
+        raise DatabaseError(f"Could not open the database file {path}: {error}") from error
+
+
+def _prepare_cursor(cursor: duckdb.DuckDBPyConnection) -> None:
+    """Per-cursor settings, in one place. DuckDB's progress bar would print to the server log."""
+    cursor.execute("SET enable_progress_bar = false")
+
+
+@dataclass(frozen=True)
+class DataFreshness:
+    newest_response: datetime | None
+    newest_kpi_period: date | None
+    responses: int
+    kpi_observations: int
+
+
+class Store:
+    """Queries and writes over one cursor. Not shared between threads."""
+
+    def __init__(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        self._cur = cursor
+
+    # ----------------------------------------------------------------- plumbing
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """Run the block in one transaction that also bumps the data version.
+
+        Everything written inside is committed together or, if the block raises,
+        rolled back together; the exception is re-raised.
+        """
+        self._cur.execute("BEGIN TRANSACTION")
+        try:
+            yield self
+            self._cur.execute(
+                "UPDATE app_meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
+                "WHERE key = 'data_version'"
+            )
+            self._cur.execute("COMMIT")
+        except BaseException:
+            self._cur.execute("ROLLBACK")
+            raise
+
+    def data_version(self) -> int:
+        """A number that grows with every committed write; cache keys include it."""
+        row = self._cur.execute("SELECT value FROM app_meta WHERE key = 'data_version'").fetchone()
+        return int(row[0])
+
+    def meta(self, key: str) -> str | None:
+        row = self._cur.execute("SELECT value FROM app_meta WHERE key = ?", [key]).fetchone()
+        return None if row is None else row[0]
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._cur.execute(
+            "INSERT INTO app_meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
+
+    def table_counts(self) -> dict[str, int]:
+        """Rows per user table, for status output and tests."""
+        names = [
+            row[0]
+            for row in self._cur.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY 1"
+            ).fetchall()
+        ]
+        counts = {}
+        for name in names:
+            counts[name] = self._cur.execute(
+                "SELECT count(*) FROM " + _quote_identifier(name)
+            ).fetchone()[0]
+        return counts
+
+    # ------------------------------------------------------------------ writing
+
+    def create_batch(
+        self,
+        *,
+        kind: str,
+        source: str,
+        uploaded_at: datetime,
+        file_name: str | None = None,
+        file_size: int | None = None,
+        file_sha256: str | None = None,
+        tool: str | None = None,
+        encoding: str | None = None,
+        delimiter: str | None = None,
+        uploaded_by: str | None = None,
+        note: str | None = None,
+    ) -> int:
+        """Record an upload batch and return its id. Call inside `transaction()`."""
+        row = self._cur.execute(
+            """
+            INSERT INTO upload_batches (kind, source, file_name, file_size, file_sha256, tool,
+                                        encoding, delimiter, uploaded_by, uploaded_at, note)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            RETURNING batch_id
+            """,
+            [kind, source, file_name, file_size, file_sha256, tool, encoding, delimiter,
+             uploaded_by, uploaded_at, note],
+        ).fetchone()
+        return int(row[0])
+
+    def set_batch_counts(self, batch_id: int, *, new: int, duplicate: int, rejected: int) -> None:
+        self._cur.execute(
+            "UPDATE upload_batches SET rows_new = ?, rows_duplicate = ?, rows_rejected = ? "
+            "WHERE batch_id = ?",
+            [new, duplicate, rejected, batch_id],
+        )
+
+    def insert_responses(self, batch_id: int, source: str, frame: pd.DataFrame) -> int:
+        """Append responses from a frame and return how many rows were written.
+
+        The frame needs `response_id`; any other column of RESPONSE_COLUMNS may be
+        absent (stored as NULL). Extra attributes come as two list columns,
+        `extra_keys` and `extra_values`, of equal length per row. Raises ValueError
+        naming unknown columns, and DatabaseError when a value breaks a constraint
+        (for example an NPS of 11); call inside `transaction()` so that a failure
+        leaves nothing behind.
+        """
+        unknown = set(frame.columns) - set(RESPONSE_COLUMNS) - {"extra_keys", "extra_values"}
+        if unknown:
+            raise ValueError(f"Unknown response columns: {sorted(unknown)}")
+        if "response_id" not in frame.columns:
+            raise ValueError("Responses need a response_id column.")
+        select = [col if col in frame.columns else "NULL" for col in RESPONSE_COLUMNS]
+        has_extra = {"extra_keys", "extra_values"} <= set(frame.columns)
+        select.append("map(extra_keys, extra_values)" if has_extra else "NULL")
+        sql = (
+            "INSERT INTO responses (batch_id, source, " + ", ".join(RESPONSE_COLUMNS) + ", extra) "
+            "SELECT ?, ?, " + ", ".join(select) + " FROM incoming_responses"
+        )
+        return self._insert_frame("incoming_responses", frame, sql, [batch_id, source])
+
+    def insert_kpi_observations(self, batch_id: int, frame: pd.DataFrame) -> int:
+        """Append KPI observations (columns of KPI_COLUMNS) and return the row count.
+
+        `period_grain` defaults to 'month' and `service`, `numerator`,
+        `denominator`, `value` to NULL when absent. Raises as `insert_responses`.
+        """
+        unknown = set(frame.columns) - set(KPI_COLUMNS)
+        if unknown:
+            raise ValueError(f"Unknown KPI columns: {sorted(unknown)}")
+        missing = {"period_start", "metric"} - set(frame.columns)
+        if missing:
+            raise ValueError(f"KPI observations need the columns {sorted(missing)}.")
+        defaults = {"period_grain": "'month'"}
+        select = [col if col in frame.columns else defaults.get(col, "NULL") for col in KPI_COLUMNS]
+        sql = (
+            "INSERT INTO kpi_observations (batch_id, " + ", ".join(KPI_COLUMNS) + ") "
+            "SELECT ?, " + ", ".join(select) + " FROM incoming_kpis"
+        )
+        return self._insert_frame("incoming_kpis", frame, sql, [batch_id])
+
+    def _insert_frame(self, view: str, frame: pd.DataFrame, sql: str, params: list) -> int:
+        self._cur.register(view, frame)
+        try:
+            self._cur.execute(sql, params)
+        except duckdb.ConstraintException as error:
+            # The transaction is now aborted, so the view cannot be dropped until the
+            # caller rolls back; registering the same name again replaces it.
+            raise DatabaseError(f"A row breaks a rule of the database: {error}") from error
+        self._cur.unregister(view)
+        return len(frame)
+
+    # ----------------------------------------------------------------- reading
+
+    def freshness(self) -> DataFreshness:
+        """Newest response time, newest KPI period, and how many of each are stored."""
+        responses, newest = self._cur.execute(
+            "SELECT count(*), max(completed_at) FROM responses"
+        ).fetchone()
+        kpis, newest_kpi = self._cur.execute(
+            "SELECT count(*), max(period_start) FROM kpi_observations"
+        ).fetchone()
+        return DataFreshness(newest, newest_kpi, responses, kpis)
+
+    def survey_metrics(
+        self,
+        where: Slice = Slice(),
+        *,
+        grain: str | None = None,
+        by: Sequence[str] = (),
+    ) -> pd.DataFrame:
+        """Counts behind NPS, CSAT, CES and FFT, grouped by period and/or dimensions.
+
+        grain: 'week', 'month', 'quarter' or 'year' adds a `period` column (the
+        start of each period); None gives no period split. by: dimension columns from
+        `cx.filters.DIMENSIONS`. Returns one row per group with the columns named in
+        `_SURVEY_AGGREGATES`; an ungrouped call always returns exactly one row.
+        Raises ValueError for an unknown grain or dimension.
+        """
+        keys, params = [], []
+        if grain is not None:
+            keys.append(_period_expression(grain, "completed_at"))
+            params.append(grain)
+        for dimension in by:
+            if dimension not in DIMENSIONS:
+                raise ValueError(f"Cannot group by {dimension!r}; choose from {DIMENSIONS}.")
+            keys.append(dimension)
+        condition, where_params = _slice_condition(where)
+        if grain is not None:
+            condition += " AND completed_at IS NOT NULL"
+        columns = (["period"] if grain is not None else []) + list(by)
+        select = ", ".join(f"{k} AS {c}" for k, c in zip(keys, columns, strict=True))
+        sql = "SELECT " + (select + ", " if select else "") + _SURVEY_AGGREGATES
+        sql += " FROM responses WHERE " + condition
+        if keys:
+            positions = ", ".join(str(i + 1) for i in range(len(keys)))
+            sql += " GROUP BY " + positions + " ORDER BY " + positions
+        return self._cur.execute(sql, params + where_params).df()
+
+    def kpi_totals(
+        self,
+        metrics: Sequence[str],
+        *,
+        grain: str = "month",
+        services: Sequence[str] = (),
+        start: date | None = None,
+        end: date | None = None,
+    ) -> pd.DataFrame:
+        """KPI numerators and denominators summed per period and metric.
+
+        Ratios must be recomputed from these sums (sum of numerators over sum of
+        denominators); averaging percentages across services or months is wrong.
+        Observations recorded at the requested grain or a finer one roll up into it;
+        coarser ones (a quarterly survey when months are asked for) are left out
+        rather than pinned to one month.
+        Returns columns period, metric, numerator, denominator, value, services
+        (how many distinct services contributed).
+        """
+        if not metrics:
+            return pd.DataFrame(
+                columns=["period", "metric", "numerator", "denominator", "value", "services"]
+            )
+        period = _period_expression(grain, "period_start")
+        finer_grains = list(GRAINS[: GRAINS.index(grain) + 1])
+        sql = (
+            "SELECT " + period + " AS period, metric, sum(numerator) AS numerator, "
+            "sum(denominator) AS denominator, sum(value) AS value, "
+            "count(DISTINCT service) AS services "
+            "FROM kpi_observations WHERE metric IN (SELECT unnest(?)) "
+            "AND period_grain IN (SELECT unnest(?)) "
+            "AND (len(?) = 0 OR service IN (SELECT unnest(?))) "
+            "AND (? IS NULL OR period_start >= ?) AND (? IS NULL OR period_start <= ?) "
+            "GROUP BY 1, 2 ORDER BY 1, 2"
+        )
+        services = list(services)
+        return self._cur.execute(
+            sql,
+            [grain, list(metrics), finer_grains, services, services, start, start, end, end],
+        ).df()
+
+    def distinct_values(self, dimension: str) -> list[str]:
+        """The values of one dimension present in the responses, sorted, NULL left out."""
+        if dimension not in DIMENSIONS:
+            raise ValueError(f"Unknown dimension {dimension!r}; choose from {DIMENSIONS}.")
+        rows = self._cur.execute(
+            "SELECT DISTINCT " + dimension + " FROM responses WHERE " + dimension
+            + " IS NOT NULL ORDER BY 1"
+        ).fetchall()
+        return [row[0] for row in rows]
+
+
+def _period_expression(grain: str, column: str) -> str:
+    """SQL for the start of the period holding `column`; the grain is bound as the first `?`."""
+    if grain not in GRAINS:
+        raise ValueError(f"Unknown period {grain!r}; choose from {GRAINS}.")
+    return "CAST(date_trunc(?, " + column + ") AS DATE)"
+
+
+def _slice_condition(where: Slice) -> tuple[str, list]:
+    """A WHERE condition (never empty) and its parameters for a Slice."""
+    parts, params = ["TRUE"], []
+    if where.start is not None:
+        parts.append("completed_at >= ?")
+        params.append(where.start)
+    if where.end is not None:
+        # Inclusive end date: everything before the following midnight.
+        parts.append("completed_at < CAST(? AS DATE) + INTERVAL 1 DAY")
+        params.append(where.end)
+    for dimension in DIMENSIONS:
+        values = where.values_for(dimension)
+        if values:
+            parts.append(dimension + " IN (SELECT unnest(?))")
+            params.append(list(values))
+    for name, values in where.extra:
+        parts.append("extra[?] IN (SELECT unnest(?))")
+        params.extend([name, list(values)])
+    return " AND ".join(parts), params
+
+
+def _quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

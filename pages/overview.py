@@ -1,0 +1,123 @@
+"""Overview: the programme at a glance, from the latest data."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import cx_ui
+from cx import charts
+from cx.formatting import format_change, format_count, format_interval, format_value
+from cx.overview import Headline, KpiHeadline, build_overview
+
+st.title("Overview")
+store = cx_ui.store()
+min_n = cx_ui.settings().min_n
+
+grain = st.segmented_control(
+    "Compare the latest",
+    options=["month", "quarter"],
+    format_func=lambda g: {"month": "Month", "quarter": "Quarter"}[g],
+    default="month",
+    key="overview_grain",
+    help="Headline figures for the newest month (or quarter) with data, against the one before.",
+) or "month"
+
+overview = cx_ui.cached(store, build_overview, grain)
+
+if overview is None:
+    st.info(
+        "There is no data in this database yet, so there is nothing to summarise.\n\n"
+        "To see PlaceCX with a worked example, start it against a new database file with the "
+        "demo switched on (`PLACECX_DEMO=1`, the default). To use your own figures, load your "
+        "survey export and contact-centre figures into the database; once they are in, this "
+        "page fills itself."
+    )
+    st.stop()
+
+
+def headline_card(headline: Headline) -> None:
+    cur = headline.current
+    reliable = headline.reliable(min_n)
+    change = headline.comparison.change
+    delta = None
+    if reliable and change is not None:
+        marker = " (significant)" if headline.comparison.significant else " (not significant)"
+        delta = f"{format_change(change, cur.unit)} on {headline.previous_period}{marker}"
+    st.metric(
+        headline.label,
+        format_value(cur) if reliable else "Too few answers",
+        delta=delta,
+        delta_color="normal",
+        border=True,
+        help=f"Compared with {headline.previous_period} using a {headline.comparison.test} at 95%.",
+    )
+    detail = f"n = {format_count(cur.n)}"
+    if cur.value is not None:
+        detail += f" · {format_interval(cur)}"
+    if not reliable and cur.value is not None:
+        detail += f" · {format_value(cur)} from only {cur.n} answers (minimum {min_n})"
+    st.caption(detail)
+
+
+def kpi_card(kpi: KpiHeadline) -> None:
+    d, cur = kpi.definition, kpi.current
+    status = {True: "✓ On target", False: "✗ Off target", None: "No target"}[kpi.on_target]
+    st.metric(
+        f"{d.label} ({kpi.period})",
+        format_value(cur),
+        delta=(
+            f"{format_change(kpi.change, cur.unit)} on {kpi.previous_period}"
+            if kpi.change is not None else None
+        ),
+        delta_color="normal" if d.higher_is_better else "inverse",
+        border=True,
+        help=d.definition,
+    )
+    st.caption(
+        f"{status}: {d.target_words()} · {format_count(kpi.numerator)} {d.numerator_label} "
+        f"of {format_count(kpi.denominator)} {d.denominator_label}"
+    )
+
+
+period_note = " (month still in progress)" if overview.partial_period else ""
+st.header(f"Customer measures: {overview.period}{period_note}")
+st.caption(
+    f"Against {overview.previous_period}. Figures from fewer than {min_n} answers are not "
+    "headlined. Every figure shows its number of answers (n) and its 95% interval."
+)
+columns = st.columns(3)
+for column, headline in zip(columns, overview.headlines, strict=True):
+    with column:
+        headline_card(headline)
+st.markdown("  \n".join(h.sentence(min_n) for h in overview.headlines))
+
+st.header("Survey responses")
+st.metric(
+    f"Responses in {overview.period}",
+    format_count(overview.responses),
+    delta=f"{overview.responses - overview.previous_responses:+,} on {overview.previous_period}",
+    delta_color="off",
+)
+volume = overview.monthly_volume.rename(columns={"period": "Month", "responses": "Responses"})
+cx_ui.chart_with_table(charts.response_volume(overview.monthly_volume), volume, key="volume")
+
+st.header("Contact centre and staff")
+kpis = list(overview.contact_centre) + ([overview.engagement] if overview.engagement else [])
+if kpis:
+    for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
+        with column:
+            kpi_card(kpi)
+    st.markdown("  \n".join(k.sentence() for k in kpis))
+else:
+    st.info("No contact-centre or staff-survey figures have been loaded yet.")
+
+st.header("How fresh is this data?")
+newest = (
+    f"{overview.newest_response:%d %B %Y, %H:%M}" if overview.newest_response else "no responses yet"
+)
+kpi_month = f"{overview.newest_kpi_period:%B %Y}" if overview.newest_kpi_period else "none yet"
+st.markdown(
+    f"- Newest survey response: **{newest}**\n"
+    f"- Newest contact-centre or staff figures: **{kpi_month}**\n"
+    f"- Survey responses stored: **{format_count(overview.total_responses)}**"
+)

@@ -1,0 +1,184 @@
+import subprocess
+import sys
+import textwrap
+from datetime import date, datetime
+
+import pandas as pd
+import pytest
+
+from cx.errors import DatabaseError, DatabaseLocked
+from cx.filters import Slice
+from cx.store import Database
+
+from .conftest import ROOT
+
+NOW = datetime(2026, 1, 1, 9, 0)
+
+
+def responses(rows):
+    """A response frame from (id, completed_at, service, nps, csat, ces) tuples."""
+    frame = pd.DataFrame(rows, columns=["response_id", "completed_at", "service", "nps", "csat", "ces"])
+    frame["ces_scale"] = 7
+    for column in ("nps", "csat", "ces", "ces_scale"):
+        frame[column] = frame[column].astype("UInt8")
+    return frame
+
+
+def load(store, frame, source="test survey"):
+    with store.transaction():
+        batch = store.create_batch(kind="responses", source=source, uploaded_at=NOW)
+        store.insert_responses(batch, source, frame)
+    return batch
+
+
+SAMPLE = responses([
+    ("r1", datetime(2026, 3, 1, 10), "Waste", 10, 5, 7),
+    ("r2", datetime(2026, 3, 15, 11), "Waste", 9, 4, 6),
+    ("r3", datetime(2026, 3, 31, 23, 59), "Waste", 3, 2, 2),
+    ("r4", datetime(2026, 4, 1, 0, 0), "Planning", 7, 3, 4),
+    ("r5", datetime(2026, 4, 20, 12), "Planning", None, 5, None),
+])
+
+
+def test_survey_metrics_counts_match_hand_counts(store):
+    load(store, SAMPLE)
+    totals = store.survey_metrics().iloc[0]
+    assert totals["responses"] == 5
+    assert (totals["nps_n"], totals["promoters"], totals["detractors"]) == (4, 2, 1)
+    assert (totals["csat_n"], totals["csat_satisfied"]) == (5, 3)
+    assert totals["ces_n"] == 4 and totals["ces_sum"] == 7 + 6 + 2 + 4
+    assert totals["ces_sumsq"] == 49 + 36 + 4 + 16
+    assert totals["ces_easy"] == 2  # 6 and 7 on the seven-point scale
+
+
+def test_grouping_by_month_and_service(store):
+    load(store, SAMPLE)
+    frame = store.survey_metrics(grain="month", by=["service"])
+    assert list(zip(frame["period"].astype(str), frame["service"], frame["responses"], strict=True)) == [
+        ("2026-03-01", "Waste", 3),
+        ("2026-04-01", "Planning", 2),
+    ]
+
+
+def test_slice_end_date_is_inclusive_and_filters_bind_values(store):
+    load(store, SAMPLE)
+    march = store.survey_metrics(Slice(start=date(2026, 3, 1), end=date(2026, 3, 31)))
+    assert march.iloc[0]["responses"] == 3  # includes 23:59 on the 31st, excludes 1 April 00:00
+    planning = store.survey_metrics(Slice(service=("Planning",)))
+    assert planning.iloc[0]["responses"] == 2
+    hostile = store.survey_metrics(Slice(service=("Waste') OR 1=1 --",)))
+    assert hostile.iloc[0]["responses"] == 0
+
+
+def test_five_point_ces_is_stretched_onto_seven(store):
+    frame = responses([("a", NOW, "Waste", None, None, 5), ("b", NOW, "Waste", None, None, 3)])
+    frame["ces_scale"] = pd.array([5, 5], dtype="UInt8")
+    load(store, frame)
+    row = store.survey_metrics().iloc[0]
+    assert row["ces_sum"] == 7 + 4  # 5 of 5 -> 7 of 7; 3 of 5 -> 4 of 7
+    assert row["ces_easy"] == 1  # only the 5 counts as easy on a five-point scale
+
+
+def test_extra_attributes_can_be_filtered(store):
+    frame = SAMPLE.copy()
+    frame["extra_keys"] = [["Ward"]] * 5
+    frame["extra_values"] = [["North"], ["South"], ["North"], ["North"], ["East"]]
+    load(store, frame)
+    north = store.survey_metrics(Slice(extra=(("Ward", ("North",)),)))
+    assert north.iloc[0]["responses"] == 3
+
+
+def test_a_bad_row_rolls_back_the_whole_transaction(store):
+    load(store, SAMPLE)
+    version = store.data_version()
+    bad = responses([("x1", NOW, "Waste", 10, 5, 7), ("x2", NOW, "Waste", 11, 5, 7)])  # NPS 11
+    with pytest.raises(DatabaseError, match="breaks a rule"):
+        load(store, bad)
+    assert store.table_counts()["responses"] == 5
+    assert store.table_counts()["upload_batches"] == 1
+    assert store.data_version() == version
+
+
+def test_each_commit_bumps_the_data_version(store):
+    before = store.data_version()
+    load(store, SAMPLE)
+    assert store.data_version() == before + 1
+
+
+def test_unknown_columns_are_refused(store):
+    with pytest.raises(ValueError, match="Unknown response columns"):
+        store.insert_responses(1, "s", pd.DataFrame({"response_id": ["a"], "surprise": [1]}))
+
+
+def test_kpi_totals_sum_numerators_and_denominators(store):
+    kpis = pd.DataFrame({
+        "period_start": [date(2026, 1, 1), date(2026, 1, 1), date(2026, 2, 1), date(2026, 1, 1)],
+        "period_grain": ["month", "month", "month", "quarter"],
+        "service": ["Waste", "Parking", "Waste", "Waste"],
+        "metric": ["abandoned", "abandoned", "abandoned", "abandoned"],
+        "numerator": [10.0, 90.0, 5.0, 1000.0],
+        "denominator": [100.0, 900.0, 50.0, 9999.0],
+    })
+    with store.transaction():
+        batch = store.create_batch(kind="kpi", source="cc", uploaded_at=NOW)
+        store.insert_kpi_observations(batch, kpis)
+    monthly = store.kpi_totals(["abandoned"], grain="month")
+    # The quarterly row is not pinned to January; the two January services add up.
+    assert monthly[["numerator", "denominator"]].values.tolist() == [[100.0, 1000.0], [5.0, 50.0]]
+    quarterly = store.kpi_totals(["abandoned"], grain="quarter")
+    assert quarterly[["numerator", "denominator"]].values.tolist() == [[1105.0, 11049.0]]
+    waste = store.kpi_totals(["abandoned"], grain="month", services=["Waste"])
+    assert waste["numerator"].tolist() == [10.0, 5.0]
+
+
+def test_unknown_dimension_and_grain_are_refused(store):
+    with pytest.raises(ValueError, match="Cannot group by"):
+        store.survey_metrics(by=["comment"])
+    with pytest.raises(ValueError, match="Unknown period"):
+        store.survey_metrics(grain="fortnight")
+
+
+HOLD_LOCK = textwrap.dedent("""
+    import sys, time, duckdb
+    con = duckdb.connect(sys.argv[1])
+    print("ready", flush=True)
+    time.sleep(60)
+""")
+
+
+@pytest.fixture
+def locked_file(tmp_path):
+    path = tmp_path / "locked.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "ready"
+    yield path
+    holder.kill()
+    holder.wait()
+
+
+def test_a_locked_file_is_reported_in_one_sentence(locked_file):
+    with pytest.raises(DatabaseLocked) as caught:
+        Database(locked_file)
+    message = str(caught.value)
+    assert str(locked_file) in message and "in use by another program" in message
+    assert "\n" not in message
+
+
+def test_the_command_line_reports_a_locked_file_without_a_traceback(locked_file):
+    result = subprocess.run(
+        [sys.executable, "-m", "cx", "status", "--db", str(locked_file)],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "in use by another program" in result.stderr
+
+
+def test_the_command_line_creates_a_database_and_reports_it(tmp_path):
+    path = tmp_path / "new.duckdb"
+    result = subprocess.run(
+        [sys.executable, "-m", "cx", "status", "--db", str(path), "--no-demo", "--json"],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert '"responses": 0' in result.stdout and path.exists()
