@@ -4,7 +4,8 @@ import streamlit as st
 
 import cx_ui
 
-st.set_page_config(page_title="PlaceCX", page_icon=":material/insights:", layout="wide")
+# No page_title here: each page's own title becomes the browser tab title.
+st.set_page_config(page_icon=":material/insights:", layout="wide")
 
 # One list of pages, grouped into the sections of the programme. Only pages that
 # work are listed.

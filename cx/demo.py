@@ -121,7 +121,7 @@ def _responses(rng: np.random.Generator, months: pd.DatetimeIndex) -> pd.DataFra
     end_level = np.array([_LEVEL_START_END[s][1] for s in SERVICES])
     mood_table = np.array([_SEASON_MOOD.get(s, (0,) * 12) for s in SERVICES])
     hours = completed_at.hour.to_numpy()
-    weekday = completed_at.dayofweek.to_numpy()
+    weekday = completed_at.day_of_week.to_numpy()
     latent = (
         start_level[service_idx] + (end_level - start_level)[service_idx] * progress
         + mood_table[service_idx, calendar_month]
@@ -195,14 +195,17 @@ def _timestamps(
         starts + day.astype("timedelta64[D]") + hour.astype("timedelta64[h]")
         + rng.integers(0, 3600, len(day)).astype("timedelta64[s]")
     )
-    # Assisted contacts at weekends move to the Monday or Friday nearest.
-    weekday = stamps.dayofweek.to_numpy()
-    shift = np.where(office & (weekday == 5), -1, np.where(office & (weekday == 6), 1, 0))
-    shifted = stamps + pd.to_timedelta(shift, unit="D")
-    # Keep every response inside its own month after the shift.
-    month_end = pd.DatetimeIndex(starts) + pd.to_timedelta(days_in_month, unit="D")
-    in_month = (shifted >= pd.DatetimeIndex(starts)) & (shifted < month_end)
-    return pd.DatetimeIndex(np.where(in_month, shifted, stamps))
+    # Assisted contacts at weekends move to the nearest weekday inside the same month:
+    # Saturday to Friday (or Monday), Sunday to Monday (or Friday).
+    weekday = stamps.day_of_week.to_numpy()
+    month_start = pd.DatetimeIndex(starts)
+    month_end = month_start + pd.to_timedelta(days_in_month, unit="D")
+    near = np.where(weekday == 5, -1, 1)
+    far = np.where(weekday == 5, 2, -2)
+    near_stamps = stamps + pd.to_timedelta(near, unit="D")
+    fits = (near_stamps >= month_start) & (near_stamps < month_end)
+    shift = np.where(office & (weekday >= 5), np.where(fits, near, far), 0)
+    return stamps + pd.to_timedelta(shift, unit="D")
 
 
 def _some_missing(rng: np.random.Generator, values: np.ndarray, rate: float) -> np.ndarray:

@@ -65,3 +65,19 @@ def format_change(change: float | None, unit: str) -> str:
 
 def format_count(n: int | float) -> str:
     return f"{int(n):,}"
+
+
+def signed_change(change: float, unit: str) -> str:
+    """A short signed change for metric cards, '+3 points', '-0.7 points', '+12 s', '-0.2'.
+
+    The leading sign matters: Streamlit points the arrow by it.
+    """
+    size = abs(change)
+    sign = "-" if change < 0 else "+"
+    if unit in ("points", "%"):
+        amount = f"{size:.0f}" if size >= 1 else f"{size:.1f}"
+        return f"{sign}{amount} {'point' if amount == '1' else 'points'}"
+    if unit == "seconds":
+        return f"{sign}{size:.0f} s"
+    return f"{sign}{size:.1f}"
+

@@ -73,6 +73,34 @@ def _cached_call(key: str, db_path: str, version: int, args: tuple, _store: Stor
     return _query(_store, *args)
 
 
+def page_title(title: str) -> None:
+    """The page's heading and its browser-tab title ("Trends · PlaceCX"), unique per page.
+
+    Every page starts with this call, so it is also where a page notices it was run
+    without the router (see `_run_through_router`).
+    """
+    _run_through_router()
+    st.set_page_config(page_title=f"{title} · PlaceCX")
+    st.title(title)
+
+
+def _run_through_router() -> None:
+    """Re-run through app.py when Streamlit ran a page file directly.
+
+    Streamlit decides once per server process, from the mere existence of a
+    `pages/` folder, to use its legacy folder-based navigation, and only leaves that
+    mode when app.py calls st.navigation. If the first request after a start is a
+    deep link (/trends), the page file runs alone: no router, no shared sidebar,
+    the wrong page list. Clearing the flag and re-running sends the request through
+    app.py, which then routes to the same page by its URL.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def chart_with_table(fig: go.Figure, table: pd.DataFrame, *, key: str) -> None:
     """Draw a chart and, under it, the same numbers as a table a screen reader can read."""
     st.plotly_chart(fig, width="stretch", key=f"chart-{key}", config={"displaylogo": False})

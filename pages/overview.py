@@ -6,10 +6,10 @@ import streamlit as st
 
 import cx_ui
 from cx import charts
-from cx.formatting import format_change, format_count, format_interval, format_value
+from cx.formatting import format_count, format_interval, format_value, signed_change
 from cx.overview import Headline, KpiHeadline, build_overview
 
-st.title("Overview")
+cx_ui.page_title("Overview")
 store = cx_ui.store()
 min_n = cx_ui.settings().min_n
 
@@ -35,19 +35,23 @@ if overview is None:
     st.stop()
 
 
+def card_delta(change: float | None, unit: str) -> float | str | None:
+    """The delta for st.metric: 0 (grey, no arrow) when unchanged, else a signed string."""
+    if change is None:
+        return None
+    return 0 if abs(change) < 0.05 else signed_change(change, unit)
+
+
 def headline_card(headline: Headline) -> None:
     cur = headline.current
     reliable = headline.reliable(min_n)
-    change = headline.comparison.change
-    delta = None
-    if reliable and change is not None:
-        marker = " (significant)" if headline.comparison.significant else " (not significant)"
-        delta = f"{format_change(change, cur.unit)} on {headline.previous_period}{marker}"
+    change = headline.comparison.change if reliable else None
+    verdict = "significant" if headline.comparison.significant else "not significant"
     st.metric(
         headline.label,
         format_value(cur) if reliable else "Too few answers",
-        delta=delta,
-        delta_color="normal",
+        delta=card_delta(change, cur.unit),
+        delta_description=f"on {headline.previous_period}, {verdict}" if change is not None else None,
         border=True,
         help=f"Compared with {headline.previous_period} using a {headline.comparison.test} at 95%.",
     )
@@ -65,10 +69,8 @@ def kpi_card(kpi: KpiHeadline) -> None:
     st.metric(
         f"{d.label} ({kpi.period})",
         format_value(cur),
-        delta=(
-            f"{format_change(kpi.change, cur.unit)} on {kpi.previous_period}"
-            if kpi.change is not None else None
-        ),
+        delta=card_delta(kpi.change, cur.unit),
+        delta_description=f"on {kpi.previous_period}" if kpi.change is not None else None,
         delta_color="normal" if d.higher_is_better else "inverse",
         border=True,
         help=d.definition,
@@ -95,7 +97,8 @@ st.header("Survey responses")
 st.metric(
     f"Responses in {overview.period}",
     format_count(overview.responses),
-    delta=f"{overview.responses - overview.previous_responses:+,} on {overview.previous_period}",
+    delta=f"{overview.responses - overview.previous_responses:+,}",
+    delta_description=f"on {overview.previous_period}",
     delta_color="off",
 )
 volume = overview.monthly_volume.rename(columns={"period": "Month", "responses": "Responses"})

@@ -1,0 +1,110 @@
+"""Run the real PlaceCX server against a fresh demo database and drive it in headless Chromium.
+
+Chromium comes from Debian (`apt-get install chromium`); Playwright is pointed at it
+and never downloads a browser. Without Chromium the browser tests are skipped,
+unless PLACECX_REQUIRE_BROWSER=1 (set by .ci/run), when they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("PLACECX_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_health(url: str, server: subprocess.Popen, log: Path, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"The server exited early:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"The server did not become healthy:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Start `streamlit run app.py` on a free port with a new demo database."""
+    workdir = tmp_path_factory.mktemp("server")
+    port = _free_port()
+    env = {**os.environ, "PLACECX_DB": str(workdir / "placecx.duckdb"), "PLACECX_DEMO": "1"}
+    log = workdir / "server.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.headless", "true", "--server.fileWatcherType", "none",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_health(url, server, log)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        if os.environ.get("PLACECX_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"Chromium not found at {CHROMIUM}; install it with apt-get install chromium.")
+        pytest.skip(f"Chromium not found at {CHROMIUM}; install it with apt-get install chromium.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def wait_until_rendered(tab, timeout: float = 60_000) -> None:
+    """Wait for the page's heading and for Streamlit to have finished running the script.
+
+    The app can pass through "notRunning" between its first render and a follow-up
+    rerun, so the state must hold for a moment before the page counts as settled.
+    """
+    tab.wait_for_selector("h1", timeout=timeout)
+    settled = '[data-test-script-state="notRunning"]'
+    deadline = time.monotonic() + timeout / 1000
+    while time.monotonic() < deadline:
+        tab.wait_for_selector(settled, state="attached", timeout=timeout)
+        tab.wait_for_timeout(700)
+        if tab.locator(settled).count():
+            return
+    raise TimeoutError("The page kept re-running.")
