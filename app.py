@@ -4,19 +4,25 @@ import streamlit as st
 
 import cx_ui
 
-# No page_title here: each page's own title becomes the browser tab title.
+# No page_title here: each page's own title becomes the browser-tab title.
 st.set_page_config(page_icon=":material/insights:", layout="wide")
 
-# One list of pages, grouped into the sections of the programme. Only pages that
-# work are listed.
+# The one page list, grouped into the sections of the programme. Only pages that
+# work are listed; a section with no pages is left out of the navigation.
 PAGES = {
     "Overview": [
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:",
                 url_path="overview", default=True),
     ],
+    "Programme": [
+    ],
+    "Evidence": [
+    ],
+    "Leadership": [
+    ],
 }
 
-page = st.navigation(PAGES)
+page = st.navigation({section: pages for section, pages in PAGES.items() if pages})
 with st.sidebar:
     config = cx_ui.settings()
     st.caption(f"PlaceCX · database file: {config.db_path.name}")

@@ -38,6 +38,13 @@ AREAS = (
     "Abbey", "Castle", "Harbour", "Millbrook", "Northgate", "Riverside", "St Anne's", "Westfield",
 )
 SEGMENTS = ("Resident", "Business", "Landlord or agent", "Carer or representative")
+# The demo leadership team (fictional).
+LEADERS = (
+    ("Amara Okafor", "Director of Place"),
+    ("Tom Hargreaves", "Head of Waste and Environment"),
+    ("Priya Nair", "Head of Highways and Transport"),
+    ("Gareth Lewis", "Head of Customer Services"),
+)
 AGE_BANDS = ("16-24", "25-44", "45-64", "65-74", "75+")
 
 # Responses a month per service before seasonality.
@@ -384,5 +391,7 @@ def install_demo(store, today: date) -> int:
                                        tool="demo", uploaded_by="PlaceCX demo")
         kpis = store.insert_kpi_observations(kpi_batch, data.kpis)
         store.set_batch_counts(kpi_batch, new=kpis, duplicate=0, rejected=0)
+        for name, role in LEADERS:
+            store.add_person(name, role, now=stamp)
         store.set_meta("demo_end_month", end_month.isoformat())
     return written

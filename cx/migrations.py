@@ -102,10 +102,27 @@ _APP_META = Migration(
     ),
 )
 
+_PEOPLE = Migration(
+    3,
+    "people: leaders, raters and authors",
+    (
+        "CREATE SEQUENCE person_seq START 1",
+        """
+        CREATE TABLE people (
+            person_id  INTEGER PRIMARY KEY DEFAULT nextval('person_seq'),
+            name       VARCHAR NOT NULL UNIQUE CHECK (length(trim(name)) > 0),
+            role       VARCHAR,
+            created_at TIMESTAMP NOT NULL
+        )
+        """,
+    ),
+)
+
 # Append new migrations at the end of this tuple, numbered in order.
 MIGRATIONS: tuple[Migration, ...] = (
     _CORE_TABLES,
     _APP_META,
+    _PEOPLE,
 )
 
 

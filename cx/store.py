@@ -286,6 +286,29 @@ class Store:
         self._cur.unregister(view)
         return len(frame)
 
+    def add_person(self, name: str, role: str | None, *, now: datetime) -> int:
+        """Add a leader, rater or author and return their id.
+
+        Raises ValueError when the name is empty or already used (names must tell
+        people apart on screen).
+        """
+        clean = (name or "").strip()
+        if not clean:
+            raise ValueError("Name: enter the person's name.")
+        if self._cur.execute("SELECT 1 FROM people WHERE lower(name) = lower(?)", [clean]).fetchone():
+            raise ValueError(f"Name: there is already someone called {clean}.")
+        row = self._cur.execute(
+            "INSERT INTO people (name, role, created_at) VALUES (?, ?, ?) RETURNING person_id",
+            [clean, (role or "").strip() or None, now],
+        ).fetchone()
+        return int(row[0])
+
+    def people(self) -> pd.DataFrame:
+        """Everyone known to the app: person_id, name, role, ordered by name."""
+        return self._cur.execute(
+            "SELECT person_id, name, role FROM people ORDER BY lower(name)"
+        ).df()
+
     # ----------------------------------------------------------------- reading
 
     def freshness(self) -> DataFreshness:

@@ -16,6 +16,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from cx.bootstrap import open_app_database
 from cx.config import Settings
 from cx.errors import PlaceCXError
+from cx.exports import to_csv_bytes, to_xlsx_bytes
 from cx.store import Database, Store
 
 T = TypeVar("T")
@@ -106,3 +107,57 @@ def chart_with_table(fig: go.Figure, table: pd.DataFrame, *, key: str) -> None:
     st.plotly_chart(fig, width="stretch", key=f"chart-{key}", config={"displaylogo": False})
     with st.expander(f"Table: {fig.layout.title.text}"):
         st.dataframe(table, hide_index=True, width="stretch")
+
+
+def download_buttons(frame: pd.DataFrame, *, file_stem: str, title: str, key: str) -> None:
+    """'Download CSV' and 'Download XLSX' for a table; files are built only when clicked.
+
+    Text cells that a spreadsheet would run as formulas are neutralised (cx.exports).
+    """
+    left, right = st.columns(2, width="content")
+    left.download_button(
+        "Download CSV", data=lambda: to_csv_bytes(frame), file_name=f"{file_stem}.csv",
+        mime="text/csv", key=f"{key}-csv", on_click="ignore", icon=":material/download:",
+    )
+    right.download_button(
+        "Download XLSX", data=lambda: to_xlsx_bytes({"Data": frame}, titles={"Data": title}),
+        file_name=f"{file_stem}.xlsx", key=f"{key}-xlsx", on_click="ignore",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+    )
+
+
+def remember(widget_key: str, saved_key: str) -> None:
+    """on_change callback: copy a widget's value to a key that survives page changes.
+
+    Streamlit forgets a widget's state when a page without that widget runs, so
+    values that must persist across pages live under a separate, non-widget key.
+    """
+    st.session_state[saved_key] = st.session_state[widget_key]
+
+
+def current_person(store_: Store) -> tuple[int, str] | None:
+    """The sidebar "You are" picker; returns (person_id, name) or None until one is chosen.
+
+    Until sign-in exists, people say who they are; the choice is kept while they
+    move between pages and is recorded with what they save.
+    """
+    people = store_.people()
+    if people.empty:
+        st.sidebar.info("Nobody has been added to the team yet.")
+        return None
+    names = dict(zip(people["person_id"].tolist(), people["name"].tolist(), strict=True))
+    roles = dict(zip(people["person_id"].tolist(), people["role"].tolist(), strict=True))
+    saved = st.session_state.get("person_id")
+    chosen = st.sidebar.selectbox(
+        "You are",
+        options=list(names),
+        index=list(names).index(saved) if saved in names else None,
+        format_func=lambda pid: f"{names[pid]} ({roles[pid]})" if isinstance(roles[pid], str) else names[pid],
+        placeholder="Choose your name",
+        key="person_widget",
+        on_change=remember,
+        args=("person_widget", "person_id"),
+        help="Until sign-in exists, choose who you are. Your name is saved with your answers.",
+    )
+    return None if chosen is None else (chosen, names[chosen])

@@ -182,3 +182,16 @@ def test_the_command_line_creates_a_database_and_reports_it(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert '"responses": 0' in result.stdout and path.exists()
+
+
+def test_people_have_unique_non_empty_names(store):
+    first = store.add_person("  Amara Okafor ", "Director of Place", now=NOW)
+    store.add_person("Tom Hargreaves", None, now=NOW)
+    people = store.people()
+    assert people["name"].tolist() == ["Amara Okafor", "Tom Hargreaves"]
+    assert people["person_id"].tolist() == [first, first + 1]
+    assert people["role"].iloc[0] == "Director of Place" and pd.isna(people["role"].iloc[1])
+    with pytest.raises(ValueError, match="already someone called amara okafor"):
+        store.add_person("amara okafor", "x", now=NOW)
+    with pytest.raises(ValueError, match="Name: enter"):
+        store.add_person("   ", "x", now=NOW)
