@@ -53,18 +53,7 @@ def format_change(change: float | None, unit: str) -> str:
         return "no earlier figure to compare"
     if abs(change) < 0.05:
         return "no change"
-    direction = "up" if change > 0 else "down"
-    size = abs(change)
-    if unit in ("points", "%"):
-        amount = f"{size:.0f}" if size >= 1 else f"{size:.1f}"
-        return f"{direction} {amount} {'point' if amount == '1' else 'points'}"
-    if unit == "seconds":
-        return f"{direction} {size:.0f} s"
-    return f"{direction} {size:.1f}"
-
-
-def format_count(n: int | float) -> str:
-    return f"{int(n):,}"
+    return f"{'up' if change > 0 else 'down'} {_amount(abs(change), unit)}"
 
 
 def signed_change(change: float, unit: str) -> str:
@@ -72,12 +61,17 @@ def signed_change(change: float, unit: str) -> str:
 
     The leading sign matters: Streamlit points the arrow by it.
     """
-    size = abs(change)
-    sign = "-" if change < 0 else "+"
+    return f"{'-' if change < 0 else '+'}{_amount(abs(change), unit)}"
+
+
+def _amount(size: float, unit: str) -> str:
     if unit in ("points", "%"):
         amount = f"{size:.0f}" if size >= 1 else f"{size:.1f}"
-        return f"{sign}{amount} {'point' if amount == '1' else 'points'}"
+        return f"{amount} {'point' if amount == '1' else 'points'}"
     if unit == "seconds":
-        return f"{sign}{size:.0f} s"
-    return f"{sign}{size:.1f}"
+        return f"{size:.0f} s"
+    return f"{size:.1f}"
 
+
+def format_count(n: int | float) -> str:
+    return f"{int(n):,}"
