@@ -118,11 +118,75 @@ _PEOPLE = Migration(
     ),
 )
 
+_ASSESSMENT = Migration(
+    6,
+    "self-assessment heat map: rounds, raters, drafts and submitted ratings",
+    (
+        "CREATE SEQUENCE assessment_round_seq START 1",
+        """
+        CREATE TABLE assessment_rounds (
+            round_id   INTEGER PRIMARY KEY DEFAULT nextval('assessment_round_seq'),
+            name       VARCHAR NOT NULL UNIQUE CHECK (length(trim(name)) > 0),
+            held_on    DATE NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            created_by INTEGER
+        )
+        """,
+        """
+        CREATE TABLE assessment_raters (
+            round_id  INTEGER NOT NULL,
+            person_id INTEGER NOT NULL,
+            PRIMARY KEY (round_id, person_id)
+        )
+        """,
+        # A rater's unfinished answers: levels may still be missing. Replaced as a
+        # whole on every save and removed when the rater submits.
+        """
+        CREATE TABLE assessment_drafts (
+            round_id  INTEGER NOT NULL,
+            person_id INTEGER NOT NULL,
+            block     VARCHAR NOT NULL CHECK (block IN ('collaboration', 'branding', 'data',
+                                                        'employees', 'culture')),
+            stage     VARCHAR NOT NULL CHECK (stage IN ('basics', 'consistency', 'excellence')),
+            level     VARCHAR CHECK (level IN ('strength', 'progress', 'critical')),
+            comment   VARCHAR,
+            evidence  VARCHAR,
+            saved_at  TIMESTAMP NOT NULL,
+            PRIMARY KEY (round_id, person_id, block, stage)
+        )
+        """,
+        # Submissions are never changed: re-rating adds a newer submission, and the
+        # earlier ones remain as the rater's history. The latest one counts.
+        "CREATE SEQUENCE assessment_submission_seq START 1",
+        """
+        CREATE TABLE assessment_submissions (
+            submission_id INTEGER PRIMARY KEY DEFAULT nextval('assessment_submission_seq'),
+            round_id      INTEGER NOT NULL,
+            person_id     INTEGER NOT NULL,
+            submitted_at  TIMESTAMP NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE assessment_ratings (
+            submission_id INTEGER NOT NULL,
+            block         VARCHAR NOT NULL CHECK (block IN ('collaboration', 'branding', 'data',
+                                                            'employees', 'culture')),
+            stage         VARCHAR NOT NULL CHECK (stage IN ('basics', 'consistency', 'excellence')),
+            level         VARCHAR NOT NULL CHECK (level IN ('strength', 'progress', 'critical')),
+            comment       VARCHAR,
+            evidence      VARCHAR,
+            PRIMARY KEY (submission_id, block, stage)
+        )
+        """,
+    ),
+)
+
 # Append new migrations at the end of this tuple, numbered in order.
 MIGRATIONS: tuple[Migration, ...] = (
     _CORE_TABLES,
     _APP_META,
     _PEOPLE,
+    _ASSESSMENT,
 )
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from cx.assessment import RatingEntry, check_complete, validate_entries, validate_round
 from cx.errors import DatabaseError, DatabaseLocked
 from cx.filters import DIMENSIONS, Slice
 from cx.migrations import apply_migrations
@@ -406,6 +407,217 @@ class Store:
             + " IS NOT NULL ORDER BY 1"
         ).fetchall()
         return [row[0] for row in rows]
+
+    # --- Heat map (self-assessment rounds) ------------------------------------
+    # Write methods run inside the caller's `transaction()`, like the others above.
+
+    def create_assessment_round(
+        self, name: str, held_on: date | None, rater_ids: Sequence[int], *,
+        created_by: int | None, now: datetime,
+    ) -> int:
+        """Add a heat-map round with its raters and return its id.
+
+        Raises ValueError naming the field: empty name, no date, no raters, a name
+        already used by another round, or a rater who is not in the people table.
+        """
+        clean = validate_round(name, held_on, rater_ids)
+        if self._cur.execute(
+            "SELECT 1 FROM assessment_rounds WHERE lower(name) = lower(?)", [clean]
+        ).fetchone():
+            raise ValueError(f"Round name: there is already a round called {clean}.")
+        row = self._cur.execute(
+            "INSERT INTO assessment_rounds (name, held_on, created_at, created_by) "
+            "VALUES (?, ?, ?, ?) RETURNING round_id",
+            [clean, held_on, now, created_by],
+        ).fetchone()
+        round_id = int(row[0])
+        self.add_assessment_raters(round_id, rater_ids)
+        return round_id
+
+    def add_assessment_raters(self, round_id: int, person_ids: Sequence[int]) -> int:
+        """Add people as raters of a round (people already rating are skipped); return how many.
+
+        Raises ValueError for an unknown round or person.
+        """
+        self._require_round(round_id)
+        ids = sorted({int(p) for p in person_ids})
+        known = {r[0] for r in self._cur.execute(
+            "SELECT person_id FROM people WHERE person_id IN (SELECT unnest(?))", [ids]
+        ).fetchall()}
+        if set(ids) - known:
+            raise ValueError(f"Raters: no person with id {sorted(set(ids) - known)}.")
+        before = self._cur.execute(
+            "SELECT count(*) FROM assessment_raters WHERE round_id = ?", [round_id]
+        ).fetchone()[0]
+        self._cur.execute(
+            "INSERT INTO assessment_raters SELECT ?, unnest(?) ON CONFLICT DO NOTHING",
+            [round_id, ids],
+        )
+        after = self._cur.execute(
+            "SELECT count(*) FROM assessment_raters WHERE round_id = ?", [round_id]
+        ).fetchone()[0]
+        return after - before
+
+    def assessment_rounds(self) -> pd.DataFrame:
+        """Every round, newest meeting first: round_id, name, held_on, raters, submitted."""
+        return self._cur.execute(
+            """
+            SELECT r.round_id, r.name, r.held_on,
+                   (SELECT count(*) FROM assessment_raters a WHERE a.round_id = r.round_id) AS raters,
+                   (SELECT count(DISTINCT s.person_id) FROM assessment_submissions s
+                     WHERE s.round_id = r.round_id) AS submitted
+            FROM assessment_rounds r
+            ORDER BY r.held_on DESC, r.round_id DESC
+            """
+        ).df()
+
+    def round_raters(self, round_id: int) -> pd.DataFrame:
+        """The raters of a round and how far each has got.
+
+        Columns: person_id, name, role, status ('submitted', 'draft' or 'not started';
+        'submitted' wins when a rater has both, as the submission is what counts),
+        draft_saved_at, submitted_at (latest), submissions (how many times submitted).
+        """
+        return self._cur.execute(
+            """
+            SELECT p.person_id, p.name, p.role,
+                   CASE WHEN s.latest IS NOT NULL THEN 'submitted'
+                        WHEN d.saved IS NOT NULL THEN 'draft' ELSE 'not started' END AS status,
+                   d.saved AS draft_saved_at, s.latest AS submitted_at,
+                   coalesce(s.times, 0) AS submissions
+            FROM assessment_raters a
+            JOIN people p USING (person_id)
+            LEFT JOIN (SELECT person_id, max(submitted_at) AS latest, count(*) AS times
+                       FROM assessment_submissions WHERE round_id = ? GROUP BY 1) s USING (person_id)
+            LEFT JOIN (SELECT person_id, max(saved_at) AS saved
+                       FROM assessment_drafts WHERE round_id = ? GROUP BY 1) d USING (person_id)
+            WHERE a.round_id = ?
+            ORDER BY lower(p.name)
+            """,
+            [round_id, round_id, round_id],
+        ).df()
+
+    def save_rating_draft(
+        self, round_id: int, person_id: int, entries: Sequence[RatingEntry], *, now: datetime
+    ) -> None:
+        """Keep a rater's unfinished answers (levels may be missing), replacing their earlier draft.
+
+        Raises ValueError for an unknown round, a person who is not a rater of the
+        round, or an invalid entry (see `cx.assessment.validate_entries`).
+        """
+        clean = validate_entries(entries)
+        self._require_rater(round_id, person_id)
+        self._cur.execute(
+            "DELETE FROM assessment_drafts WHERE round_id = ? AND person_id = ?", [round_id, person_id]
+        )
+        if clean:
+            self._cur.executemany(
+                "INSERT INTO assessment_drafts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [[round_id, person_id, e.block, e.stage, e.level, e.comment or None,
+                  e.evidence or None, now] for e in clean],
+            )
+
+    def submit_ratings(
+        self, round_id: int, person_id: int, entries: Sequence[RatingEntry], *, now: datetime
+    ) -> int:
+        """Record a rater's complete answers as their current rating; return the submission id.
+
+        An earlier submission by the same rater stays as history; the draft is removed.
+        Raises IncompleteSubmission (a ValueError) naming every unrated cell, and
+        ValueError as `save_rating_draft`.
+        """
+        clean = check_complete(entries)
+        self._require_rater(round_id, person_id)
+        row = self._cur.execute(
+            "INSERT INTO assessment_submissions (round_id, person_id, submitted_at) "
+            "VALUES (?, ?, ?) RETURNING submission_id",
+            [round_id, person_id, now],
+        ).fetchone()
+        submission_id = int(row[0])
+        self._cur.executemany(
+            "INSERT INTO assessment_ratings VALUES (?, ?, ?, ?, ?, ?)",
+            [[submission_id, e.block, e.stage, e.level, e.comment or None, e.evidence or None]
+             for e in clean],
+        )
+        self._cur.execute(
+            "DELETE FROM assessment_drafts WHERE round_id = ? AND person_id = ?", [round_id, person_id]
+        )
+        return submission_id
+
+    def rating_sheet(self, round_id: int, person_id: int) -> pd.DataFrame:
+        """The answers a rater should see when they open the form.
+
+        Their draft if they have one, else their latest submission, else no rows.
+        Columns: block, stage, level, comment, evidence, source ('draft' or 'submitted').
+        """
+        return self._cur.execute(
+            """
+            SELECT block, stage, level, comment, evidence, 'draft' AS source
+            FROM assessment_drafts WHERE round_id = ? AND person_id = ?
+            UNION ALL
+            SELECT r.block, r.stage, r.level, r.comment, r.evidence, 'submitted'
+            FROM assessment_ratings r
+            WHERE r.submission_id = (SELECT max(submission_id) FROM assessment_submissions
+                                     WHERE round_id = ? AND person_id = ?)
+              AND NOT EXISTS (SELECT 1 FROM assessment_drafts WHERE round_id = ? AND person_id = ?)
+            """,
+            [round_id, person_id] * 3,
+        ).df()
+
+    def round_ratings(self, round_id: int) -> pd.DataFrame:
+        """Each rater's current (latest submitted) rating of every cell in a round.
+
+        Columns: person_id, rater, role, block, stage, level, comment, evidence,
+        submitted_at. Drafts are left out: only submitted answers count.
+        """
+        return self._cur.execute(
+            """
+            SELECT s.person_id, p.name AS rater, p.role, r.block, r.stage, r.level,
+                   r.comment, r.evidence, s.submitted_at
+            FROM assessment_submissions s
+            JOIN assessment_ratings r USING (submission_id)
+            JOIN people p USING (person_id)
+            WHERE s.round_id = ?
+              AND s.submission_id = (SELECT max(submission_id) FROM assessment_submissions x
+                                     WHERE x.round_id = s.round_id AND x.person_id = s.person_id)
+            ORDER BY lower(p.name), r.block, r.stage
+            """,
+            [round_id],
+        ).df()
+
+    def rating_history(self, round_id: int) -> pd.DataFrame:
+        """Every submitted rating in a round, earlier submissions included, for export and review.
+
+        Columns: rater, role, submission (1 = the rater's first), current (the one
+        that counts), submitted_at, block, stage, level, comment, evidence.
+        """
+        return self._cur.execute(
+            """
+            SELECT p.name AS rater, p.role,
+                   dense_rank() OVER (PARTITION BY s.person_id ORDER BY s.submission_id) AS submission,
+                   s.submission_id = max(s.submission_id) OVER (PARTITION BY s.person_id) AS current,
+                   s.submitted_at, r.block, r.stage, r.level, r.comment, r.evidence
+            FROM assessment_submissions s
+            JOIN assessment_ratings r USING (submission_id)
+            JOIN people p USING (person_id)
+            WHERE s.round_id = ?
+            ORDER BY lower(p.name), submission, r.block, r.stage
+            """,
+            [round_id],
+        ).df()
+
+    def _require_round(self, round_id: int) -> None:
+        if not self._cur.execute(
+            "SELECT 1 FROM assessment_rounds WHERE round_id = ?", [round_id]
+        ).fetchone():
+            raise ValueError(f"Round: there is no round with id {round_id}.")
+
+    def _require_rater(self, round_id: int, person_id: int) -> None:
+        self._require_round(round_id)
+        if not self._cur.execute(
+            "SELECT 1 FROM assessment_raters WHERE round_id = ? AND person_id = ?", [round_id, person_id]
+        ).fetchone():
+            raise ValueError("Rater: you are not one of this round's raters; ask for your name to be added.")
 
 
 def _period_expression(grain: str, column: str) -> str:
