@@ -12,6 +12,10 @@ half the team thinks it is, and the team level is always a level somebody chose.
 Disagreement is the mean number of steps between each rater's level and the team
 level: 0 when everybody agrees, up to 1 when the team is split between a strength
 and a critical focus.
+
+A cell is marked "views differ" when the team is divided rather than carrying one
+dissenter: no level has more than half the raters, or someone rates it a strength
+while someone else rates it a critical focus.
 """
 
 from __future__ import annotations
@@ -126,6 +130,18 @@ def disagreement(levels: Iterable[str]) -> float:
     return sum(abs(s - middle) for s in scores) / len(scores)
 
 
+def views_differ(levels: Iterable[str]) -> bool:
+    """True when the raters are divided (see the module docstring); False for no ratings.
+
+    Raises ValueError for an unknown level.
+    """
+    scores = _scores(levels)
+    if not scores:
+        return False
+    largest = max(scores.count(score) for score in set(scores))
+    return scores[-1] - scores[0] == 2 or largest * 2 <= len(scores)
+
+
 # ---------------------------------------------------------------- the round
 
 
@@ -135,7 +151,7 @@ def summarise(ratings: pd.DataFrame) -> pd.DataFrame:
     Columns: block, stage, consensus (level code, None if nobody rated the cell),
     n, strength / progress / critical (how many raters chose each), mean_score
     (1 = critical .. 3 = strength), spread (steps between the highest and lowest
-    level), disagreement (see `disagreement`), views_differ, and comments: a tuple
+    level), disagreement and views_differ (see those functions), and comments: a tuple
     of (rater, level, comment, evidence) for the raters who wrote something.
     Raises ValueError when a rating holds an unknown level.
     """
@@ -165,7 +181,7 @@ def _cell_row(block: str, stage: str, levels: list[str], cell: pd.DataFrame) -> 
     return {
         "block": block, "stage": stage, "consensus": consensus(levels), "n": len(levels), **counts,
         "mean_score": sum(scores) / len(scores), "spread": scores[-1] - scores[0],
-        "disagreement": disagreement(levels), "views_differ": scores[-1] != scores[0],
+        "disagreement": disagreement(levels), "views_differ": views_differ(levels),
         "comments": comments,
     }
 
@@ -235,6 +251,48 @@ def comment_lines(comments: Iterable[tuple[str, str, str, str]]) -> list[str]:
             text += f" Evidence: {evidence}"
         lines.append(text)
     return lines
+
+
+def rater_table(ratings: pd.DataFrame) -> pd.DataFrame:
+    """Each rater's map as a table: one row per rater and building block, a level per stage."""
+    rows = []
+    for rater in sorted(ratings["rater"].unique(), key=str.lower):
+        mine = ratings[ratings["rater"] == rater].set_index(["block", "stage"])["level"]
+        for block in BLOCKS:
+            row = {"Rater": rater, "Building block": block.label}
+            for stage in STAGES:
+                level = mine.get((block.code, stage.code))
+                row[stage.label] = LEVEL_BY_CODE[level].tag if _is_level(level) else "– Not rated"
+            rows.append(row)
+    return pd.DataFrame(rows, columns=["Rater", "Building block", *[s.label for s in STAGES]])
+
+
+def cell_comments(ratings: pd.DataFrame, block: str, stage: str) -> pd.DataFrame:
+    """Every rater's level, comment and evidence for one cell (raters without notes included)."""
+    cell = ratings[(ratings["block"] == block) & (ratings["stage"] == stage)]
+    cell = cell.sort_values("rater", key=lambda names: names.str.lower())
+    return pd.DataFrame({
+        "Rater": cell["rater"].tolist(),
+        "Level": [LEVEL_BY_CODE[lv].tag for lv in cell["level"]],
+        "Comment": [_text(c) for c in cell["comment"]],
+        "Evidence": [_text(e) for e in cell["evidence"]],
+    })
+
+
+def labelled_history(history: pd.DataFrame) -> pd.DataFrame:
+    """`Store.rating_history` with labels instead of codes, ready for a CSV download."""
+    return pd.DataFrame({
+        "Rater": history["rater"],
+        "Role": history["role"],
+        "Submission": history["submission"],
+        "Current answer": ["Yes" if c else "No (replaced)" for c in history["current"]],
+        "Submitted at": history["submitted_at"],
+        "Building block": [BLOCK_BY_CODE[b].label for b in history["block"]],
+        "Stage": [STAGE_BY_CODE[s].label for s in history["stage"]],
+        "Level": [LEVEL_BY_CODE[lv].tag for lv in history["level"]],
+        "Comment": [_text(c) for c in history["comment"]],
+        "Evidence": [_text(e) for e in history["evidence"]],
+    })
 
 
 # ------------------------------------------------------------ two rounds

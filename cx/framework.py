@@ -18,6 +18,7 @@ class Block:
 
     code: str
     label: str
+    short: str  # one word, for small charts
     question: str  # what the block asks of a council, in a sentence
 
 
@@ -27,6 +28,7 @@ class Stage:
 
     code: str
     label: str
+    short: str  # one word, for small charts
     order: int
     summary: str
 
@@ -51,39 +53,39 @@ class Level:
 
 
 BLOCKS: tuple[Block, ...] = (
-    Block("collaboration", "Collaboration and integrated services",
+    Block("collaboration", "Collaboration and integrated services", "Collaboration",
           "Do teams and partner agencies work as one around the customer?"),
-    Block("branding", "Branding and shared values",
+    Block("branding", "Branding and shared values", "Branding",
           "Do customers and staff know what the council stands for and what to expect?"),
-    Block("data", "Data-driven transformation",
+    Block("data", "Data-driven transformation", "Data",
           "Do customer and staff data shape how services are designed and improved?"),
-    Block("employees", "Employee empowerment",
+    Block("employees", "Employee empowerment", "Employees",
           "Are front-line staff equipped and trusted to do right by customers?"),
-    Block("culture", "Culture change and leadership",
+    Block("culture", "Culture change and leadership", "Culture",
           "Do leaders model and steer a culture built around the customer?"),
 )
 
 STAGES: tuple[Stage, ...] = (
-    Stage("basics", "Fix the basics", 1,
+    Stage("basics", "Fix the basics", "Basics", 1,
           "Find out how services perform today, deal first with the problems customers meet "
           "most often, and bring staff into the work."),
-    Stage("consistency", "Deliver consistently", 2,
+    Stage("consistency", "Deliver consistently", "Consistency", 2,
           "Watch performance continuously so that every customer gets the same good service, "
           "whatever the channel, and build staff skills to match."),
-    Stage("excellence", "Customer excellence", 3,
+    Stage("excellence", "Customer excellence", "Excellence", 3,
           "Design services with customers, tailor them to the person, and trust staff to "
           "go further for customers."),
 )
 
 LEVELS: tuple[Level, ...] = (
     Level("strength", "Strength", "✓", 3,
-          "A strength: substantial work is under way here and it is paying off.",
+          "Substantial work is under way here and it is paying off.",
           "#CFE6F6", "#000000", ""),
     Level("progress", "Some progress", "◐", 2,
-          "Some progress, but more to do, including some important priorities.",
+          "Some progress made, with more to do and some key priorities still open.",
           "#E69F00", "#000000", "/"),
     Level("critical", "Critical focus", "!", 1,
-          "A known challenge: the team sees this as a critical area to focus on.",
+          "A known challenge that the team treats as a critical area of focus.",
           "#D55E00", "#000000", "x"),
 )
 

@@ -114,12 +114,13 @@ def download_buttons(frame: pd.DataFrame, *, file_stem: str, title: str, key: st
 
     Text cells that a spreadsheet would run as formulas are neutralised (cx.exports).
     """
-    left, right = st.columns(2, width="content")
-    left.download_button(
+    # st.columns refuses width="content"; a horizontal container keeps the buttons side by side.
+    row = st.container(horizontal=True)
+    row.download_button(
         "Download CSV", data=lambda: to_csv_bytes(frame), file_name=f"{file_stem}.csv",
         mime="text/csv", key=f"{key}-csv", on_click="ignore", icon=":material/download:",
     )
-    right.download_button(
+    row.download_button(
         "Download XLSX", data=lambda: to_xlsx_bytes({"Data": frame}, titles={"Data": title}),
         file_name=f"{file_stem}.xlsx", key=f"{key}-xlsx", on_click="ignore",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

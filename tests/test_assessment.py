@@ -74,6 +74,15 @@ def test_disagreement_is_the_mean_distance_from_the_team_level():
     assert disagreement(["progress"] * 4) == 0.0
 
 
+def test_views_differ_when_the_team_is_divided_not_when_one_dissents():
+    assert assessment.views_differ(["strength", "critical", "critical", "critical"])  # two steps apart
+    assert assessment.views_differ(["progress", "progress", "critical", "critical"])  # even split
+    assert assessment.views_differ(["progress", "critical"])
+    assert not assessment.views_differ(["progress", "progress", "progress", "critical"])
+    assert not assessment.views_differ(["strength"])
+    assert not assessment.views_differ([])
+
+
 def test_bad_levels_and_empty_cells_are_refused():
     with pytest.raises(ValueError, match="at least one rating"):
         consensus([])
@@ -118,10 +127,11 @@ def test_team_map_table_carries_words_symbols_and_the_disagreement_mark():
     assert list(table.columns) == ["Building block", "Fix the basics", "Deliver consistently",
                                    "Customer excellence"]
     row = table.set_index("Building block")
-    assert row.loc["Data-driven transformation", "Fix the basics"] == "◐ Some progress (1 of 3), ≠ views differ"
+    assert row.loc["Data-driven transformation", "Fix the basics"] == (
+        "◐ Some progress (1 of 3), ≠ views differ")
     assert row.loc["Collaboration and integrated services", "Fix the basics"] == "✓ Strength (3 of 3)"
-    assert row.loc["Employee empowerment", "Customer excellence"] == (
-        "! Critical focus (2 of 3), ≠ views differ")
+    # One dissenter among three is shown by the count, not marked as a divided team.
+    assert row.loc["Employee empowerment", "Customer excellence"] == "! Critical focus (2 of 3)"
 
 
 def test_comparing_two_rounds_counts_better_same_worse():
@@ -226,6 +236,14 @@ def test_disagreement_is_between_zero_and_one_and_zero_only_when_all_agree(level
     value = disagreement(levels)
     assert 0 <= value <= 1
     assert (value == 0) == (len(set(levels)) == 1)
+
+
+@given(level_lists)
+def test_unanimous_cells_never_differ_and_split_cells_always_do(levels):
+    if len(set(levels)) == 1:
+        assert not assessment.views_differ(levels)
+    if {"strength", "critical"} <= set(levels):
+        assert assessment.views_differ(levels)
 
 
 @given(level_lists)

@@ -107,5 +107,5 @@ def test_the_schema_refuses_levels_outside_the_framework(store, team, database):
     round_id, (ann, _, _) = team
     cursor = database._con.cursor()
     with pytest.raises(duckdb.ConstraintException):
-        cursor.execute("INSERT INTO assessment_drafts VALUES (?, ?, 'data', 'basics', 'amber', NULL, NULL, ?)",
-                       [round_id, ann, NOW])
+        cursor.execute("INSERT INTO assessment_drafts "
+                       "VALUES (?, ?, 'data', 'basics', 'amber', NULL, NULL, ?)", [round_id, ann, NOW])
