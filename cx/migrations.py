@@ -181,12 +181,78 @@ _ASSESSMENT = Migration(
     ),
 )
 
+_ROADMAP = Migration(
+    7,
+    "roadmap planner: programme, entry stages, actions and their change history",
+    (
+        # One programme per database: the council's customer-experience programme.
+        """
+        CREATE TABLE roadmap_programme (
+            programme_id INTEGER PRIMARY KEY CHECK (programme_id = 1),
+            start_date   DATE NOT NULL,
+            years        INTEGER NOT NULL CHECK (years BETWEEN 3 AND 5),
+            updated_at   TIMESTAMP NOT NULL,
+            updated_by   INTEGER
+        )
+        """,
+        """
+        CREATE TABLE roadmap_entry_stages (
+            block      VARCHAR PRIMARY KEY CHECK (block IN ('collaboration', 'branding', 'data',
+                                                            'employees', 'culture')),
+            stage      VARCHAR NOT NULL CHECK (stage IN ('basics', 'consistency', 'excellence')),
+            updated_at TIMESTAMP NOT NULL,
+            updated_by INTEGER
+        )
+        """,
+        "CREATE SEQUENCE roadmap_action_seq START 1",
+        """
+        CREATE TABLE roadmap_actions (
+            action_id   INTEGER PRIMARY KEY DEFAULT nextval('roadmap_action_seq'),
+            title       VARCHAR NOT NULL CHECK (length(trim(title)) > 0),
+            stage       VARCHAR NOT NULL CHECK (stage IN ('basics', 'consistency', 'excellence')),
+            blocks      VARCHAR[] NOT NULL CHECK (len(blocks) > 0 AND list_has_all(
+                            ['collaboration', 'branding', 'data', 'employees', 'culture'], blocks)),
+            owner_id    INTEGER,
+            status      VARCHAR NOT NULL CHECK (status IN ('not_started', 'in_progress', 'done',
+                                                           'blocked')),
+            start_date  DATE NOT NULL,
+            due_date    DATE NOT NULL,
+            notes       VARCHAR,
+            metric      VARCHAR,
+            target      DOUBLE,
+            archived    BOOLEAN NOT NULL DEFAULT false,
+            toolkit_key VARCHAR,
+            created_at  TIMESTAMP NOT NULL,
+            created_by  INTEGER,
+            updated_at  TIMESTAMP NOT NULL,
+            updated_by  INTEGER,
+            CHECK (due_date >= start_date)
+        )
+        """,
+        # The audit log: one row per changed field, in words as people saw them then.
+        # action_id is NULL for changes to the programme itself.
+        "CREATE SEQUENCE roadmap_change_seq START 1",
+        """
+        CREATE TABLE roadmap_changes (
+            change_id  INTEGER PRIMARY KEY DEFAULT nextval('roadmap_change_seq'),
+            action_id  INTEGER,
+            changed_at TIMESTAMP NOT NULL,
+            changed_by INTEGER,
+            field      VARCHAR NOT NULL,
+            old_value  VARCHAR,
+            new_value  VARCHAR
+        )
+        """,
+    ),
+)
+
 # Append new migrations at the end of this tuple, numbered in order.
 MIGRATIONS: tuple[Migration, ...] = (
     _CORE_TABLES,
     _APP_META,
     _PEOPLE,
     _ASSESSMENT,
+    _ROADMAP,
 )
 
 

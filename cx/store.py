@@ -14,7 +14,7 @@ raw responses.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,7 +26,10 @@ import pandas as pd
 from cx.assessment import RatingEntry, check_complete, validate_entries, validate_round
 from cx.errors import DatabaseError, DatabaseLocked
 from cx.filters import DIMENSIONS, Slice
+from cx.formatting import format_date
+from cx.framework import BLOCK_BY_CODE, STAGE_BY_CODE
 from cx.migrations import apply_migrations
+from cx.roadmap import ActionInput, changes, describe, validate_action, validate_programme
 
 RESPONSE_COLUMNS: tuple[str, ...] = (
     "response_id",
@@ -618,6 +621,204 @@ class Store:
             "SELECT 1 FROM assessment_raters WHERE round_id = ? AND person_id = ?", [round_id, person_id]
         ).fetchone():
             raise ValueError("Rater: you are not one of this round's raters; ask for your name to be added.")
+
+    # --- Roadmap planner --------------------------------------------------------
+    # Every write records who changed what in roadmap_changes, in the same
+    # transaction (the caller's `transaction()`), so the history cannot drift.
+
+    def roadmap_programme(self) -> dict | None:
+        """The programme's start_date, years, updated_at and updated_by, or None before it is set."""
+        row = self._cur.execute(
+            "SELECT start_date, years, updated_at, updated_by FROM roadmap_programme"
+        ).fetchone()
+        if row is None:
+            return None
+        return dict(zip(("start_date", "years", "updated_at", "updated_by"), row, strict=True))
+
+    def set_roadmap_programme(self, start: date | None, years: int | None, *, by: int | None,
+                              now: datetime) -> None:
+        """Set the programme's start and length, recording what changed.
+
+        Raises ValueError naming the field (see `cx.roadmap.validate_programme`).
+        """
+        validate_programme(start, years)
+        before = self.roadmap_programme()
+        self._cur.execute(
+            "INSERT INTO roadmap_programme VALUES (1, ?, ?, ?, ?) ON CONFLICT (programme_id) "
+            "DO UPDATE SET start_date = excluded.start_date, years = excluded.years, "
+            "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            [start, int(years), now, by],
+        )
+        old_start = format_date(before["start_date"]) if before else ""
+        old_years = f"{before['years']} years" if before else ""
+        self._record_changes(None, [("Programme start", old_start, format_date(start)),
+                                    ("Programme length", old_years, f"{int(years)} years")], by, now)
+
+    def roadmap_entry_stages(self) -> dict[str, str]:
+        """{block code: stage code} for the blocks whose entry stage has been set."""
+        return dict(self._cur.execute("SELECT block, stage FROM roadmap_entry_stages").fetchall())
+
+    def set_roadmap_entry_stages(self, stages: Mapping[str, str], *, by: int | None,
+                                 now: datetime) -> int:
+        """Set the stage each building block steps in at; return how many changed.
+
+        Raises ValueError for an unknown block or stage.
+        """
+        for block, stage in stages.items():
+            if block not in BLOCK_BY_CODE or stage not in STAGE_BY_CODE:
+                raise ValueError(f"Entry stage: {block!r} / {stage!r} is not a building block and stage.")
+        current = self.roadmap_entry_stages()
+        changed = [(b, s) for b, s in stages.items() if current.get(b) != s]
+        for block, stage in changed:
+            self._cur.execute(
+                "INSERT INTO roadmap_entry_stages VALUES (?, ?, ?, ?) ON CONFLICT (block) "
+                "DO UPDATE SET stage = excluded.stage, updated_at = excluded.updated_at, "
+                "updated_by = excluded.updated_by",
+                [block, stage, now, by],
+            )
+        self._record_changes(None, [
+            (f"Entry stage: {BLOCK_BY_CODE[b].label}",
+             STAGE_BY_CODE[current[b]].label if b in current else "", STAGE_BY_CODE[s].label)
+            for b, s in changed
+        ], by, now)
+        return len(changed)
+
+    def create_roadmap_action(self, action: ActionInput, *, by: int | None, now: datetime,
+                              toolkit_key: str | None = None) -> int:
+        """Add an action to the plan and return its id; the history records its creation.
+
+        Raises ValueError naming the field (see `cx.roadmap.validate_action`), or
+        "Owner: ..." for an owner who is not in the people table.
+        """
+        clean = validate_action(action)
+        owners = self._owner_names(clean.owner_id)
+        row = self._cur.execute(
+            "INSERT INTO roadmap_actions (title, stage, blocks, owner_id, status, start_date, due_date, "
+            "notes, metric, target, toolkit_key, created_at, created_by, updated_at, updated_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING action_id",
+            [clean.title, clean.stage, list(clean.blocks), clean.owner_id, clean.status,
+             clean.start_date, clean.due_date, clean.notes or None, clean.metric, clean.target,
+             toolkit_key, now, by, now, by],
+        ).fetchone()
+        action_id = int(row[0])
+        words = describe(clean, owners)
+        self._record_changes(action_id, [("Created", "", words["title"])], by, now)
+        return action_id
+
+    def roadmap_action(self, action_id: int) -> ActionInput:
+        """One action's current fields. Raises ValueError when there is no such action."""
+        row = self._cur.execute(
+            "SELECT title, stage, blocks, owner_id, status, start_date, due_date, notes, metric, target "
+            "FROM roadmap_actions WHERE action_id = ?", [action_id],
+        ).fetchone()
+        if row is None:
+            raise ValueError(f"Action: there is no action with id {action_id}.")
+        title, stage, blocks, owner, status, start, due, notes, metric, target = row
+        return ActionInput(title, stage, tuple(blocks), owner, status, start, due, notes or "", metric,
+                           target)
+
+    def update_roadmap_action(self, action_id: int, action: ActionInput, *, by: int | None,
+                              now: datetime) -> list[tuple[str, str, str]]:
+        """Save an edited action and return the (field, old, new) changes recorded (none: no write).
+
+        Raises ValueError as `create_roadmap_action`, or when the action does not exist.
+        """
+        clean = validate_action(action)
+        before = self.roadmap_action(action_id)
+        owners = self._owner_names(clean.owner_id, before.owner_id)
+        diffs = changes(before, clean, owners)
+        if not diffs:
+            return []
+        self._cur.execute(
+            "UPDATE roadmap_actions SET title = ?, stage = ?, blocks = ?, owner_id = ?, status = ?, "
+            "start_date = ?, due_date = ?, notes = ?, metric = ?, target = ?, updated_at = ?, "
+            "updated_by = ? WHERE action_id = ?",
+            [clean.title, clean.stage, list(clean.blocks), clean.owner_id, clean.status,
+             clean.start_date, clean.due_date, clean.notes or None, clean.metric, clean.target,
+             now, by, action_id],
+        )
+        self._record_changes(action_id, diffs, by, now)
+        return diffs
+
+    def set_roadmap_action_archived(self, action_id: int, archived: bool, *, by: int | None,
+                                    now: datetime) -> bool:
+        """Archive (hide from the plan) or restore an action; return False when nothing changed.
+
+        Raises ValueError when the action does not exist.
+        """
+        row = self._cur.execute(
+            "SELECT archived FROM roadmap_actions WHERE action_id = ?", [action_id]
+        ).fetchone()
+        if row is None:
+            raise ValueError(f"Action: there is no action with id {action_id}.")
+        if row[0] == archived:
+            return False
+        self._cur.execute(
+            "UPDATE roadmap_actions SET archived = ?, updated_at = ?, updated_by = ? WHERE action_id = ?",
+            [archived, now, by, action_id],
+        )
+        words = {True: "Archived", False: "In the plan"}
+        self._record_changes(action_id, [("Archived", words[row[0]], words[archived])], by, now)
+        return True
+
+    def roadmap_actions(self, *, archived: bool = False) -> pd.DataFrame:
+        """The plan's actions (or, with archived=True, the archived ones), oldest first.
+
+        Columns: action_id, title, stage, blocks (list of codes), owner_id, owner
+        (name), status, start_date, due_date, notes, metric, target, toolkit_key,
+        updated_at, updated_by (name).
+        """
+        return self._cur.execute(
+            """
+            SELECT a.action_id, a.title, a.stage, a.blocks, a.owner_id, o.name AS owner, a.status,
+                   a.start_date, a.due_date, a.notes, a.metric, a.target, a.toolkit_key,
+                   a.updated_at, u.name AS updated_by
+            FROM roadmap_actions a
+            LEFT JOIN people o ON o.person_id = a.owner_id
+            LEFT JOIN people u ON u.person_id = a.updated_by
+            WHERE a.archived = ?
+            ORDER BY a.action_id
+            """,
+            [archived],
+        ).df()
+
+    def roadmap_history(self, action_id: int | None = None, *, limit: int = 500) -> pd.DataFrame:
+        """Recorded changes, newest first: one action's, or (action_id None) the programme's own.
+
+        Columns: changed_at, changed_by (name, or None if nobody was chosen), field,
+        old_value, new_value.
+        """
+        return self._cur.execute(
+            """
+            SELECT c.changed_at, p.name AS changed_by, c.field, c.old_value, c.new_value
+            FROM roadmap_changes c LEFT JOIN people p ON p.person_id = c.changed_by
+            WHERE c.action_id IS NOT DISTINCT FROM ?
+            ORDER BY c.change_id DESC
+            LIMIT ?
+            """,
+            [action_id, limit],
+        ).df()
+
+    def _owner_names(self, *owner_ids: int | None) -> dict[int, str]:
+        """Names of the given owners; raises ValueError for an id not in the people table."""
+        wanted = [int(o) for o in owner_ids if o is not None]
+        names = dict(self._cur.execute(
+            "SELECT person_id, name FROM people WHERE person_id IN (SELECT unnest(?))", [wanted]
+        ).fetchall())
+        missing = set(wanted) - set(names)
+        if missing:
+            raise ValueError(f"Owner: there is no person with id {sorted(missing)}.")
+        return names
+
+    def _record_changes(self, action_id: int | None, diffs: Sequence[tuple[str, str, str]],
+                        by: int | None, now: datetime) -> None:
+        rows = [[action_id, now, by, field, old, new] for field, old, new in diffs if old != new]
+        if rows:
+            self._cur.executemany(
+                "INSERT INTO roadmap_changes (action_id, changed_at, changed_by, field, old_value, "
+                "new_value) VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
+            )
 
 
 def _period_expression(grain: str, column: str) -> str:
