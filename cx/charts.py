@@ -8,6 +8,7 @@ and meaning is never carried by colour alone.
 from __future__ import annotations
 
 import html
+from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -15,6 +16,7 @@ from plotly.subplots import make_subplots
 
 from cx import assessment
 from cx.framework import BLOCK_BY_CODE, BLOCKS, LEVEL_BY_CODE, LEVELS, STAGE_BY_CODE, STAGES
+from cx.roadmap import STATUSES
 
 # Okabe & Ito (2008): distinguishable under the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -216,4 +218,106 @@ def _rater_hover(rater: str, block: str, stage: str, cell) -> str:
     for label, value in (("Comment", cell["comment"]), ("Evidence", cell["evidence"])):
         if isinstance(value, str) and value.strip():
             lines.append(_user_text(f"{label}: {value}"))
+    return "<br>".join(lines)
+
+
+# --- Roadmap ------------------------------------------------------------------
+# Each status is a trace of its own with its colour, bar pattern and symbol-and-word
+# name, so the legend and the bars read without colour.
+
+_TIMELINE_LABEL_CHARS = 48
+# Statuses in their own order, above the plot (below it, the legend meets the axis title).
+_LEGEND_ON_TOP = dict(legend=dict(orientation="h", traceorder="normal", x=0, y=1.0, yanchor="bottom"))
+
+
+def _status_pattern(status) -> dict:
+    """The status's hatching drawn lightly over its colour, so counts stay legible on top."""
+    return dict(shape=status.pattern, fillmode="overlay", fgcolor="#000000", size=10, solidity=0.15)
+
+
+def roadmap_progress(table: pd.DataFrame, title: str, group_title: str) -> go.Figure:
+    """Stacked bars of actions per status for each stage or building block.
+
+    `table` is `cx.roadmap.progress(...)` (columns label, one per status code, total).
+    """
+    fig = go.Figure()
+    labels = [_wrap(label, 26) for label in table["label"]]
+    for status in STATUSES:
+        counts = table[status.code]
+        fig.add_trace(go.Bar(
+            y=labels, x=counts, orientation="h", name=status.tag,
+            marker=dict(color=status.fill, line=dict(color="#000000", width=0.5),
+                        pattern=_status_pattern(status)),
+            text=[f"{status.symbol} {c}" if c else "" for c in counts], textposition="inside",
+            insidetextanchor="middle", textfont=dict(color="#000000"),
+            hovertemplate=f"%{{y}}: %{{x}} {status.word.lower()}<extra></extra>",
+        ))
+    base_layout(fig, title, "Actions", group_title)
+    fig.update_layout(barmode="stack", height=150 + 52 * len(table), **_LEGEND_ON_TOP)
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(dtick=1 if table["total"].max() <= 12 else None, rangemode="tozero")
+    return fig
+
+
+def roadmap_timeline(actions: pd.DataFrame, title: str, *, start: date, end: date, today: date,
+                     flags: pd.Series | None = None) -> go.Figure:
+    """A Gantt-style timeline of actions over the programme, with today marked.
+
+    `actions` has action_id, title, stage, status, start_date, due_date, owner;
+    `flags` (same index) holds a critical-focus note per action or ''. Action
+    titles are user text: escaped and shortened for the axis, in full on hover.
+    """
+    order = {s.code: s.order for s in STAGES}
+    frame = actions.assign(stage_order=actions["stage"].map(order),
+                           flag=flags if flags is not None else "")
+    frame = frame.sort_values(["stage_order", "start_date", "action_id"], kind="stable")
+    frame["axis_label"] = [_timeline_label(r) for r in frame.itertuples()]
+    fig = go.Figure()
+    for status in STATUSES:
+        mine = frame[frame["status"] == status.code]
+        starts = pd.to_datetime(mine["start_date"])
+        # Bars run to the end of the due date, so a one-day action is visible.
+        spans = (pd.to_datetime(mine["due_date"]) + pd.Timedelta(days=1) - starts).dt.total_seconds() * 1000
+        fig.add_trace(go.Bar(
+            y=mine["axis_label"], base=starts.dt.strftime("%Y-%m-%d"), x=spans, orientation="h",
+            name=status.tag, text=[status.symbol] * len(mine), textposition="inside",
+            insidetextanchor="start", textfont=dict(color="#000000"),
+            marker=dict(color=status.fill, line=dict(color="#000000", width=0.5),
+                        pattern=_status_pattern(status)),
+            hovertext=[_timeline_hover(r, status) for r in mine.itertuples()],
+            hovertemplate="%{hovertext}<extra></extra>",
+        ))
+    base_layout(fig, title, "Date", "Action (by stage, then start date)")
+    fig.update_layout(barmode="overlay", height=190 + 26 * max(len(frame), 4),
+                      margin=dict(l=20, r=20, t=90, b=50), **_LEGEND_ON_TOP)
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=frame["axis_label"].tolist(),
+                     tickfont=dict(size=12))
+    fig.update_xaxes(type="date", range=[start.isoformat(), (end + pd.Timedelta(days=1)).isoformat()],
+                     tickformat="%b %Y")
+    fig.add_shape(type="line", x0=today.isoformat(), x1=today.isoformat(), y0=0, y1=1, yref="paper",
+                  line=dict(color="#000000", width=2, dash="dot"))
+    # Inside the plot, right of the line: the rows at the top are the earliest actions,
+    # which have mostly ended by today, so the label rarely covers a bar.
+    fig.add_annotation(x=today.isoformat(), y=1, yref="paper", xanchor="left", yanchor="top",
+                       showarrow=False, text=f"Today, {today.day} {today:%b %Y}", font=dict(size=13),
+                       bgcolor="rgba(255,255,255,0.85)")
+    return fig
+
+
+def _timeline_label(row) -> str:
+    text = " ".join(str(row.title).split())
+    if len(text) > _TIMELINE_LABEL_CHARS:
+        text = text[: _TIMELINE_LABEL_CHARS - 1].rstrip() + "…"
+    flag = f"{LEVEL_BY_CODE['critical'].symbol} " if row.flag else ""
+    return f"{flag}{html.escape(text, quote=False)} (#{row.action_id})"
+
+
+def _timeline_hover(row, status) -> str:
+    owner = row.owner if isinstance(row.owner, str) else "No owner yet"
+    lines = [f"<b>{_user_text(row.title, 200)}</b>",
+             f"{STAGE_BY_CODE[row.stage].label} · {status.tag}",
+             f"{pd.Timestamp(row.start_date):%d %b %Y} to {pd.Timestamp(row.due_date):%d %b %Y}",
+             f"Owner: {html.escape(owner, quote=False)}"]
+    if row.flag:
+        lines.append(row.flag)
     return "<br>".join(lines)

@@ -20,7 +20,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from cx.demo_programme import install_assessment_demo
+from cx.demo_programme import install_assessment_demo, install_roadmap_demo
 
 DEMO_SEED = 20_201_107
 DEMO_SOURCE = "Fenbridge residents' transaction survey (demo)"
@@ -396,5 +396,6 @@ def install_demo(store, today: date) -> int:
         for name, role in LEADERS:
             store.add_person(name, role, now=stamp)
         install_assessment_demo(store, end_month)
+        install_roadmap_demo(store, end_month)
         store.set_meta("demo_end_month", end_month.isoformat())
     return written

@@ -225,19 +225,19 @@ def programme_end(start: date, years: int) -> date:
 def stage_window(start: date, years: int, entry_stage: str, stage: str) -> tuple[date, date]:
     """Default dates for work in `stage` when a block steps in at `entry_stage`.
 
-    The programme is shared equally between the stages from the entry stage on, in
-    order. Raises ValueError when `stage` comes before `entry_stage`.
+    The programme's months are shared equally between the stages from the entry
+    stage on, in order (3 to 5 years split two or three ways is always whole
+    months). Raises ValueError when `stage` comes before `entry_stage`.
     """
     order = [s.code for s in STAGES]
     remaining = order[order.index(entry_stage):]
     if stage not in remaining:
         raise ValueError(f"Stage: {STAGE_BY_CODE[stage].label} comes before the entry stage.")
-    total_days = (programme_end(start, years) - start).days + 1
-    share = total_days / len(remaining)
+    months = 12 * years // len(remaining)
     index = remaining.index(stage)
-    first = start + pd.Timedelta(days=round(share * index))
-    last = start + pd.Timedelta(days=round(share * (index + 1)) - 1)
-    return first, last
+    first = pd.Timestamp(start) + pd.DateOffset(months=months * index)
+    last = pd.Timestamp(start) + pd.DateOffset(months=months * (index + 1)) - pd.Timedelta(days=1)
+    return first.date(), last.date()
 
 
 def starter_plan(start: date, years: int, entry_stages: Mapping[str, str]) -> list[tuple[str, ActionInput]]:
@@ -334,14 +334,16 @@ def suggest_entry_stages(summary: pd.DataFrame) -> dict[str, tuple[str, str]]:
     levels = summary.set_index(["block", "stage"])["consensus"]
     suggestions = {}
     for block in BLOCKS:
+        seen = []
         for stage in STAGES:
             level = levels.get((block.code, stage.code))
+            tag = LEVEL_BY_CODE[level].tag if isinstance(level, str) else "– not rated"
+            seen.append(f"{stage.label} is rated {tag}")
             if level != "strength":
-                tag = LEVEL_BY_CODE[level].tag if isinstance(level, str) else "– not rated"
-                suggestions[block.code] = (stage.code, f"{stage.label} is rated {tag}")
+                suggestions[block.code] = (stage.code, "; ".join(seen))
                 break
         else:
-            suggestions[block.code] = ("excellence", "every stage is rated a strength")
+            suggestions[block.code] = ("excellence", "every stage is rated ✓ Strength")
     return suggestions
 
 
@@ -462,3 +464,20 @@ def plan_xlsx(actions: pd.DataFrame, today: date, cells: set[tuple[str, str]], t
         titles={"Plan": title, "Needs attention": f"{title}: overdue or blocked on {format_date(today)}",
                 "Progress by stage": title, "Progress by block": title},
     )
+
+
+def history_table(history: pd.DataFrame) -> pd.DataFrame:
+    """`Store.roadmap_history` or `roadmap_recent_changes` as people read it."""
+    table = pd.DataFrame({
+        "When": [f"{format_date(t)}, {t:%H:%M}" for t in pd.to_datetime(history["changed_at"])],
+        "Who": history["changed_by"].fillna("Not recorded") if len(history) else [],
+    })
+    if "action" in history.columns:
+        table["Action"] = [
+            "The programme" if pd.isna(i) else f"#{int(i)} {t}"
+            for i, t in zip(history["action_id"], history["action"], strict=True)
+        ]
+    table["What changed"] = history["field"].tolist()
+    table["From"] = history["old_value"].fillna("").tolist()
+    table["To"] = history["new_value"].fillna("").tolist()
+    return table

@@ -799,6 +799,25 @@ class Store:
             [action_id, limit],
         ).df()
 
+    def roadmap_recent_changes(self, *, limit: int = 200) -> pd.DataFrame:
+        """The latest changes across the whole roadmap, newest first.
+
+        Columns: changed_at, changed_by, action_id (None for the programme itself),
+        action (its current title), field, old_value, new_value.
+        """
+        return self._cur.execute(
+            """
+            SELECT c.changed_at, p.name AS changed_by, c.action_id, a.title AS action, c.field,
+                   c.old_value, c.new_value
+            FROM roadmap_changes c
+            LEFT JOIN people p ON p.person_id = c.changed_by
+            LEFT JOIN roadmap_actions a ON a.action_id = c.action_id
+            ORDER BY c.change_id DESC
+            LIMIT ?
+            """,
+            [limit],
+        ).df()
+
     def _owner_names(self, *owner_ids: int | None) -> dict[int, str]:
         """Names of the given owners; raises ValueError for an id not in the people table."""
         wanted = [int(o) for o in owner_ids if o is not None]

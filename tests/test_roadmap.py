@@ -123,8 +123,9 @@ def test_entry_stage_suggestions_start_where_the_strengths_end():
     suggested = roadmap.suggest_entry_stages(summary)
     assert suggested["data"] == ("basics", "Fix the basics is rated ! Critical focus")
     assert suggested["collaboration"] == ("basics", "Fix the basics is rated ◐ Some progress")
-    assert suggested["employees"] == ("consistency", "Deliver consistently is rated ! Critical focus")
-    assert suggested["culture"] == ("excellence", "every stage is rated a strength")
+    assert suggested["employees"] == (
+        "consistency", "Fix the basics is rated ✓ Strength; Deliver consistently is rated ! Critical focus")
+    assert suggested["culture"] == ("excellence", "every stage is rated ✓ Strength")
     assert list(suggested) == [b.code for b in BLOCKS]
 
 
@@ -139,9 +140,12 @@ def test_actions_at_critical_cells_are_flagged():
 def test_stage_windows_share_the_programme_from_the_entry_stage():
     start = date(2026, 1, 1)
     assert roadmap.programme_end(start, 3) == date(2028, 12, 31)
-    assert roadmap.stage_window(start, 3, "consistency", "consistency") == (start, date(2027, 7, 2))
-    assert roadmap.stage_window(start, 3, "consistency", "excellence") == (date(2027, 7, 3),
+    assert roadmap.stage_window(start, 3, "basics", "basics") == (start, date(2026, 12, 31))
+    assert roadmap.stage_window(start, 3, "consistency", "consistency") == (start, date(2027, 6, 30))
+    assert roadmap.stage_window(start, 3, "consistency", "excellence") == (date(2027, 7, 1),
                                                                            date(2028, 12, 31))
+    assert roadmap.stage_window(date(2025, 11, 1), 4, "basics", "excellence") == (date(2028, 7, 1),
+                                                                                  date(2029, 10, 31))
     assert roadmap.stage_window(start, 3, "excellence", "excellence") == (start, date(2028, 12, 31))
     with pytest.raises(ValueError, match="comes before the entry stage"):
         roadmap.stage_window(start, 3, "consistency", "basics")
