@@ -26,10 +26,12 @@ from datetime import date
 
 import pandas as pd
 
+from cx import metrics
 from cx.exports import to_xlsx_bytes
-from cx.formatting import format_date
+from cx.formatting import format_date, format_value, period_label
 from cx.framework import BLOCK_BY_CODE, BLOCKS, LEVEL_BY_CODE, STAGE_BY_CODE, STAGES
 from cx.kpis import KPIS
+from cx.metrics import Estimate
 
 MIN_YEARS, MAX_YEARS = 3, 5
 MAX_TITLE = 120
@@ -74,7 +76,7 @@ METRICS: dict[str, Metric] = {
     m.code: m for m in (
         Metric("nps", "Net Promoter Score", "points", -100, 100, True),
         Metric("csat", "Satisfaction (CSAT)", "%", 0, 100, True),
-        Metric("ces", "Ease (CES, 1 to 7)", "score", 1, 7, True),
+        Metric("ces", "Ease (CES, 1 to 7)", "", 1, 7, True),
         *(Metric(k.code, k.label, k.unit, 0, 100 if k.unit == "%" else None, k.higher_is_better)
           for k in KPIS.values()),
     )
@@ -396,9 +398,14 @@ def changes(before: ActionInput, after: ActionInput, owners: Mapping[int, str]) 
 # ----------------------------------------------------------------- display
 
 
-def action_table(actions: pd.DataFrame, today: date, cells: set[tuple[str, str]]) -> pd.DataFrame:
-    """The plan as people read it: attention first, words and symbols for stage, status and flags."""
+def action_table(actions: pd.DataFrame, today: date, cells: set[tuple[str, str]],
+                 latest: Mapping[str, tuple[str, Estimate]] | None = None) -> pd.DataFrame:
+    """The plan as people read it: attention first, words and symbols for stage, status and flags.
+
+    `latest` (from `latest_metric_values`) adds each linked metric's newest figure.
+    """
     frame = with_attention(actions, today)
+    latest = latest or {}
     flags = critical_flags(frame, cells)
     return pd.DataFrame({
         "ID": frame["action_id"],
@@ -414,6 +421,8 @@ def action_table(actions: pd.DataFrame, today: date, cells: set[tuple[str, str]]
         "Heat map": flags.tolist(),
         "Metric and target": [_metric_text(m, t) for m, t in zip(frame["metric"], frame["target"],
                                                                  strict=True)],
+        "Latest figure": [latest_text(m, t, latest) for m, t in zip(frame["metric"], frame["target"],
+                                                                    strict=True)],
         "Notes": frame["notes"].fillna("") if len(frame) else [],
     })
 
@@ -430,6 +439,63 @@ def _metric_text(metric: object, target: object) -> str:
     return f"{spec.label}: {value}{unit} {relation}"
 
 
+def latest_metric_values(survey_months: pd.DataFrame, kpi_months: pd.DataFrame,
+                         kpi_quarters: pd.DataFrame) -> dict[str, tuple[str, Estimate]]:
+    """The newest figure of each metric in METRICS that has data: {code: (period, estimate)}.
+
+    survey_months: `Store.survey_metrics(grain="month")`; kpi_months and
+    kpi_quarters: `Store.kpi_totals(codes, grain=...)`. A KPI recorded quarterly
+    (staff engagement) falls back to its newest quarter.
+    """
+    latest = {}
+    for code, counts, make in (
+        ("nps", "nps_n", lambda r: metrics.nps(int(r.promoters), int(r.detractors), int(r.nps_n))),
+        ("csat", "csat_n", lambda r: metrics.csat(int(r.csat_satisfied), int(r.csat_n))),
+        ("ces", "ces_n", lambda r: metrics.ces(float(r.ces_sum), float(r.ces_sumsq), int(r.ces_n))),
+    ):
+        rows = survey_months[survey_months[counts] > 0]
+        if not rows.empty:
+            row = rows.iloc[-1]
+            latest[code] = (period_label(pd.Timestamp(row.period).date(), "month"), make(row))
+    for code in KPIS:
+        for grain, frame in (("month", kpi_months), ("quarter", kpi_quarters)):
+            rows = frame[(frame["metric"] == code) & (frame["denominator"] > 0)]
+            if not rows.empty:
+                row = rows.iloc[-1]
+                latest[code] = (period_label(pd.Timestamp(row.period).date(), grain),
+                                _kpi_estimate(code, float(row.numerator), float(row.denominator)))
+                break
+    return latest
+
+
+def latest_figures(store) -> dict[str, tuple[str, Estimate]]:
+    """`latest_metric_values` from a cx.store.Store's small monthly and quarterly aggregates."""
+    codes = list(KPIS)
+    return latest_metric_values(store.survey_metrics(grain="month"),
+                                store.kpi_totals(codes, grain="month"),
+                                store.kpi_totals(codes, grain="quarter"))
+
+
+def _kpi_estimate(code: str, numerator: float, denominator: float) -> Estimate:
+    spec = KPIS[code]
+    if spec.unit == "%":
+        return metrics.kpi_ratio(spec.label, numerator, denominator)
+    return Estimate(spec.label, numerator / denominator, int(denominator), None, None, spec.unit)
+
+
+def latest_text(metric: object, target: object, latest: Mapping[str, tuple[str, Estimate]]) -> str:
+    """'71% in October 2026, ✗ short of the target' for an action's metric; '' without data."""
+    if not isinstance(metric, str) or metric not in latest:
+        return ""
+    period, estimate = latest[metric]
+    text = f"{format_value(estimate)} in {period}"
+    if target is None or pd.isna(target) or estimate.value is None:
+        return text
+    spec = METRICS[metric]
+    met = estimate.value >= target if spec.higher_is_better else estimate.value <= target
+    return text + (", ✓ meets the target" if met else ", ✗ short of the target")
+
+
 def progress_table(table: pd.DataFrame, heading: str) -> pd.DataFrame:
     """`progress(...)` with status words as column names, for screens and exports."""
     out = pd.DataFrame({heading: table["label"]})
@@ -440,12 +506,13 @@ def progress_table(table: pd.DataFrame, heading: str) -> pd.DataFrame:
     return out
 
 
-def plan_xlsx(actions: pd.DataFrame, today: date, cells: set[tuple[str, str]], title: str) -> bytes:
+def plan_xlsx(actions: pd.DataFrame, today: date, cells: set[tuple[str, str]], title: str,
+              latest: Mapping[str, tuple[str, Estimate]] | None = None) -> bytes:
     """The board-pack workbook: the plan (status cells coloured, words kept), progress, attention.
 
     Text is formula-safe through cx.exports.
     """
-    plan = action_table(actions, today, cells)
+    plan = action_table(actions, today, cells, latest)
     attention = plan[[bool(o) or s == STATUS_BY_CODE["blocked"].tag
                       for o, s in zip(plan["Overdue"], plan["Status"], strict=True)]]
     fills = {s.tag: s.fill for s in STATUSES}

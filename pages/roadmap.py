@@ -208,6 +208,7 @@ st.caption(f"Programme from {format_date(start)} to {format_date(end)} ({years} 
            f"Today is {format_date(today)}.")
 
 actions = cx_ui.cached(store, Store.roadmap_actions)
+latest = cx_ui.cached(store, roadmap.latest_figures)
 owners = dict(zip(store.people()["person_id"].tolist(), store.people()["name"].tolist(), strict=True))
 marked = roadmap.with_attention(actions, today)
 overdue_count = int(marked["overdue"].sum())
@@ -263,12 +264,12 @@ with actions_tab:
     st.caption(f"{len(shown)} of {len(actions)} actions. Overdue and blocked actions come first, then "
                "the soonest due. '! Critical focus' marks actions at a stage the latest heat map rates "
                "a critical focus for one of their building blocks.")
-    st.dataframe(roadmap.action_table(shown, today, critical), hide_index=True, width="stretch",
+    st.dataframe(roadmap.action_table(shown, today, critical, latest), hide_index=True, width="stretch",
                  key="actions-table")
     st.download_button(
         "Download the plan for the board pack (XLSX)",
-        data=lambda: roadmap.plan_xlsx(actions, today, critical, f"Customer experience roadmap, "
-                                                                 f"{format_date(today)}"),
+        data=lambda: roadmap.plan_xlsx(actions, today, critical,
+                                       f"Customer experience roadmap, {format_date(today)}", latest),
         file_name=f"roadmap-{today.isoformat()}.xlsx", on_click="ignore", icon=":material/download:",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="plan-xlsx",
     )

@@ -200,3 +200,16 @@ def test_demo_programme_is_a_year_in_with_every_status(demo_db_path, app_env):
     assert any(c.value.startswith("Programme from 1 November 2025 to 31 October 2029") for c in at.caption)
     history = table(at, "When", "Who", "Action")
     assert len(history) > 50 and set(history["Who"]) >= {"Amara Okafor", "Tom Hargreaves"}
+
+
+def test_an_action_linked_to_a_metric_shows_its_latest_figure_against_the_target(demo_db_path, app_env):
+    app_env(demo_db_path)
+    con = duckdb.connect(str(demo_db_path))
+    csat = con.execute("SELECT csat FROM responses WHERE completed_at >= DATE '2026-10-01' "
+                       "AND completed_at < DATE '2026-11-01' AND csat IS NOT NULL").df()["csat"]
+    con.close()
+    share = 100 * (csat >= 4).mean()
+    verdict = "✓ meets the target" if share >= 80 else "✗ short of the target"
+    plan_table = table(open_page(), "ID", "Action", "Stage", "Building blocks").set_index("ID")
+    assert plan_table.loc[1, "Metric and target"] == "Satisfaction (CSAT): 80% or more"
+    assert plan_table.loc[1, "Latest figure"] == f"{share:.0f}% in October 2026, {verdict}"

@@ -237,3 +237,28 @@ def test_done_is_never_overdue_and_attention_comes_first(items):
     attention = ordered["attention"].tolist()
     assert attention == sorted(attention, reverse=True)
     assert sorted(ordered["action_id"]) == sorted(actions["action_id"])
+
+
+def test_latest_figures_use_the_newest_period_with_data():
+    survey = pd.DataFrame({
+        "period": pd.to_datetime(["2026-09-01", "2026-10-01"]),
+        "nps_n": [10, 0], "promoters": [5, 0], "detractors": [2, 0],
+        "csat_n": [10, 20], "csat_satisfied": [7, 15],
+        "ces_n": [4, 2], "ces_sum": [20.0, 12.0], "ces_sumsq": [110.0, 72.0],
+    })
+    kpi_months = pd.DataFrame({"period": pd.to_datetime(["2026-10-01"]), "metric": ["abandoned"],
+                               "numerator": [30.0], "denominator": [600.0]})
+    kpi_quarters = pd.DataFrame({"period": pd.to_datetime(["2026-07-01", "2026-07-01"]),
+                                 "metric": ["employee_engagement", "abandoned"],
+                                 "numerator": [60.0, 90.0], "denominator": [100.0, 1800.0]})
+    latest = roadmap.latest_metric_values(survey, kpi_months, kpi_quarters)
+    assert latest["nps"][0] == "September 2026" and latest["nps"][1].value == pytest.approx(30.0)
+    assert latest["csat"][0] == "October 2026" and latest["csat"][1].value == pytest.approx(75.0)
+    assert latest["ces"][1].value == pytest.approx(6.0)
+    assert latest["abandoned"][0] == "October 2026" and latest["abandoned"][1].value == pytest.approx(5.0)
+    assert latest["employee_engagement"][0] == "Q3 2026"
+    assert "answered_within_20s" not in latest
+    assert roadmap.latest_text("csat", 80.0, latest) == "75% in October 2026, ✗ short of the target"
+    assert roadmap.latest_text("abandoned", 5.0, latest) == "5% in October 2026, ✓ meets the target"
+    assert roadmap.latest_text("nps", None, latest) == "+30 in September 2026"
+    assert roadmap.latest_text("answered_within_20s", 80.0, latest) == ""
