@@ -19,9 +19,6 @@ cx_ui.page_title("Heat map")
 store = cx_ui.store()
 me = cx_ui.current_person(store)
 
-FLASH = "heatmap_flash"
-
-
 def level_key(round_id: int, person_id: int, block: str, stage: str, part: str) -> str:
     return f"rate-{round_id}-{person_id}-{block}-{stage}-{part}"
 
@@ -49,25 +46,17 @@ def save_answers(round_id: int, person_id: int, submit: bool) -> None:
         if submit:
             with writer.transaction():
                 writer.submit_ratings(round_id, person_id, entries, now=now)
-            st.session_state[FLASH] = ("success", "Your ratings are submitted and now count in the team map.")
+            cx_ui.notice("Your ratings are submitted and now count in the team map.")
         else:
             with writer.transaction():
                 writer.save_rating_draft(round_id, person_id, entries, now=now)
-            st.session_state[FLASH] = ("success", "Draft saved. Nothing counts until you submit.")
+            cx_ui.notice("Draft saved. Nothing counts until you submit.")
     except IncompleteSubmission as error:
         with writer.transaction():
             writer.save_rating_draft(round_id, person_id, entries, now=now)
-        st.session_state[FLASH] = ("error", f"{error} Your answers so far are saved as a draft.")
+        cx_ui.notice(f"{error} Your answers so far are saved as a draft.", error=True)
     except ValueError as error:
-        st.session_state[FLASH] = ("error", str(error))
-
-
-def show_flash() -> None:
-    kind, message = st.session_state.pop(FLASH, (None, None))
-    if kind == "success":
-        st.success(message, icon=":material/check_circle:")
-    elif kind == "error":
-        st.error(message, icon=":material/error:")
+        cx_ui.notice(str(error), error=True)
 
 
 def new_round_form(people) -> None:
@@ -106,10 +95,10 @@ def create_round() -> None:
         state["new_round_error"] = str(error)
         return
     state["heatmap_round"] = state["heatmap_round_widget"] = round_id
-    state[FLASH] = ("success", "Round created. Raters can now rate the cells.")
+    cx_ui.notice("Round created. Raters can now rate the cells.")
 
 
-show_flash()
+cx_ui.show_notice()
 rounds = cx_ui.cached(store, Store.assessment_rounds)
 people = store.people()
 

@@ -18,18 +18,11 @@ store = cx_ui.store()
 me = cx_ui.current_person(store)
 today = date.today()
 
-FLASH = "roadmap_flash"
 NO_OWNER = 0  # person ids start at 1, so 0 stands for "no owner yet" in pickers
 
 
 def now() -> datetime:
     return datetime.now().replace(microsecond=0)
-
-
-def show_flash() -> None:
-    message = st.session_state.pop(FLASH, None)
-    if message:
-        st.success(message, icon=":material/check_circle:")
 
 
 def who() -> int | None:
@@ -91,7 +84,7 @@ def add_action() -> None:
     except ValueError as error:
         st.session_state["new-error"] = str(error)
         return
-    st.session_state[FLASH] = f"Action #{action_id} added to the plan."
+    cx_ui.notice(f"Action #{action_id} added to the plan.")
     for suffix in ("title", "notes", "target"):
         st.session_state.pop(f"new-{suffix}", None)
 
@@ -105,15 +98,15 @@ def save_action(action_id: int) -> None:
         st.session_state[f"{prefix}-error"] = str(error)
         return
     fields = ", ".join(field.lower() for field, _, _ in diffs)
-    st.session_state[FLASH] = (f"Action #{action_id} saved: {fields} changed." if diffs
-                               else f"Action #{action_id}: nothing had changed.")
+    cx_ui.notice(f"Action #{action_id} saved: {fields} changed." if diffs
+                 else f"Action #{action_id}: nothing had changed.")
 
 
 def set_archived(action_id: int, archived: bool) -> None:
     with cx_ui.store().transaction() as writer:
         writer.set_roadmap_action_archived(action_id, archived, by=who(), now=now())
     verb = "archived; it no longer counts in the plan" if archived else "restored to the plan"
-    st.session_state[FLASH] = f"Action #{action_id} {verb}."
+    cx_ui.notice(f"Action #{action_id} {verb}.")
 
 
 def form_error(key: str) -> None:
@@ -183,12 +176,12 @@ def save_programme() -> None:
     except ValueError as error:
         state["programme-error"] = str(error)
         return
-    state[FLASH] = "Programme saved." + (f" {added} starter actions added to the plan." if added else "")
+    cx_ui.notice("Programme saved." + (f" {added} starter actions added to the plan." if added else ""))
 
 
 # -------------------------------------------------------------------- the page
 
-show_flash()
+cx_ui.show_notice()
 if me is None:
     st.info("Choose your name under 'You are' in the sidebar to change the plan: every change is "
             "recorded with the name of the person who made it.")
@@ -334,7 +327,7 @@ with programme_tab:
                 for key, action in roadmap.starter_plan(start, years, store.roadmap_entry_stages()):
                     if key in missing:
                         store.create_roadmap_action(action, by=who(), now=now(), toolkit_key=key)
-            st.session_state[FLASH] = f"{len(missing)} starter actions added."
+            cx_ui.notice(f"{len(missing)} starter actions added.")
             st.rerun()
 
 with history_tab:
