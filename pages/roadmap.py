@@ -202,8 +202,25 @@ st.caption(f"Programme from {format_date(start)} to {format_date(end)} ({years} 
 
 actions = cx_ui.cached(store, Store.roadmap_actions)
 latest = cx_ui.cached(store, roadmap.latest_figures)
-owners = dict(zip(store.people()["person_id"].tolist(), store.people()["name"].tolist(), strict=True))
-marked = roadmap.with_attention(actions, today)
+people = store.people()
+owners = dict(zip(people["person_id"].tolist(), people["name"].tolist(), strict=True))
+
+filters = st.columns(3)
+owner_filter = filters[0].multiselect("Owner", options=[*owners, NO_OWNER],
+                                      format_func=lambda pid: owners.get(pid, "No owner yet"),
+                                      key="roadmap-filter-owner")
+block_filter = filters[1].multiselect("Building block", options=[b.code for b in BLOCKS],
+                                      format_func=lambda c: BLOCK_BY_CODE[c].label,
+                                      key="roadmap-filter-block")
+stage_filter = filters[2].multiselect("Stage", options=[s.code for s in STAGES],
+                                      format_func=lambda c: STAGE_BY_CODE[c].label,
+                                      key="roadmap-filter-stage")
+shown = roadmap.filter_actions(actions, owners=[None if o == NO_OWNER else o for o in owner_filter],
+                               blocks=block_filter, stages=stage_filter)
+if len(shown) < len(actions):
+    st.caption(f"Showing {len(shown)} of {len(actions)} actions on every tab; the board-pack download "
+               "holds the whole plan.")
+marked = roadmap.with_attention(shown, today)
 overdue_count = int(marked["overdue"].sum())
 blocked_count = int((marked["status"] == "blocked").sum())
 done_count = int((marked["status"] == "done").sum())
@@ -214,25 +231,25 @@ progress_tab, actions_tab, timeline_tab, add_tab, programme_tab, history_tab = s
 
 with progress_tab:
     cards = st.columns(4)
-    cards[0].metric("Actions in the plan", f"{len(actions)}", border=True)
-    share = f" ({round(100 * done_count / len(actions))}%)" if len(actions) else ""
+    cards[0].metric("Actions in the plan", f"{len(shown)}", border=True)
+    share = f" ({round(100 * done_count / len(shown))}%)" if len(shown) else ""
     cards[1].metric(f"{STATUS_BY_CODE['done'].tag}", f"{done_count}{share}", border=True)
     cards[2].metric("Overdue", f"{overdue_count}", border=True,
                     help="Not done, and the due date has passed.")
     cards[3].metric(f"{STATUS_BY_CODE['blocked'].tag}", f"{blocked_count}", border=True)
     st.subheader("Needs attention: overdue or blocked")
-    attention = roadmap.action_table(actions[actions["action_id"].isin(marked.loc[marked["attention"],
-                                                                                  "action_id"])],
+    attention = roadmap.action_table(shown[shown["action_id"].isin(marked.loc[marked["attention"],
+                                                                              "action_id"])],
                                      today, critical)
     if attention.empty:
         st.text("Nothing is overdue or blocked.")
     else:
         st.dataframe(attention[["ID", "Action", "Owner", "Status", "Due", "Overdue", "Heat map"]],
                      hide_index=True, width="stretch", key="attention-table")
-    by_stage = roadmap.progress(actions, "stage")
+    by_stage = roadmap.progress(shown, "stage")
     cx_ui.chart_with_table(charts.roadmap_progress(by_stage, "Actions by roadmap stage and status", "Stage"),
                            roadmap.progress_table(by_stage, "Stage"), key="progress-stage")
-    by_block = roadmap.progress(actions, "block")
+    by_block = roadmap.progress(shown, "block")
     cx_ui.chart_with_table(
         charts.roadmap_progress(by_block, "Actions by building block and status (an action can "
                                 "serve several blocks)", "Building block"),
@@ -240,23 +257,9 @@ with progress_tab:
     )
 
 with actions_tab:
-    filters = st.columns(3)
-    owner_filter = filters[0].multiselect("Owner", options=[*owners, NO_OWNER],
-                                          format_func=lambda pid: owners.get(pid, "No owner yet"),
-                                          key="roadmap-filter-owner")
-    block_filter = filters[1].multiselect("Building block", options=[b.code for b in BLOCKS],
-                                          format_func=lambda c: BLOCK_BY_CODE[c].label,
-                                          key="roadmap-filter-block")
-    stage_filter = filters[2].multiselect("Stage", options=[s.code for s in STAGES],
-                                          format_func=lambda c: STAGE_BY_CODE[c].label,
-                                          key="roadmap-filter-stage")
-    shown = roadmap.filter_actions(
-        actions, owners=[None if o == NO_OWNER else o for o in owner_filter],
-        blocks=block_filter, stages=stage_filter,
-    )
-    st.caption(f"{len(shown)} of {len(actions)} actions. Overdue and blocked actions come first, then "
-               "the soonest due. '! Critical focus' marks actions at a stage the latest heat map rates "
-               "a critical focus for one of their building blocks.")
+    st.caption("Overdue and blocked actions come first, then the soonest due. '! Critical focus' marks "
+               "actions at a stage the latest heat map rates a critical focus for one of their "
+               "building blocks.")
     st.dataframe(roadmap.action_table(shown, today, critical, latest), hide_index=True, width="stretch",
                  key="actions-table")
     st.download_button(
@@ -297,13 +300,13 @@ with actions_tab:
                       disabled=me is None)
 
 with timeline_tab:
-    if actions.empty:
-        st.text("There are no actions in the plan yet.")
+    if shown.empty:
+        st.text("There are no actions to show.")
     else:
-        flags = roadmap.critical_flags(actions, critical)
-        fig = charts.roadmap_timeline(actions, f"Actions over the programme, {format_date(start)} to "
+        flags = roadmap.critical_flags(shown, critical)
+        fig = charts.roadmap_timeline(shown, f"Actions over the programme, {format_date(start)} to "
                                       f"{format_date(end)}", start=start, end=end, today=today, flags=flags)
-        cx_ui.chart_with_table(fig, roadmap.action_table(actions, today, critical)[
+        cx_ui.chart_with_table(fig, roadmap.action_table(shown, today, critical)[
             ["ID", "Action", "Stage", "Status", "Start", "Due", "Overdue", "Heat map"]], key="timeline")
 
 with add_tab, st.form("new-action"):

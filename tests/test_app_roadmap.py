@@ -147,6 +147,10 @@ def test_filters_narrow_the_plan_by_owner_block_and_stage(plan):
     at = open_page(person_id=ann)
     at.multiselect(key="roadmap-filter-owner").set_value([ben]).run()
     assert table(at, "ID", "Action", "Stage", "Building blocks")["Action"].tolist() == ["Fix missed bins"]
+    # The filter applies to progress too, and says how much of the plan is shown.
+    assert metric(at, "Actions in the plan") == "1"
+    assert stage_progress(at).loc["Fix the basics", "◑ In progress"] == 1
+    assert "Showing 1 of 2 actions" in " ".join(c.value for c in at.caption)
     at.multiselect(key="roadmap-filter-owner").set_value([]).run()
     at.multiselect(key="roadmap-filter-block").set_value(["data"]).run()
     assert table(at, "ID", "Action", "Stage", "Building blocks")["Action"].tolist() == ["Survey customers"]
