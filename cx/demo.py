@@ -9,7 +9,8 @@ NumPy (never row by row) and is the same for the same seed and end month:
   contract), a service that slips (planning, as a backlog builds), channel shift
   towards the web, staff effects and realistic comments;
 - monthly contact-centre figures per service, kept as numerators and denominators;
-- a quarterly employee-engagement survey per service that moves with satisfaction.
+- a quarterly employee-engagement survey per service that moves with satisfaction;
+- the leadership team's heat-map rounds and a roadmap a year in (cx.demo_programme).
 """
 
 from __future__ import annotations

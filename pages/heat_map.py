@@ -270,7 +270,7 @@ with compare_tab:
         st.info("Comparing needs a second round. Create one under 'Rounds and raters'.")
     else:
         ids = list(round_names)
-        older = [rid for rid in ids[ids.index(round_id) + 1:]]
+        older = ids[ids.index(round_id) + 1:]
         earlier_id = st.selectbox(
             "Compare with", options=list(others), format_func=others.get,
             index=list(others).index(older[0]) if older else 0, key="heatmap_compare",
