@@ -15,6 +15,10 @@ PAGES = {
                 url_path="overview", default=True),
     ],
     "Programme": [
+        st.Page("pages/heat_map.py", title="Heat map", icon=":material/grid_on:", url_path="heat-map"),
+        st.Page("pages/heat_map_present.py", title="Heat map presentation", icon=":material/present_to_all:",
+                url_path="heat-map-presentation"),
+        st.Page("pages/roadmap.py", title="Roadmap", icon=":material/timeline:", url_path="roadmap"),
     ],
     "Evidence": [
     ],

@@ -7,8 +7,16 @@ and meaning is never carried by colour alone.
 
 from __future__ import annotations
 
+import html
+from datetime import date
+
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from cx import assessment
+from cx.framework import BLOCK_BY_CODE, BLOCKS, LEVEL_BY_CODE, LEVELS, STAGE_BY_CODE, STAGES
+from cx.roadmap import STATUSES
 
 # Okabe & Ito (2008): distinguishable under the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -43,3 +51,273 @@ def response_volume(frame: pd.DataFrame) -> go.Figure:
     )
     fig.update_xaxes(tickformat="%b %Y")
     return base_layout(fig, "Survey responses received each month", "Month", "Responses")
+
+
+# --- Heat map (self-assessment) ----------------------------------------------
+# Cells carry their level's symbol and word as text, so the map reads without
+# colour; hover shows the raters' comments, escaped because plotly renders a
+# subset of HTML in hover text and users typed them.
+
+_HOVER_COMMENT_CHARS = 160
+
+
+def _level_colourscale() -> list[tuple[float, str]]:
+    """A stepped colour scale for scores 1..3 drawn with zmin=0.5, zmax=3.5: one flat band per level."""
+    bands = []
+    for index, level in enumerate(sorted(LEVELS, key=lambda lv: lv.score)):
+        bands += [(index / 3, level.fill), ((index + 1) / 3, level.fill)]
+    return bands
+
+
+def _wrap(text: str, width: int = 22) -> str:
+    """Break a fixed label over lines for a plotly axis (label text is ours, not user text)."""
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join(lines + [line])
+
+
+def _user_text(text: str, limit: int = _HOVER_COMMENT_CHARS) -> str:
+    """User-typed text made safe for plotly's hover labels: escaped, shortened, wrapped."""
+    text = " ".join(str(text).split())
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return _wrap(html.escape(text, quote=False), 60)
+
+
+def _cell_hover(block: str, stage: str, row) -> str:
+    lines = [f"<b>{BLOCK_BY_CODE[block].label} – {STAGE_BY_CODE[stage].label}</b>"]
+    if not isinstance(row["consensus"], str):
+        return lines[0] + "<br>Nobody has rated this cell yet."
+    lines.append(f"Team: {LEVEL_BY_CODE[row['consensus']].tag} · votes {assessment.votes(row)}")
+    if row["views_differ"]:
+        lines.append(f"{assessment.DIFFER_MARK} Views differ (disagreement {row['disagreement']:.2f})")
+    for line in assessment.comment_lines(row["comments"]):
+        lines.append(_user_text(line))
+    if not row["comments"]:
+        lines.append("No comments.")
+    return "<br>".join(lines)
+
+
+def _map_axes(fig: go.Figure, *, row=None, col=None, show_y: bool = True, x_side: str = "top") -> None:
+    fig.update_yaxes(autorange="reversed", showticklabels=show_y, row=row, col=col)
+    fig.update_xaxes(side=x_side, row=row, col=col)
+
+
+def heat_map(summary: pd.DataFrame, title: str, *, scale: float = 1.0) -> go.Figure:
+    """The team heat map: building blocks down, roadmap stages across, one cell each.
+
+    `summary` is `cx.assessment.summarise(...)`. Each cell shows the team level's
+    symbol and word, the votes per level, and '≠ views differ' with a dashed border
+    where raters chose different levels. `scale` enlarges text and size for a projector.
+    """
+    indexed = summary.set_index(["block", "stage"])
+    stages = [s.label for s in STAGES]
+    blocks = [_wrap(b.label) for b in BLOCKS]
+    z, hover, annotations, shapes = [], [], [], []
+    for y, block in enumerate(BLOCKS):
+        z_row, hover_row = [], []
+        for x, stage in enumerate(STAGES):
+            row = indexed.loc[(block.code, stage.code)]
+            level = LEVEL_BY_CODE.get(row["consensus"]) if isinstance(row["consensus"], str) else None
+            z_row.append(level.score if level else None)
+            hover_row.append(_cell_hover(block.code, stage.code, row))
+            annotations.append(_cell_annotation(x, y, row, level, scale))
+            if row["views_differ"]:
+                shapes.append(dict(type="rect", x0=x - 0.47, x1=x + 0.47, y0=y - 0.45, y1=y + 0.45,
+                                   line=dict(color="#000000", width=3 * scale, dash="dash")))
+        z.append(z_row)
+        hover.append(hover_row)
+    fig = go.Figure(go.Heatmap(
+        z=z, x=stages, y=blocks, colorscale=_level_colourscale(), zmin=0.5, zmax=3.5,
+        showscale=False, xgap=4, ygap=4, hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
+    ))
+    base_layout(fig, title, "Roadmap stage", "Building block")
+    fig.update_layout(
+        annotations=annotations + [_key_annotation(scale)], shapes=shapes,
+        font=dict(FONT, size=FONT["size"] * scale), height=int(620 * scale),
+        margin=dict(l=60, r=20, t=int(110 * scale), b=int(70 * scale)),
+        plot_bgcolor="#FFFFFF",
+    )
+    _map_axes(fig)
+    # Explicit sizes: Streamlit's chart theme would otherwise shrink the labels.
+    labels = dict(tickfont=dict(size=round(14 * scale)), title_font=dict(size=round(15 * scale)))
+    fig.update_xaxes(**labels)
+    fig.update_yaxes(**labels)
+    fig.update_layout(title_font=dict(size=round(18 * scale)))
+    return fig
+
+
+def _cell_annotation(x: int, y: int, row, level, scale: float) -> dict:
+    if level is None:
+        text, colour = "– Not rated", "#000000"
+    else:
+        text = f"<b>{level.tag}</b><br>{assessment.votes(row)}"
+        if row["views_differ"]:
+            text += f"<br>{assessment.DIFFER_MARK} views differ"
+        colour = level.text_colour
+    return dict(x=x, y=y, xref="x", yref="y", text=text, showarrow=False,
+                font=dict(color=colour, size=round(14 * scale)))
+
+
+def _key_annotation(scale: float) -> dict:
+    key = " · ".join(level.tag for level in LEVELS)
+    return dict(
+        text=f"Key: {key} · {assessment.DIFFER_MARK} views differ (dashed border) · "
+             "numbers: raters choosing each level",
+        xref="paper", yref="paper", x=0, y=-0.04, xanchor="left", yanchor="top",
+        showarrow=False, font=dict(size=round(13 * scale)),
+    )
+
+
+def rater_maps(ratings: pd.DataFrame, title: str, *, columns: int = 4) -> go.Figure:
+    """Each rater's own small map: symbols and colours per cell, comments on hover.
+
+    `ratings` is `Store.round_ratings(...)`. Raters are laid out up to `columns` to a row.
+    """
+    raters = sorted(ratings["rater"].unique(), key=str.lower)
+    columns = max(1, min(columns, len(raters)))
+    rows = max(1, -(-len(raters) // columns))
+    fig = make_subplots(rows=rows, cols=columns, horizontal_spacing=0.04, vertical_spacing=0.18,
+                        subplot_titles=[html.escape(r, quote=False) for r in raters])
+    stages = [s.short for s in STAGES]
+    short_blocks = [b.short for b in BLOCKS]
+    for index, rater in enumerate(raters):
+        mine = ratings[ratings["rater"] == rater].set_index(["block", "stage"])
+        z, hover, text = [], [], []
+        for block in BLOCKS:
+            cells = [mine.loc[(block.code, s.code)] for s in STAGES]
+            z.append([LEVEL_BY_CODE[c["level"]].score for c in cells])
+            text.append([LEVEL_BY_CODE[c["level"]].symbol for c in cells])
+            hover.append([_rater_hover(rater, block.code, s.code, c) for s, c in zip(STAGES, cells,
+                                                                                  strict=True)])
+        r, c = index // columns + 1, index % columns + 1
+        fig.add_trace(go.Heatmap(
+            z=z, x=stages, y=short_blocks, text=text, texttemplate="%{text}",
+            textfont=dict(size=18, color="#000000"), colorscale=_level_colourscale(), zmin=0.5,
+            zmax=3.5, showscale=False, xgap=2, ygap=2, hovertext=hover,
+            hovertemplate="%{hovertext}<extra></extra>",
+        ), row=r, col=c)
+        # Stage names below each small map: above, they would collide with the rater's name.
+        _map_axes(fig, row=r, col=c, show_y=c == 1, x_side="bottom")
+    base_layout(fig, title, "", "")
+    fig.update_xaxes(tickfont=dict(size=11), tickangle=0)
+    fig.update_yaxes(tickfont=dict(size=12))
+    fig.update_layout(height=280 * rows + 80, margin=dict(l=20, r=10, t=90, b=40))
+    return fig
+
+
+def _rater_hover(rater: str, block: str, stage: str, cell) -> str:
+    lines = [f"<b>{html.escape(rater, quote=False)}</b>",
+             f"{BLOCK_BY_CODE[block].label} – {STAGE_BY_CODE[stage].label}",
+             LEVEL_BY_CODE[cell["level"]].tag]
+    for label, value in (("Comment", cell["comment"]), ("Evidence", cell["evidence"])):
+        if isinstance(value, str) and value.strip():
+            lines.append(_user_text(f"{label}: {value}"))
+    return "<br>".join(lines)
+
+
+# --- Roadmap ------------------------------------------------------------------
+# Each status is a trace of its own with its colour, bar pattern and symbol-and-word
+# name, so the legend and the bars read without colour.
+
+_TIMELINE_LABEL_CHARS = 48
+# Statuses in their own order, above the plot (below it, the legend meets the axis title).
+_LEGEND_ON_TOP = dict(legend=dict(orientation="h", traceorder="normal", x=0, y=1.0, yanchor="bottom"))
+
+
+def _status_pattern(status) -> dict:
+    """The status's hatching drawn lightly over its colour, so counts stay legible on top."""
+    return dict(shape=status.pattern, fillmode="overlay", fgcolor="#000000", size=10, solidity=0.15)
+
+
+def roadmap_progress(table: pd.DataFrame, title: str, group_title: str) -> go.Figure:
+    """Stacked bars of actions per status for each stage or building block.
+
+    `table` is `cx.roadmap.progress(...)` (columns label, one per status code, total).
+    """
+    fig = go.Figure()
+    labels = [_wrap(label, 26) for label in table["label"]]
+    for status in STATUSES:
+        counts = table[status.code]
+        fig.add_trace(go.Bar(
+            y=labels, x=counts, orientation="h", name=status.tag,
+            marker=dict(color=status.fill, line=dict(color="#000000", width=0.5),
+                        pattern=_status_pattern(status)),
+            text=[f"{status.symbol} {c}" if c else "" for c in counts], textposition="inside",
+            insidetextanchor="middle", textfont=dict(color="#000000"),
+            hovertemplate=f"%{{y}}: %{{x}} {status.word.lower()}<extra></extra>",
+        ))
+    base_layout(fig, title, "Actions", group_title)
+    fig.update_layout(barmode="stack", height=150 + 52 * len(table), **_LEGEND_ON_TOP)
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(dtick=1 if table["total"].max() <= 12 else None, rangemode="tozero")
+    return fig
+
+
+def roadmap_timeline(actions: pd.DataFrame, title: str, *, start: date, end: date, today: date,
+                     flags: pd.Series | None = None) -> go.Figure:
+    """A Gantt-style timeline of actions over the programme, with today marked.
+
+    `actions` has action_id, title, stage, status, start_date, due_date, owner;
+    `flags` (same index) holds a critical-focus note per action or ''. Action
+    titles are user text: escaped and shortened for the axis, in full on hover.
+    """
+    order = {s.code: s.order for s in STAGES}
+    frame = actions.assign(stage_order=actions["stage"].map(order),
+                           flag=flags if flags is not None else "")
+    frame = frame.sort_values(["stage_order", "start_date", "action_id"], kind="stable")
+    frame["axis_label"] = [_timeline_label(r) for r in frame.itertuples()]
+    fig = go.Figure()
+    for status in STATUSES:
+        mine = frame[frame["status"] == status.code]
+        starts = pd.to_datetime(mine["start_date"])
+        # Bars run to the end of the due date, so a one-day action is visible.
+        spans = (pd.to_datetime(mine["due_date"]) + pd.Timedelta(days=1) - starts).dt.total_seconds() * 1000
+        fig.add_trace(go.Bar(
+            y=mine["axis_label"], base=starts.dt.strftime("%Y-%m-%d"), x=spans, orientation="h",
+            name=status.tag, text=[status.symbol] * len(mine), textposition="inside",
+            insidetextanchor="start", textfont=dict(color="#000000"),
+            marker=dict(color=status.fill, line=dict(color="#000000", width=0.5),
+                        pattern=_status_pattern(status)),
+            hovertext=[_timeline_hover(r, status) for r in mine.itertuples()],
+            hovertemplate="%{hovertext}<extra></extra>",
+        ))
+    base_layout(fig, title, "Date", "Action (by stage, then start date)")
+    fig.update_layout(barmode="overlay", height=190 + 26 * max(len(frame), 4),
+                      margin=dict(l=20, r=20, t=90, b=50), **_LEGEND_ON_TOP)
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=frame["axis_label"].tolist(),
+                     tickfont=dict(size=12))
+    fig.update_xaxes(type="date", range=[start.isoformat(), (end + pd.Timedelta(days=1)).isoformat()],
+                     tickformat="%b %Y")
+    fig.add_shape(type="line", x0=today.isoformat(), x1=today.isoformat(), y0=0, y1=1, yref="paper",
+                  line=dict(color="#000000", width=2, dash="dot"))
+    # Inside the plot, right of the line: the rows at the top are the earliest actions,
+    # which have mostly ended by today, so the label rarely covers a bar.
+    fig.add_annotation(x=today.isoformat(), y=1, yref="paper", xanchor="left", yanchor="top",
+                       showarrow=False, text=f"Today, {today.day} {today:%b %Y}", font=dict(size=13),
+                       bgcolor="rgba(255,255,255,0.85)")
+    return fig
+
+
+def _timeline_label(row) -> str:
+    text = " ".join(str(row.title).split())
+    if len(text) > _TIMELINE_LABEL_CHARS:
+        text = text[: _TIMELINE_LABEL_CHARS - 1].rstrip() + "…"
+    flag = f"{LEVEL_BY_CODE['critical'].symbol} " if row.flag else ""
+    return f"{flag}{html.escape(text, quote=False)} (#{row.action_id})"
+
+
+def _timeline_hover(row, status) -> str:
+    owner = row.owner if isinstance(row.owner, str) else "No owner yet"
+    lines = [f"<b>{_user_text(row.title, 200)}</b>",
+             f"{STAGE_BY_CODE[row.stage].label} · {status.tag}",
+             f"{pd.Timestamp(row.start_date):%d %b %Y} to {pd.Timestamp(row.due_date):%d %b %Y}",
+             f"Owner: {html.escape(owner, quote=False)}"]
+    if row.flag:
+        lines.append(row.flag)
+    return "<br>".join(lines)

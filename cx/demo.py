@@ -9,7 +9,8 @@ NumPy (never row by row) and is the same for the same seed and end month:
   contract), a service that slips (planning, as a backlog builds), channel shift
   towards the web, staff effects and realistic comments;
 - monthly contact-centre figures per service, kept as numerators and denominators;
-- a quarterly employee-engagement survey per service that moves with satisfaction.
+- a quarterly employee-engagement survey per service that moves with satisfaction;
+- the leadership team's heat-map rounds and a roadmap a year in (cx.demo_programme).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
+
+from cx.demo_programme import install_assessment_demo, install_roadmap_demo
 
 DEMO_SEED = 20_201_107
 DEMO_SOURCE = "Fenbridge residents' transaction survey (demo)"
@@ -393,5 +396,7 @@ def install_demo(store, today: date) -> int:
         store.set_batch_counts(kpi_batch, new=kpis, duplicate=0, rejected=0)
         for name, role in LEADERS:
             store.add_person(name, role, now=stamp)
+        install_assessment_demo(store, end_month)
+        install_roadmap_demo(store, end_month)
         store.set_meta("demo_end_month", end_month.isoformat())
     return written

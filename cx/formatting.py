@@ -75,3 +75,19 @@ def _amount(size: float, unit: str) -> str:
 
 def format_count(n: int | float) -> str:
     return f"{int(n):,}"
+
+def format_date(day: date) -> str:
+    """'9 October 2026' (UK order, no leading zero)."""
+    return f"{day.day} {day:%B %Y}"
+
+
+_MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()<>#+-.!|~$:")
+
+
+def escape_markdown(text: str) -> str:
+    """User text made literal for Streamlit's Markdown (headings, captions, alerts).
+
+    Every Markdown, HTML, LaTeX ($) and emoji/colour-directive (:) character gets a
+    backslash, so a round called "**Q1** :red[x]" shows exactly those characters.
+    """
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))

@@ -14,7 +14,7 @@ raw responses.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,9 +23,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from cx.assessment import RatingEntry, check_complete, validate_entries, validate_round
 from cx.errors import DatabaseError, DatabaseLocked
 from cx.filters import DIMENSIONS, Slice
+from cx.formatting import format_date
+from cx.framework import BLOCK_BY_CODE, STAGE_BY_CODE
 from cx.migrations import apply_migrations
+from cx.roadmap import ActionInput, changes, describe, validate_action, validate_programme
 
 RESPONSE_COLUMNS: tuple[str, ...] = (
     "response_id",
@@ -406,6 +410,434 @@ class Store:
             + " IS NOT NULL ORDER BY 1"
         ).fetchall()
         return [row[0] for row in rows]
+
+    # --- Heat map (self-assessment rounds) ------------------------------------
+    # Write methods run inside the caller's `transaction()`, like the others above.
+
+    def create_assessment_round(
+        self, name: str, held_on: date | None, rater_ids: Sequence[int], *,
+        created_by: int | None, now: datetime,
+    ) -> int:
+        """Add a heat-map round with its raters and return its id.
+
+        Raises ValueError naming the field: empty name, no date, no raters, a name
+        already used by another round, or a rater who is not in the people table.
+        """
+        clean = validate_round(name, held_on, rater_ids)
+        if self._cur.execute(
+            "SELECT 1 FROM assessment_rounds WHERE lower(name) = lower(?)", [clean]
+        ).fetchone():
+            raise ValueError(f"Round name: there is already a round called {clean}.")
+        row = self._cur.execute(
+            "INSERT INTO assessment_rounds (name, held_on, created_at, created_by) "
+            "VALUES (?, ?, ?, ?) RETURNING round_id",
+            [clean, held_on, now, created_by],
+        ).fetchone()
+        round_id = int(row[0])
+        self.add_assessment_raters(round_id, rater_ids)
+        return round_id
+
+    def add_assessment_raters(self, round_id: int, person_ids: Sequence[int]) -> int:
+        """Add people as raters of a round (people already rating are skipped); return how many.
+
+        Raises ValueError for an unknown round or person.
+        """
+        self._require_round(round_id)
+        ids = sorted({int(p) for p in person_ids})
+        known = {r[0] for r in self._cur.execute(
+            "SELECT person_id FROM people WHERE person_id IN (SELECT unnest(?))", [ids]
+        ).fetchall()}
+        if set(ids) - known:
+            raise ValueError(f"Raters: no person with id {sorted(set(ids) - known)}.")
+        before = self._cur.execute(
+            "SELECT count(*) FROM assessment_raters WHERE round_id = ?", [round_id]
+        ).fetchone()[0]
+        self._cur.execute(
+            "INSERT INTO assessment_raters SELECT ?, unnest(?) ON CONFLICT DO NOTHING",
+            [round_id, ids],
+        )
+        after = self._cur.execute(
+            "SELECT count(*) FROM assessment_raters WHERE round_id = ?", [round_id]
+        ).fetchone()[0]
+        return after - before
+
+    def assessment_rounds(self) -> pd.DataFrame:
+        """Every round, newest meeting first: round_id, name, held_on, raters, submitted."""
+        return self._cur.execute(
+            """
+            SELECT r.round_id, r.name, r.held_on,
+                   (SELECT count(*) FROM assessment_raters a WHERE a.round_id = r.round_id) AS raters,
+                   (SELECT count(DISTINCT s.person_id) FROM assessment_submissions s
+                     WHERE s.round_id = r.round_id) AS submitted
+            FROM assessment_rounds r
+            ORDER BY r.held_on DESC, r.round_id DESC
+            """
+        ).df()
+
+    def round_raters(self, round_id: int) -> pd.DataFrame:
+        """The raters of a round and how far each has got.
+
+        Columns: person_id, name, role, status ('submitted', 'draft' or 'not started';
+        'submitted' wins when a rater has both, as the submission is what counts),
+        draft_saved_at, submitted_at (latest), submissions (how many times submitted).
+        """
+        return self._cur.execute(
+            """
+            SELECT p.person_id, p.name, p.role,
+                   CASE WHEN s.latest IS NOT NULL THEN 'submitted'
+                        WHEN d.saved IS NOT NULL THEN 'draft' ELSE 'not started' END AS status,
+                   d.saved AS draft_saved_at, s.latest AS submitted_at,
+                   coalesce(s.times, 0) AS submissions
+            FROM assessment_raters a
+            JOIN people p USING (person_id)
+            LEFT JOIN (SELECT person_id, max(submitted_at) AS latest, count(*) AS times
+                       FROM assessment_submissions WHERE round_id = ? GROUP BY 1) s USING (person_id)
+            LEFT JOIN (SELECT person_id, max(saved_at) AS saved
+                       FROM assessment_drafts WHERE round_id = ? GROUP BY 1) d USING (person_id)
+            WHERE a.round_id = ?
+            ORDER BY lower(p.name)
+            """,
+            [round_id, round_id, round_id],
+        ).df()
+
+    def save_rating_draft(
+        self, round_id: int, person_id: int, entries: Sequence[RatingEntry], *, now: datetime
+    ) -> None:
+        """Keep a rater's unfinished answers (levels may be missing), replacing their earlier draft.
+
+        Raises ValueError for an unknown round, a person who is not a rater of the
+        round, or an invalid entry (see `cx.assessment.validate_entries`).
+        """
+        clean = validate_entries(entries)
+        self._require_rater(round_id, person_id)
+        self._cur.execute(
+            "DELETE FROM assessment_drafts WHERE round_id = ? AND person_id = ?", [round_id, person_id]
+        )
+        if clean:
+            self._cur.executemany(
+                "INSERT INTO assessment_drafts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [[round_id, person_id, e.block, e.stage, e.level, e.comment or None,
+                  e.evidence or None, now] for e in clean],
+            )
+
+    def submit_ratings(
+        self, round_id: int, person_id: int, entries: Sequence[RatingEntry], *, now: datetime
+    ) -> int:
+        """Record a rater's complete answers as their current rating; return the submission id.
+
+        An earlier submission by the same rater stays as history; the draft is removed.
+        Raises IncompleteSubmission (a ValueError) naming every unrated cell, and
+        ValueError as `save_rating_draft`.
+        """
+        clean = check_complete(entries)
+        self._require_rater(round_id, person_id)
+        row = self._cur.execute(
+            "INSERT INTO assessment_submissions (round_id, person_id, submitted_at) "
+            "VALUES (?, ?, ?) RETURNING submission_id",
+            [round_id, person_id, now],
+        ).fetchone()
+        submission_id = int(row[0])
+        self._cur.executemany(
+            "INSERT INTO assessment_ratings VALUES (?, ?, ?, ?, ?, ?)",
+            [[submission_id, e.block, e.stage, e.level, e.comment or None, e.evidence or None]
+             for e in clean],
+        )
+        self._cur.execute(
+            "DELETE FROM assessment_drafts WHERE round_id = ? AND person_id = ?", [round_id, person_id]
+        )
+        return submission_id
+
+    def rating_sheet(self, round_id: int, person_id: int) -> pd.DataFrame:
+        """The answers a rater should see when they open the form.
+
+        Their draft if they have one, else their latest submission, else no rows.
+        Columns: block, stage, level, comment, evidence, source ('draft' or 'submitted').
+        """
+        return self._cur.execute(
+            """
+            SELECT block, stage, level, comment, evidence, 'draft' AS source
+            FROM assessment_drafts WHERE round_id = ? AND person_id = ?
+            UNION ALL
+            SELECT r.block, r.stage, r.level, r.comment, r.evidence, 'submitted'
+            FROM assessment_ratings r
+            WHERE r.submission_id = (SELECT max(submission_id) FROM assessment_submissions
+                                     WHERE round_id = ? AND person_id = ?)
+              AND NOT EXISTS (SELECT 1 FROM assessment_drafts WHERE round_id = ? AND person_id = ?)
+            """,
+            [round_id, person_id] * 3,
+        ).df()
+
+    def round_ratings(self, round_id: int) -> pd.DataFrame:
+        """Each rater's current (latest submitted) rating of every cell in a round.
+
+        Columns: person_id, rater, role, block, stage, level, comment, evidence,
+        submitted_at. Drafts are left out: only submitted answers count.
+        """
+        return self._cur.execute(
+            """
+            SELECT s.person_id, p.name AS rater, p.role, r.block, r.stage, r.level,
+                   r.comment, r.evidence, s.submitted_at
+            FROM assessment_submissions s
+            JOIN assessment_ratings r USING (submission_id)
+            JOIN people p USING (person_id)
+            WHERE s.round_id = ?
+              AND s.submission_id = (SELECT max(submission_id) FROM assessment_submissions x
+                                     WHERE x.round_id = s.round_id AND x.person_id = s.person_id)
+            ORDER BY lower(p.name), r.block, r.stage
+            """,
+            [round_id],
+        ).df()
+
+    def rating_history(self, round_id: int) -> pd.DataFrame:
+        """Every submitted rating in a round, earlier submissions included, for export and review.
+
+        Columns: rater, role, submission (1 = the rater's first), current (the one
+        that counts), submitted_at, block, stage, level, comment, evidence.
+        """
+        return self._cur.execute(
+            """
+            SELECT p.name AS rater, p.role,
+                   dense_rank() OVER (PARTITION BY s.person_id ORDER BY s.submission_id) AS submission,
+                   s.submission_id = max(s.submission_id) OVER (PARTITION BY s.person_id) AS current,
+                   s.submitted_at, r.block, r.stage, r.level, r.comment, r.evidence
+            FROM assessment_submissions s
+            JOIN assessment_ratings r USING (submission_id)
+            JOIN people p USING (person_id)
+            WHERE s.round_id = ?
+            ORDER BY lower(p.name), submission, r.block, r.stage
+            """,
+            [round_id],
+        ).df()
+
+    def _require_round(self, round_id: int) -> None:
+        if not self._cur.execute(
+            "SELECT 1 FROM assessment_rounds WHERE round_id = ?", [round_id]
+        ).fetchone():
+            raise ValueError(f"Round: there is no round with id {round_id}.")
+
+    def _require_rater(self, round_id: int, person_id: int) -> None:
+        self._require_round(round_id)
+        if not self._cur.execute(
+            "SELECT 1 FROM assessment_raters WHERE round_id = ? AND person_id = ?", [round_id, person_id]
+        ).fetchone():
+            raise ValueError("Rater: you are not one of this round's raters; ask for your name to be added.")
+
+    # --- Roadmap planner --------------------------------------------------------
+    # Every write records who changed what in roadmap_changes, in the same
+    # transaction (the caller's `transaction()`), so the history cannot drift.
+
+    def roadmap_programme(self) -> dict | None:
+        """The programme's start_date, years, updated_at and updated_by, or None before it is set."""
+        row = self._cur.execute(
+            "SELECT start_date, years, updated_at, updated_by FROM roadmap_programme"
+        ).fetchone()
+        if row is None:
+            return None
+        return dict(zip(("start_date", "years", "updated_at", "updated_by"), row, strict=True))
+
+    def set_roadmap_programme(self, start: date | None, years: int | None, *, by: int | None,
+                              now: datetime) -> None:
+        """Set the programme's start and length, recording what changed.
+
+        Raises ValueError naming the field (see `cx.roadmap.validate_programme`).
+        """
+        validate_programme(start, years)
+        before = self.roadmap_programme()
+        self._cur.execute(
+            "INSERT INTO roadmap_programme VALUES (1, ?, ?, ?, ?) ON CONFLICT (programme_id) "
+            "DO UPDATE SET start_date = excluded.start_date, years = excluded.years, "
+            "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            [start, int(years), now, by],
+        )
+        old_start = format_date(before["start_date"]) if before else ""
+        old_years = f"{before['years']} years" if before else ""
+        self._record_changes(None, [("Programme start", old_start, format_date(start)),
+                                    ("Programme length", old_years, f"{int(years)} years")], by, now)
+
+    def roadmap_entry_stages(self) -> dict[str, str]:
+        """{block code: stage code} for the blocks whose entry stage has been set."""
+        return dict(self._cur.execute("SELECT block, stage FROM roadmap_entry_stages").fetchall())
+
+    def set_roadmap_entry_stages(self, stages: Mapping[str, str], *, by: int | None,
+                                 now: datetime) -> int:
+        """Set the stage each building block steps in at; return how many changed.
+
+        Raises ValueError for an unknown block or stage.
+        """
+        for block, stage in stages.items():
+            if block not in BLOCK_BY_CODE or stage not in STAGE_BY_CODE:
+                raise ValueError(f"Entry stage: {block!r} / {stage!r} is not a building block and stage.")
+        current = self.roadmap_entry_stages()
+        changed = [(b, s) for b, s in stages.items() if current.get(b) != s]
+        for block, stage in changed:
+            self._cur.execute(
+                "INSERT INTO roadmap_entry_stages VALUES (?, ?, ?, ?) ON CONFLICT (block) "
+                "DO UPDATE SET stage = excluded.stage, updated_at = excluded.updated_at, "
+                "updated_by = excluded.updated_by",
+                [block, stage, now, by],
+            )
+        self._record_changes(None, [
+            (f"Entry stage: {BLOCK_BY_CODE[b].label}",
+             STAGE_BY_CODE[current[b]].label if b in current else "", STAGE_BY_CODE[s].label)
+            for b, s in changed
+        ], by, now)
+        return len(changed)
+
+    def create_roadmap_action(self, action: ActionInput, *, by: int | None, now: datetime,
+                              toolkit_key: str | None = None) -> int:
+        """Add an action to the plan and return its id; the history records its creation.
+
+        Raises ValueError naming the field (see `cx.roadmap.validate_action`), or
+        "Owner: ..." for an owner who is not in the people table.
+        """
+        clean = validate_action(action)
+        owners = self._owner_names(clean.owner_id)
+        row = self._cur.execute(
+            "INSERT INTO roadmap_actions (title, stage, blocks, owner_id, status, start_date, due_date, "
+            "notes, metric, target, toolkit_key, created_at, created_by, updated_at, updated_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING action_id",
+            [clean.title, clean.stage, list(clean.blocks), clean.owner_id, clean.status,
+             clean.start_date, clean.due_date, clean.notes or None, clean.metric, clean.target,
+             toolkit_key, now, by, now, by],
+        ).fetchone()
+        action_id = int(row[0])
+        words = describe(clean, owners)
+        self._record_changes(action_id, [("Created", "", words["title"])], by, now)
+        return action_id
+
+    def roadmap_action(self, action_id: int) -> ActionInput:
+        """One action's current fields. Raises ValueError when there is no such action."""
+        row = self._cur.execute(
+            "SELECT title, stage, blocks, owner_id, status, start_date, due_date, notes, metric, target "
+            "FROM roadmap_actions WHERE action_id = ?", [action_id],
+        ).fetchone()
+        if row is None:
+            raise ValueError(f"Action: there is no action with id {action_id}.")
+        title, stage, blocks, owner, status, start, due, notes, metric, target = row
+        return ActionInput(title, stage, tuple(blocks), owner, status, start, due, notes or "", metric,
+                           target)
+
+    def update_roadmap_action(self, action_id: int, action: ActionInput, *, by: int | None,
+                              now: datetime) -> list[tuple[str, str, str]]:
+        """Save an edited action and return the (field, old, new) changes recorded (none: no write).
+
+        Raises ValueError as `create_roadmap_action`, or when the action does not exist.
+        """
+        clean = validate_action(action)
+        before = self.roadmap_action(action_id)
+        owners = self._owner_names(clean.owner_id, before.owner_id)
+        diffs = changes(before, clean, owners)
+        if not diffs:
+            return []
+        self._cur.execute(
+            "UPDATE roadmap_actions SET title = ?, stage = ?, blocks = ?, owner_id = ?, status = ?, "
+            "start_date = ?, due_date = ?, notes = ?, metric = ?, target = ?, updated_at = ?, "
+            "updated_by = ? WHERE action_id = ?",
+            [clean.title, clean.stage, list(clean.blocks), clean.owner_id, clean.status,
+             clean.start_date, clean.due_date, clean.notes or None, clean.metric, clean.target,
+             now, by, action_id],
+        )
+        self._record_changes(action_id, diffs, by, now)
+        return diffs
+
+    def set_roadmap_action_archived(self, action_id: int, archived: bool, *, by: int | None,
+                                    now: datetime) -> bool:
+        """Archive (hide from the plan) or restore an action; return False when nothing changed.
+
+        Raises ValueError when the action does not exist.
+        """
+        row = self._cur.execute(
+            "SELECT archived FROM roadmap_actions WHERE action_id = ?", [action_id]
+        ).fetchone()
+        if row is None:
+            raise ValueError(f"Action: there is no action with id {action_id}.")
+        if row[0] == archived:
+            return False
+        self._cur.execute(
+            "UPDATE roadmap_actions SET archived = ?, updated_at = ?, updated_by = ? WHERE action_id = ?",
+            [archived, now, by, action_id],
+        )
+        words = {True: "Archived", False: "In the plan"}
+        self._record_changes(action_id, [("Archived", words[row[0]], words[archived])], by, now)
+        return True
+
+    def roadmap_actions(self, *, archived: bool = False) -> pd.DataFrame:
+        """The plan's actions (or, with archived=True, the archived ones), oldest first.
+
+        Columns: action_id, title, stage, blocks (list of codes), owner_id, owner
+        (name), status, start_date, due_date, notes, metric, target, toolkit_key,
+        updated_at, updated_by (name).
+        """
+        return self._cur.execute(
+            """
+            SELECT a.action_id, a.title, a.stage, a.blocks, a.owner_id, o.name AS owner, a.status,
+                   a.start_date, a.due_date, a.notes, a.metric, a.target, a.toolkit_key,
+                   a.updated_at, u.name AS updated_by
+            FROM roadmap_actions a
+            LEFT JOIN people o ON o.person_id = a.owner_id
+            LEFT JOIN people u ON u.person_id = a.updated_by
+            WHERE a.archived = ?
+            ORDER BY a.action_id
+            """,
+            [archived],
+        ).df()
+
+    def roadmap_history(self, action_id: int | None = None, *, limit: int = 500) -> pd.DataFrame:
+        """Recorded changes, newest first: one action's, or (action_id None) the programme's own.
+
+        Columns: changed_at, changed_by (name, or None if nobody was chosen), field,
+        old_value, new_value.
+        """
+        return self._cur.execute(
+            """
+            SELECT c.changed_at, p.name AS changed_by, c.field, c.old_value, c.new_value
+            FROM roadmap_changes c LEFT JOIN people p ON p.person_id = c.changed_by
+            WHERE c.action_id IS NOT DISTINCT FROM ?
+            ORDER BY c.change_id DESC
+            LIMIT ?
+            """,
+            [action_id, limit],
+        ).df()
+
+    def roadmap_recent_changes(self, *, limit: int = 200) -> pd.DataFrame:
+        """The latest changes across the whole roadmap, newest first.
+
+        Columns: changed_at, changed_by, action_id (None for the programme itself),
+        action (its current title), field, old_value, new_value.
+        """
+        return self._cur.execute(
+            """
+            SELECT c.changed_at, p.name AS changed_by, c.action_id, a.title AS action, c.field,
+                   c.old_value, c.new_value
+            FROM roadmap_changes c
+            LEFT JOIN people p ON p.person_id = c.changed_by
+            LEFT JOIN roadmap_actions a ON a.action_id = c.action_id
+            ORDER BY c.change_id DESC
+            LIMIT ?
+            """,
+            [limit],
+        ).df()
+
+    def _owner_names(self, *owner_ids: int | None) -> dict[int, str]:
+        """Names of the given owners; raises ValueError for an id not in the people table."""
+        wanted = [int(o) for o in owner_ids if o is not None]
+        names = dict(self._cur.execute(
+            "SELECT person_id, name FROM people WHERE person_id IN (SELECT unnest(?))", [wanted]
+        ).fetchall())
+        missing = set(wanted) - set(names)
+        if missing:
+            raise ValueError(f"Owner: there is no person with id {sorted(missing)}.")
+        return names
+
+    def _record_changes(self, action_id: int | None, diffs: Sequence[tuple[str, str, str]],
+                        by: int | None, now: datetime) -> None:
+        rows = [[action_id, now, by, field, old, new] for field, old, new in diffs if old != new]
+        if rows:
+            self._cur.executemany(
+                "INSERT INTO roadmap_changes (action_id, changed_at, changed_by, field, old_value, "
+                "new_value) VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
+            )
 
 
 def _period_expression(grain: str, column: str) -> str:

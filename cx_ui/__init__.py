@@ -114,12 +114,13 @@ def download_buttons(frame: pd.DataFrame, *, file_stem: str, title: str, key: st
 
     Text cells that a spreadsheet would run as formulas are neutralised (cx.exports).
     """
-    left, right = st.columns(2, width="content")
-    left.download_button(
+    # st.columns refuses width="content"; a horizontal container keeps the buttons side by side.
+    row = st.container(horizontal=True)
+    row.download_button(
         "Download CSV", data=lambda: to_csv_bytes(frame), file_name=f"{file_stem}.csv",
         mime="text/csv", key=f"{key}-csv", on_click="ignore", icon=":material/download:",
     )
-    right.download_button(
+    row.download_button(
         "Download XLSX", data=lambda: to_xlsx_bytes({"Data": frame}, titles={"Data": title}),
         file_name=f"{file_stem}.xlsx", key=f"{key}-xlsx", on_click="ignore",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -161,3 +162,24 @@ def current_person(store_: Store) -> tuple[int, str] | None:
         help="Until sign-in exists, choose who you are. Your name is saved with your answers.",
     )
     return None if chosen is None else (chosen, names[chosen])
+
+
+# --- Messages that outlive a rerun (heat map, roadmap) ------------------------
+# Form callbacks run before the page; a message they leave here is shown once, at
+# the top of the next run, so every part of the page already shows the new data.
+
+_NOTICE = "cx_ui_notice"
+
+
+def notice(message: str, *, error: bool = False) -> None:
+    """Leave a success (or error) message for the next run of the page."""
+    st.session_state[_NOTICE] = ("error" if error else "success", message)
+
+
+def show_notice() -> None:
+    """Show, once, the message left by `notice`; call near the top of a page."""
+    kind, message = st.session_state.pop(_NOTICE, (None, None))
+    if kind == "success":
+        st.success(message, icon=":material/check_circle:")
+    elif kind == "error":
+        st.error(message, icon=":material/error:")
