@@ -20,6 +20,8 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from cx.demo_leadership import install_leadership_demo
+
 DEMO_SEED = 20_201_107
 DEMO_SOURCE = "Fenbridge residents' transaction survey (demo)"
 DEMO_KPI_SOURCE = "Fenbridge contact centre and staff survey (demo)"
@@ -393,5 +395,6 @@ def install_demo(store, today: date) -> int:
         store.set_batch_counts(kpi_batch, new=kpis, duplicate=0, rejected=0)
         for name, role in LEADERS:
             store.add_person(name, role, now=stamp)
+        install_leadership_demo(store, today)
         store.set_meta("demo_end_month", end_month.isoformat())
     return written
