@@ -19,6 +19,11 @@ PAGES = {
     "Evidence": [
     ],
     "Leadership": [
+        st.Page("pages/checklist.py", title="Leadership checklist", icon=":material/checklist:",
+                url_path="checklist"),
+        st.Page("pages/culture.py", title="Culture change", icon=":material/diversity_3:",
+                url_path="culture"),
+        st.Page("pages/journeys.py", title="Journey maps", icon=":material/route:", url_path="journeys"),
     ],
 }
 

@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 
 import pandas as pd
 
@@ -122,6 +123,27 @@ def clean_text(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _UNSAFE_CHARACTERS.sub("", text)
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+
+
+class SaveAction(Enum):
+    NEW_VERSION = "new version"
+    SHARING_ONLY = "sharing only"
+    NOTHING = "nothing"
+
+
+def decide_save(latest: SavedAnswer | None, answer: str, shared: bool) -> SaveAction:
+    """What saving the form should do, given the newest saved answer.
+
+    Changed text adds a new dated version (with the chosen sharing); the same text
+    with a different sharing choice only changes who can read the newest answer,
+    so that ticking "share" does not add a copy to the history; otherwise nothing
+    is saved. `answer` must already be cleaned by `clean_answer`.
+    """
+    if latest is None or latest.answer != answer:
+        return SaveAction.NEW_VERSION
+    if latest.shared != shared:
+        return SaveAction.SHARING_ONLY
+    return SaveAction.NOTHING
 
 
 def group_history(history: pd.DataFrame) -> dict[str, list[SavedAnswer]]:

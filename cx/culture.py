@@ -10,7 +10,7 @@ touches the database.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 
@@ -145,6 +145,41 @@ def roadmap(stored: pd.DataFrame, today: date) -> pd.DataFrame:
     columns = ["step", "title", "text", "status", "status_label", "owner_id", "owner", "step_date",
                "overdue", "evidence", "updated_at", "updated_by_name"]
     return merged[columns]
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """What is recorded for one step, as plain Python values (None where nothing is)."""
+
+    step: int
+    status: str
+    owner_id: int | None
+    step_date: date | None
+    evidence: str | None
+    updated_at: datetime | None
+    updated_by_name: str | None
+
+
+def step_record(steps: pd.DataFrame, number: int) -> StepRecord:
+    """The record of one step from a frame made by `roadmap`. Raises ValueError for an unknown step."""
+    step(number)
+    row = steps.loc[steps["step"] == number].iloc[0]
+
+    def value(column: str) -> object:
+        item = row[column]
+        return None if item is None or (not isinstance(item, str) and pd.isna(item)) else item
+
+    owner = value("owner_id")
+    updated = value("updated_at")
+    return StepRecord(
+        step=number,
+        status=row["status"],
+        owner_id=None if owner is None else int(owner),
+        step_date=value("step_date"),
+        evidence=value("evidence"),
+        updated_at=None if updated is None else pd.Timestamp(updated).to_pydatetime(),
+        updated_by_name=value("updated_by_name"),
+    )
 
 
 @dataclass(frozen=True)

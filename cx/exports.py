@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import numbers
+import re
+import unicodedata
 from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime
 
@@ -108,6 +110,18 @@ def to_xlsx_bytes(
         sheet.freeze_panes(top + 1, 1 if name in row_headers else 0)
     workbook.close()
     return buffer.getvalue()
+
+
+def file_stem(text: str, fallback: str = "export") -> str:
+    """A safe file name stem from any text: 'Report a missed bin!' -> 'report-a-missed-bin'.
+
+    Keeps ASCII letters and digits, joins the rest with single hyphens, and caps the
+    length at 60; returns `fallback` when nothing is left.
+    """
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    stem = "-".join(words)[:60].strip("-")
+    return stem or fallback
 
 
 def _write(sheet, row: int, col: int, value: object, cell_format) -> None:

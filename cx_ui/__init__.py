@@ -161,3 +161,24 @@ def current_person(store_: Store) -> tuple[int, str] | None:
         help="Until sign-in exists, choose who you are. Your name is saved with your answers.",
     )
     return None if chosen is None else (chosen, names[chosen])
+
+
+# --- Leadership (confirmation messages that survive a rerun) ---
+
+_FLASH_KEY = "_flash_message"
+
+
+def flash(message: str) -> None:
+    """Keep a confirmation to show once after the `st.rerun()` that follows a save.
+
+    The message is shown as Markdown, so it must be the app's own words: no text a
+    person typed.
+    """
+    st.session_state[_FLASH_KEY] = message
+
+
+def show_flash() -> None:
+    """Show the confirmation kept by `flash`, if any, and forget it."""
+    message = st.session_state.pop(_FLASH_KEY, None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
