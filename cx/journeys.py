@@ -127,8 +127,9 @@ def arrange_steps(edited: pd.DataFrame) -> pd.DataFrame:
     moved down lands after it, and a new step with a position is inserted there.
     New steps without a position go to the end, in the order they were added.
 
-    Raises ValueError listing every problem, each naming the row (as numbered in the
-    grid) and the field: a missing step name, an emotion score that is not a whole
+    Raises ValueError listing every problem, one a line, each naming the row (as
+    numbered in the grid) and the field but never repeating what was typed (the
+    message is shown as Markdown): a missing step name, an emotion score that is not a whole
     number from -2 to +2, a position that is not a whole number of 1 or more, or
     text longer than MAX_CELL_LENGTH characters.
     """
@@ -189,7 +190,7 @@ def _clean_row(record: dict, where: str) -> tuple[dict, list[str]]:
         if number is None or number not in EMOTION_WORDS:
             problems.append(
                 f"{where}, {_FIELD_LABELS['emotion_score']}: enter a whole number from -2 (very "
-                f"negative) to +2 (very positive), or leave it empty; {str(score).strip()!r} is not one."
+                "negative) to +2 (very positive), or leave it empty."
             )
         else:
             step["emotion_score"] = number
@@ -197,8 +198,7 @@ def _clean_row(record: dict, where: str) -> tuple[dict, list[str]]:
     if not is_missing(position):
         number = _whole_number_or_none(position)
         if number is None or number < 1:
-            problems.append(f"{where}, Position: enter a whole number of 1 or more, or leave it empty; "
-                            f"{str(position).strip()!r} is not one.")
+            problems.append(f"{where}, Position: enter a whole number of 1 or more, or leave it empty.")
     return step, problems
 
 
