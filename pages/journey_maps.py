@@ -30,10 +30,10 @@ all_journeys = store.journeys()
 
 with (st.expander("Create a journey", expanded=all_journeys.empty, icon=":material/add:"),
       st.form("new-journey")):
-    new_name = st.text_input("Journey name", max_chars=journeys.MAX_NAME_LENGTH,
+    new_name = st.text_input("Journey name", key="journey-new-name", max_chars=journeys.MAX_NAME_LENGTH,
                              placeholder="For example: Report a missed bin collection")
-    new_description = st.text_area("What it covers (optional)", height=80)
-    if st.form_submit_button("Create journey"):
+    new_description = st.text_area("What it covers (optional)", height=80, key="journey-new-description")
+    if st.form_submit_button("Create journey", key="journey-create"):
         try:
             with store.transaction():
                 created = store.create_journey(new_name, new_description, updated_by=editor_id,

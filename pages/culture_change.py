@@ -77,7 +77,7 @@ with st.form(f"culture-form-{number}"):
         max_chars=culture.MAX_EVIDENCE_LENGTH, key=f"culture-evidence-{number}",
         help="What shows the step is under way or done: a paper, a link, a date it was agreed.",
     )
-    submitted = st.form_submit_button("Save step", type="primary")
+    submitted = st.form_submit_button("Save step", type="primary", key=f"culture-save-{number}")
 
 if submitted:
     try:

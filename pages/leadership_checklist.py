@@ -100,7 +100,7 @@ with mine:
                     key=f"share-{question.code}-{person_id}",
                     help="The team sees your newest answer to this question; earlier ones stay private.",
                 )
-                submitted = st.form_submit_button("Save answer")
+                submitted = st.form_submit_button("Save answer", key=f"save-{question.code}-{person_id}")
             if submitted:
                 save(question, saved, text, shared)
             if len(saved) > 1:
