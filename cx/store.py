@@ -537,7 +537,8 @@ class Store:
         """
         clean = journeys.clean_name(name)
         if self._cur.execute("SELECT 1 FROM journeys WHERE lower(name) = lower(?)", [clean]).fetchone():
-            raise ValueError(f"Journey name: there is already a journey called {clean}.")
+            # The name is not repeated: pages show this message as Markdown.
+            raise ValueError("Journey name: there is already a journey with this name; choose another.")
         if updated_by is not None:
             self._require_person(updated_by, "You are")
         row = self._cur.execute(

@@ -152,8 +152,8 @@ def test_marking_a_step_done_moves_progress(demo_copy):
     assert next(m for m in at.metric if m.label == "● Done").value == f"{done + 1} of 11"
     assert at.get("progress")[0].proto.value == round(100 * (done + 1) / 11)
     assert at.success[0].value == f"Step {step} saved: ● Done."
-    assert query(demo_copy, "SELECT status, evidence, updated_by FROM culture_steps WHERE step = ?", [step]) == [
-        ("done", "Agreed at the May leadership meeting.", person(demo_copy, "Priya Nair"))]
+    saved = query(demo_copy, "SELECT status, evidence, updated_by FROM culture_steps WHERE step = ?", [step])
+    assert saved == [("done", "Agreed at the May leadership meeting.", person(demo_copy, "Priya Nair"))]
     table = at.dataframe[0].value
     assert table.loc[table["Step"] == step, "Status"].item() == "● Done"
 
@@ -253,9 +253,11 @@ def test_creating_a_journey_selects_it_and_a_duplicate_name_is_refused(demo_copy
     assert not at.exception
     assert at.selectbox(key="journey_widget").value == query(
         demo_copy, "SELECT journey_id FROM journeys WHERE name = 'Report a missed bin'")[0][0]
-    assert [i.value for i in at.info][:2] == ["No steps yet in the as is map.", "No steps yet in the to be map."]
+    assert [i.value for i in at.info][:2] == ["No steps yet in the as is map.",
+                                              "No steps yet in the to be map."]
 
     at.text_input(key="journey-new-name").set_value("report a missed BIN")
     at.button(key="journey-create").click().run()
-    assert [e.value for e in at.error] == ["Journey name: there is already a journey called report a missed BIN."]
+    assert [e.value for e in at.error] == [
+        "Journey name: there is already a journey with this name; choose another."]
     assert query(demo_copy, "SELECT count(*) FROM journeys")[0][0] == 2

@@ -97,7 +97,7 @@ def test_journeys_are_created_with_unique_names_and_their_versions_replaced(stor
         store.replace_journey_steps(jid, "as_is", three,
                                     updated_by=team["Ann"], now=T0)
         store.replace_journey_steps(jid, "to_be", stored_steps("Report online"), updated_by=None, now=T0)
-    with pytest.raises(ValueError, match="^Journey name: there is already a journey called"):
+    with pytest.raises(ValueError, match="^Journey name: there is already a journey with this name"):
         store.create_journey("report a MISSED bin", None, updated_by=None, now=T1)
     with store.transaction():
         store.replace_journey_steps(jid, "as_is", stored_steps("Report", "Collected", scores=[0, 2]),
