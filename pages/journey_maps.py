@@ -108,7 +108,7 @@ label = journeys.version_label(version_code)
 own = steps[steps["version"] == version_code]
 as_is = steps[steps["version"] == "as_is"]
 if version_code == "to_be" and own.empty and not as_is.empty and st.button(
-    "Start the to-be map from a copy of the as-is map", icon=":material/content_copy:"
+    "Start the to-be map from a copy of the as-is map", icon=":material/content_copy:", key="journey-copy"
 ):
     with store.transaction():
         store.replace_journey_steps(journey_id, "to_be", as_is, updated_by=editor_id, now=datetime.now())

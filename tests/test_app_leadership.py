@@ -261,3 +261,34 @@ def test_creating_a_journey_selects_it_and_a_duplicate_name_is_refused(demo_copy
     assert [e.value for e in at.error] == [
         "Journey name: there is already a journey with this name; choose another."]
     assert query(demo_copy, "SELECT count(*) FROM journeys")[0][0] == 2
+
+
+def test_an_empty_to_be_map_can_start_as_a_copy_of_the_as_is_map(demo_copy):
+    jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
+    query(demo_copy, "DELETE FROM journey_steps WHERE version = 'to_be'")
+    at = open_page("pages/journey_maps.py", journey_version="to_be")
+    assert "journey-copy" in [b.key for b in at.button]
+    at.button(key="journey-copy").click().run()
+    assert not at.exception
+    copied = query(demo_copy, "SELECT * EXCLUDE (version) FROM journey_steps WHERE journey_id = ? "
+                              "AND version = 'to_be' ORDER BY position", [jid])
+    original = query(demo_copy, "SELECT * EXCLUDE (version) FROM journey_steps WHERE journey_id = ? "
+                                "AND version = 'as_is' ORDER BY position", [jid])
+    assert copied == original and len(copied) == 7
+    assert curve(at)["To be"] == curve(at)["As is"]
+    assert "journey-copy" not in [b.key for b in at.button]
+
+
+def test_discarding_edits_keeps_the_stored_steps(demo_copy):
+    jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
+    before = stored_scores(demo_copy, jid, "as_is")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[f"journey-editor-{jid}-as_is-0"] = {
+        "edited_rows": {0: {"emotion_score": 2}}, "added_rows": [], "deleted_rows": [3]}
+    at.run()
+    at.switch_page("pages/journey_maps.py").run()
+    assert at.data_editor[0].key == f"journey-editor-{jid}-as_is-0"
+    at.button(key="journey-discard").click().run()
+    assert not at.exception
+    assert at.data_editor[0].key == f"journey-editor-{jid}-as_is-1"
+    assert stored_scores(demo_copy, jid, "as_is") == before
