@@ -59,7 +59,7 @@ def status_line(saved: list[checklist.SavedAnswer]) -> str:
     if not saved:
         return "Not answered yet."
     latest = saved[0]
-    sharing = "👥 Shared with the team" if latest.shared else "🔒 Private"
+    sharing = "✓ Shared with the team" if latest.shared else "🔒 Private"
     versions = f" · {len(saved)} saved versions" if len(saved) > 1 else ""
     return f"Last saved {checklist.saved_label(latest.saved_at)} · {sharing}{versions}"
 
