@@ -58,7 +58,8 @@ def emotion_curve(curve: pd.DataFrame) -> go.Figure:
     `curve` comes from `cx.journeys.curve_frame` (version, position, stage,
     emotion_score, feeling, pain_point, pain_points). Steps with a pain point get
     an extra ✕ marker with its own legend entry, so they are found by shape and
-    word as well as colour. Unscored steps leave a gap in the line. The title
+    word as well as colour. Unscored steps leave a gap in the line and have no
+    point to mark (the table view lists their pain points). The title
     holds no user text, because it also labels the chart's table view.
     """
     fig = go.Figure()

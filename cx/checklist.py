@@ -216,7 +216,7 @@ def escape_markdown(text: str) -> str:
     return "\n".join(lines)
 
 
-def _quote(text: str) -> str:
+def quote_markdown(text: str) -> str:
     """A Markdown blockquote of escaped text, one '>' line per line of text."""
     return "\n".join(f"> {line}".rstrip() for line in escape_markdown(text).split("\n"))
 
@@ -252,7 +252,7 @@ def reflections_markdown(
         for index, answer in enumerate(saved):
             heading = "Latest answer" if index == 0 else "Earlier answer"
             out += ["", f"### {heading}: {saved_label(answer.saved_at)} ({_status(answer)})", "",
-                    _quote(answer.answer)]
+                    quote_markdown(answer.answer)]
     return "\n".join(out) + "\n"
 
 

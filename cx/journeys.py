@@ -15,7 +15,6 @@ layout, the curve's data and the XLSX download. Never touches the database.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -307,13 +306,8 @@ def journey_xlsx(name: str, description: str | None, steps: pd.DataFrame) -> byt
         sheets[version.label] = template_frame(own)
         title = f"{name}: {version.label.lower()}"
         if description:
-            title += f". {description}"
+            title += f" · {description}"
         titles[version.label] = title if not own.empty else f"{title} (no steps yet)"
     labels = tuple(sheets)
     return to_xlsx_bytes(sheets, titles=titles, wrap=labels, row_headers=labels)
 
-
-def versions_present(steps: pd.DataFrame) -> Mapping[str, int]:
-    """How many steps each version has: {'as_is': 7, 'to_be': 0}."""
-    counts = steps["version"].value_counts()
-    return {code: int(counts.get(code, 0)) for code in VERSION_CODES}

@@ -91,7 +91,7 @@ def test_shared_answers_table_follows_the_question_order():
 
 
 def render_quote(text: str) -> str:
-    return MARKDOWN.render(checklist._quote(text))
+    return MARKDOWN.render(checklist.quote_markdown(text))
 
 
 def visible_text(rendered: str) -> str:

@@ -192,7 +192,7 @@ def test_journey_xlsx_is_laid_out_like_the_template_and_formula_safe():
     book = openpyxl.load_workbook(io.BytesIO(journeys.journey_xlsx("Claim a discount", "For carers", steps)))
     assert book.sheetnames == ["As is", "To be"]
     sheet = book["As is"]
-    assert sheet["A1"].value == "Claim a discount: as is. For carers"
+    assert sheet["A1"].value == "Claim a discount: as is · For carers"
     assert [c.value for c in sheet[3]] == ["Stages", "Step 1", "Step 2", "Step 3"]
     assert [sheet.cell(row=r, column=1).value for r in range(4, 12)] == [
         f.label for f in journeys.FIELDS]
@@ -211,3 +211,15 @@ def test_journey_xlsx_says_when_a_version_has_no_steps():
     book = openpyxl.load_workbook(io.BytesIO(journeys.journey_xlsx("Claim", None, only_as_is)))
     assert book["To be"]["A1"].value == "Claim: to be (no steps yet)"
     assert [c.value for c in book["To be"][3]] == ["Stages"]
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(1, 12)), min_size=1, max_size=10))
+def test_any_typed_positions_give_a_reordering_numbered_from_one(positions):
+    stages = [f"S{i}" for i in range(1, len(positions) + 1)]
+    edited = grid(*stages)
+    edited["position"] = pd.array(positions, dtype="Int64")
+    arranged = journeys.arrange_steps(edited)
+    assert sorted(arranged["stage"]) == sorted(stages)
+    assert arranged["position"].tolist() == list(range(1, len(stages) + 1))
+    again = journeys.arrange_steps(journeys.editor_frame(arranged))
+    assert again["stage"].tolist() == arranged["stage"].tolist()
