@@ -23,6 +23,14 @@ PAGES = {
     "Evidence": [
     ],
     "Leadership": [
+        # File names differ from url_paths on purpose: when they match, Streamlit's legacy
+        # pages/ routing runs the file directly first, and cx_ui's re-run through the
+        # router then swallows a button click in AppTest.
+        st.Page("pages/leadership_checklist.py", title="Leadership checklist", icon=":material/checklist:",
+                url_path="checklist"),
+        st.Page("pages/culture_change.py", title="Culture change", icon=":material/diversity_3:",
+                url_path="culture"),
+        st.Page("pages/journey_maps.py", title="Journey maps", icon=":material/route:", url_path="journeys"),
     ],
 }
 

@@ -321,3 +321,64 @@ def _timeline_hover(row, status) -> str:
     if row.flag:
         lines.append(row.flag)
     return "<br>".join(lines)
+# --- Leadership: journey maps ---
+
+_VERSION_STYLES = (("solid", "circle"), ("dash", "square"))
+
+
+def emotion_curve(curve: pd.DataFrame) -> go.Figure:
+    """How the customer feels at each step of a journey, one line per version.
+
+    `curve` comes from `cx.journeys.curve_frame` (version, position, stage,
+    emotion_score, feeling, pain_point, pain_points). Steps with a pain point get
+    an extra ✕ marker with its own legend entry, so they are found by shape and
+    word as well as colour. Unscored steps leave a gap in the line and have no
+    point to mark (the table view lists their pain points). The title
+    holds no user text, because it also labels the chart's table view.
+    """
+    fig = go.Figure()
+    versions = list(dict.fromkeys(curve["version"]))
+    for index, version in enumerate(versions):
+        rows = curve[curve["version"] == version]
+        dash, symbol = _VERSION_STYLES[index % len(_VERSION_STYLES)]
+        scores = [None if pd.isna(s) else int(s) for s in rows["emotion_score"]]
+        fig.add_trace(
+            go.Scatter(
+                x=rows["position"].tolist(), y=scores, name=version, mode="lines+markers",
+                line=dict(color=PALETTE[index], dash=dash, width=3),
+                marker=dict(symbol=symbol, size=11), connectgaps=False,
+                customdata=list(zip(_plain_all(rows["stage"]), rows["feeling"], strict=True)),
+                hovertemplate=f"{version}, step %{{x}}: %{{customdata[0]}}<br>"
+                              "%{customdata[1]}<extra></extra>",
+            )
+        )
+    pains = curve[curve["pain_point"] & curve["emotion_score"].notna()]
+    if not pains.empty:
+        fig.add_trace(
+            go.Scatter(
+                x=pains["position"].tolist(), y=[int(s) for s in pains["emotion_score"]],
+                name="Pain point", mode="markers",
+                marker=dict(symbol="x-thin-open", size=22, color=PALETTE[7], line=dict(width=3)),
+                customdata=list(zip(pains["version"], _plain_all(pains["stage"]),
+                                    _plain_all(pains["pain_points"]), strict=True)),
+                hovertemplate="Pain point (%{customdata[0]}, %{customdata[1]}): "
+                              "%{customdata[2]}<extra></extra>",
+            )
+        )
+    steps = sorted(set(curve["position"].tolist()))
+    fig.update_xaxes(tickmode="array", tickvals=steps, ticktext=[f"Step {n}" for n in steps])
+    fig.update_yaxes(range=[-2.5, 2.5], tickmode="array", tickvals=[-2, -1, 0, 1, 2],
+                     ticktext=["Very negative −2", "Negative −1", "Neutral 0", "Positive +1",
+                               "Very positive +2"],
+                     zeroline=True, zerolinecolor="#888888")
+    return base_layout(fig, "How the customer feels at each step of the journey", "Step in the journey",
+                       "Customer emotion")
+
+
+def plain(text: str) -> str:
+    """User text made safe for plotly, which reads <b>, <a href>, <br> and entities in its labels."""
+    return html.escape(str(text), quote=False)
+
+
+def _plain_all(texts: pd.Series) -> list[str]:
+    return [plain(t) for t in texts]

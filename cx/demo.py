@@ -21,6 +21,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from cx.demo_leadership import install_leadership_demo
 from cx.demo_programme import install_assessment_demo, install_roadmap_demo
 
 DEMO_SEED = 20_201_107
@@ -398,5 +399,6 @@ def install_demo(store, today: date) -> int:
             store.add_person(name, role, now=stamp)
         install_assessment_demo(store, end_month)
         install_roadmap_demo(store, end_month)
+        install_leadership_demo(store, today)
         store.set_meta("demo_end_month", end_month.isoformat())
     return written

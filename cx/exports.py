@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import io
 import numbers
-from collections.abc import Callable, Mapping
+import re
+import unicodedata
+from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime
 
 import pandas as pd
 import xlsxwriter
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+WRAPPED_WIDTH = 40
 
 # fill(sheet_row, column_name, value) -> "#RRGGBB" or None; sheet_row counts data rows from 0.
 CellFill = Callable[[int, str, object], str | None]
@@ -54,12 +57,18 @@ def to_xlsx_bytes(
     *,
     fills: Mapping[str, CellFill] | None = None,
     titles: Mapping[str, str] | None = None,
+    wrap: Collection[str] = (),
+    row_headers: Collection[str] = (),
 ) -> bytes:
     """An XLSX workbook with one sheet per frame: bold header row, sensible column widths.
 
     fills: per sheet, a function choosing a background colour per cell (heat maps);
     the cell keeps its text, so the colour never carries the meaning alone.
     titles: per sheet, a line written above the table (the chart's title).
+    wrap: sheets of prose (journey maps) whose cells wrap their text, top-aligned,
+    in columns at most WRAPPED_WIDTH characters wide.
+    row_headers: sheets whose first column names the rows (a template laid out
+    sideways); it is styled like the header row and stays in view when scrolling.
     Text cells are written as strings, never as formulas, after neutralising.
     Raises ValueError for a sheet name Excel would refuse.
     """
@@ -70,6 +79,9 @@ def to_xlsx_bytes(
                                             "strings_to_urls": False})
     header = workbook.add_format({"bold": True, "bg_color": "#E8E8E8", "border": 1, "text_wrap": True})
     title_format = workbook.add_format({"bold": True, "font_size": 13})
+    wrapped = workbook.add_format({"text_wrap": True, "valign": "top", "border": 1})
+    row_header = workbook.add_format({"bold": True, "bg_color": "#E8E8E8", "border": 1,
+                                      "text_wrap": True, "valign": "top"})
     fill_formats: dict[str, object] = {}
     for name, frame in sheets.items():
         _check_sheet_name(name)
@@ -79,23 +91,37 @@ def to_xlsx_bytes(
             sheet.write_string(0, 0, str(neutralise(titles[name])), title_format)
             top = 2
         safe = neutralise_frame(frame)
+        widest = WRAPPED_WIDTH if name in wrap else 60
         for col, column in enumerate(safe.columns):
             sheet.write_string(top, col, str(column), header)
             width = max([len(str(column))] + [len(str(v)) for v in safe[column].head(200)])
-            sheet.set_column(col, col, min(60, max(8, width + 2)))
+            sheet.set_column(col, col, min(widest, max(8, width + 2)))
         fill = fills.get(name)
+        plain = wrapped if name in wrap else None
         for row, record in enumerate(safe.itertuples(index=False)):
             for col, value in enumerate(record):
                 colour = fill(row, frame.columns[col], frame.iat[row, col]) if fill else None
-                cell_format = None
+                cell_format = row_header if col == 0 and name in row_headers else plain
                 if colour:
                     cell_format = fill_formats.setdefault(
                         colour, workbook.add_format({"bg_color": colour, "border": 1, "text_wrap": True})
                     )
                 _write(sheet, top + 1 + row, col, value, cell_format)
-        sheet.freeze_panes(top + 1, 0)
+        sheet.freeze_panes(top + 1, 1 if name in row_headers else 0)
     workbook.close()
     return buffer.getvalue()
+
+
+def file_stem(text: str, fallback: str = "export") -> str:
+    """A safe file name stem from any text: 'Report a missed bin!' -> 'report-a-missed-bin'.
+
+    Keeps ASCII letters and digits, joins the rest with single hyphens, and caps the
+    length at 60; returns `fallback` when nothing is left.
+    """
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    stem = "-".join(words)[:60].strip("-")
+    return stem or fallback
 
 
 def _write(sheet, row: int, col: int, value: object, cell_format) -> None:

@@ -246,6 +246,73 @@ _ROADMAP = Migration(
     ),
 )
 
+# --- Leadership: checklist answers, cultural-change steps, journey maps ---
+# No FOREIGN KEY clauses: DuckDB refuses to update a row that other rows reference
+# (even a column the key does not cover) once they were written in the same
+# transaction, which would break renaming a person. The store checks ids instead.
+_LEADERSHIP = Migration(
+    8,
+    "leadership: checklist answers, cultural-change steps, journey maps",
+    (
+        "CREATE SEQUENCE checklist_answer_seq START 1",
+        # Every save adds a row, so earlier answers stay readable. `shared` lets the
+        # rest of the team read the answer; only a person's newest answer to a
+        # question is ever shown to others.
+        """
+        CREATE TABLE checklist_answers (
+            answer_id INTEGER PRIMARY KEY DEFAULT nextval('checklist_answer_seq'),
+            person_id INTEGER NOT NULL,
+            question  VARCHAR NOT NULL,
+            answer    VARCHAR NOT NULL CHECK (length(trim(answer)) > 0),
+            shared    BOOLEAN NOT NULL DEFAULT false,
+            saved_at  TIMESTAMP NOT NULL
+        )
+        """,
+        # One row per step of the roadmap once someone has recorded anything about
+        # it; a step with no row has not been started. The steps' wording lives in
+        # cx/culture.py.
+        """
+        CREATE TABLE culture_steps (
+            step       INTEGER PRIMARY KEY CHECK (step BETWEEN 1 AND 11),
+            status     VARCHAR NOT NULL CHECK (status IN ('not_started', 'in_progress', 'done')),
+            owner_id   INTEGER,
+            step_date  DATE,
+            evidence   VARCHAR,
+            updated_at TIMESTAMP NOT NULL,
+            updated_by INTEGER
+        )
+        """,
+        "CREATE SEQUENCE journey_seq START 1",
+        """
+        CREATE TABLE journeys (
+            journey_id  INTEGER PRIMARY KEY DEFAULT nextval('journey_seq'),
+            name        VARCHAR NOT NULL UNIQUE CHECK (length(trim(name)) > 0),
+            description VARCHAR,
+            created_at  TIMESTAMP NOT NULL,
+            updated_at  TIMESTAMP NOT NULL,
+            updated_by  INTEGER
+        )
+        """,
+        """
+        CREATE TABLE journey_steps (
+            journey_id     INTEGER NOT NULL,
+            version        VARCHAR NOT NULL CHECK (version IN ('as_is', 'to_be')),
+            position       INTEGER NOT NULL CHECK (position >= 1),
+            stage          VARCHAR NOT NULL CHECK (length(trim(stage)) > 0),
+            goal           VARCHAR,
+            action         VARCHAR,
+            channel        VARCHAR,
+            pain_points    VARCHAR,
+            emotions       VARCHAR,
+            emotion_score  TINYINT CHECK (emotion_score BETWEEN -2 AND 2),
+            opportunities  VARCHAR,
+            PRIMARY KEY (journey_id, version, position)
+        )
+        """,
+    ),
+)
+
+
 # Append new migrations at the end of this tuple, numbered in order.
 MIGRATIONS: tuple[Migration, ...] = (
     _CORE_TABLES,
@@ -253,6 +320,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _PEOPLE,
     _ASSESSMENT,
     _ROADMAP,
+    _LEADERSHIP,
 )
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from cx import checklist, culture, journeys
 from cx.assessment import RatingEntry, check_complete, validate_entries, validate_round
 from cx.errors import DatabaseError, DatabaseLocked
 from cx.filters import DIMENSIONS, Slice
@@ -838,6 +839,203 @@ class Store:
                 "new_value) VALUES (?, ?, ?, ?, ?, ?)",
                 rows,
             )
+    # --- Leadership: personal checklist, cultural-change roadmap, journey maps ---
+
+    def _require_person(self, person_id: int, field: str) -> None:
+        """Raise ValueError naming the field when nobody has this id."""
+        if self._cur.execute("SELECT 1 FROM people WHERE person_id = ?", [person_id]).fetchone() is None:
+            raise ValueError(f"{field}: choose someone from the team list.")
+
+    def save_checklist_answer(
+        self, person_id: int, question: str, answer: str, *, shared: bool, now: datetime
+    ) -> int:
+        """Add a dated answer to one checklist question and return its id; earlier answers stay.
+
+        The answer is cleaned by `cx.checklist.clean_answer`. Raises ValueError
+        naming the field for an unknown person or question, or an empty or
+        over-long answer. Call inside `transaction()`.
+        """
+        self._require_person(person_id, "You are")
+        checklist.question(question)
+        row = self._cur.execute(
+            "INSERT INTO checklist_answers (person_id, question, answer, shared, saved_at) "
+            "VALUES (?, ?, ?, ?, ?) RETURNING answer_id",
+            [person_id, question, checklist.clean_answer(answer), bool(shared), now],
+        ).fetchone()
+        return int(row[0])
+
+    def set_checklist_sharing(self, person_id: int, question: str, shared: bool) -> bool:
+        """Share (or stop sharing) a person's newest answer to a question with the team.
+
+        Earlier answers keep their own setting but are never shown to others.
+        Returns False when the person has not answered the question yet. Raises
+        ValueError for an unknown question.
+        """
+        checklist.question(question)
+        changed = self._cur.execute(
+            """
+            UPDATE checklist_answers SET shared = ?
+            WHERE answer_id = (
+                SELECT answer_id FROM checklist_answers WHERE person_id = ? AND question = ?
+                ORDER BY saved_at DESC, answer_id DESC LIMIT 1
+            )
+            RETURNING answer_id
+            """,
+            [bool(shared), person_id, question],
+        ).fetchall()
+        return bool(changed)
+
+    def checklist_history(self, person_id: int) -> pd.DataFrame:
+        """Every answer one person has saved (answer_id, question, answer, shared, saved_at), newest first.
+
+        Only the person's own answers: this is what their checklist page shows them.
+        """
+        return self._cur.execute(
+            "SELECT answer_id, question, answer, shared, saved_at FROM checklist_answers "
+            "WHERE person_id = ? ORDER BY saved_at DESC, answer_id DESC",
+            [person_id],
+        ).df()
+
+    def shared_checklist_answers(self, viewer_id: int | None) -> pd.DataFrame:
+        """Other people's newest answers that they have shared: name, question, answer, saved_at.
+
+        For each person and question only the newest answer counts, and only when it
+        is marked shared; the viewer's own answers are left out.
+        """
+        return self._cur.execute(
+            """
+            WITH newest AS (
+                SELECT * FROM checklist_answers
+                QUALIFY row_number() OVER (
+                    PARTITION BY person_id, question ORDER BY saved_at DESC, answer_id DESC) = 1
+            )
+            SELECT p.name, n.question, n.answer, n.saved_at
+            FROM newest n JOIN people p USING (person_id)
+            WHERE n.shared AND n.person_id IS DISTINCT FROM ?
+            ORDER BY n.question, lower(p.name)
+            """,
+            [viewer_id],
+        ).df()
+
+    def culture_steps(self) -> pd.DataFrame:
+        """What has been recorded against the cultural-change steps, one row per step touched.
+
+        Columns step, status, owner_id, owner (name), step_date, evidence,
+        updated_at, updated_by_name. Steps with no row have not been started
+        (`cx.culture.roadmap` fills them in).
+        """
+        return self._cur.execute(
+            """
+            SELECT c.step, c.status, c.owner_id, o.name AS owner, c.step_date, c.evidence,
+                   c.updated_at, u.name AS updated_by_name
+            FROM culture_steps c
+            LEFT JOIN people o ON o.person_id = c.owner_id
+            LEFT JOIN people u ON u.person_id = c.updated_by
+            ORDER BY c.step
+            """
+        ).df()
+
+    def save_culture_step(self, update: culture.StepUpdate, *, updated_by: int | None, now: datetime) -> None:
+        """Record a step's status, owner, date and evidence, replacing what was there.
+
+        Raises ValueError naming the field for an owner or editor who is not in the
+        team list. Call inside `transaction()`.
+        """
+        if update.owner_id is not None:
+            self._require_person(update.owner_id, "Owner")
+        if updated_by is not None:
+            self._require_person(updated_by, "You are")
+        self._cur.execute(
+            """
+            INSERT INTO culture_steps (step, status, owner_id, step_date, evidence, updated_at, updated_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (step) DO UPDATE SET
+                status = excluded.status, owner_id = excluded.owner_id,
+                step_date = excluded.step_date, evidence = excluded.evidence,
+                updated_at = excluded.updated_at, updated_by = excluded.updated_by
+            """,
+            [update.step, update.status, update.owner_id, update.step_date, update.evidence,
+             now, updated_by],
+        )
+
+    def create_journey(
+        self, name: str, description: str | None, *, updated_by: int | None, now: datetime
+    ) -> int:
+        """Add a journey with no steps yet and return its id.
+
+        Raises ValueError naming the field when the name is empty, too long, or
+        already used by another journey (names tell journeys apart on screen).
+        """
+        clean = journeys.clean_name(name)
+        if self._cur.execute("SELECT 1 FROM journeys WHERE lower(name) = lower(?)", [clean]).fetchone():
+            # The name is not repeated: pages show this message as Markdown.
+            raise ValueError("Journey name: there is already a journey with this name; choose another.")
+        if updated_by is not None:
+            self._require_person(updated_by, "You are")
+        row = self._cur.execute(
+            "INSERT INTO journeys (name, description, created_at, updated_at, updated_by) "
+            "VALUES (?, ?, ?, ?, ?) RETURNING journey_id",
+            [clean, (description or "").strip() or None, now, now, updated_by],
+        ).fetchone()
+        return int(row[0])
+
+    def journeys(self) -> pd.DataFrame:
+        """Every journey with its step counts: journey_id, name, description, updated_at,
+        updated_by_name, as_is_steps, to_be_steps; ordered by name."""
+        return self._cur.execute(
+            """
+            SELECT j.journey_id, j.name, j.description, j.updated_at, p.name AS updated_by_name,
+                   count(s.position) FILTER (s.version = 'as_is') AS as_is_steps,
+                   count(s.position) FILTER (s.version = 'to_be') AS to_be_steps
+            FROM journeys j
+            LEFT JOIN journey_steps s USING (journey_id)
+            LEFT JOIN people p ON p.person_id = j.updated_by
+            GROUP BY j.journey_id, j.name, j.description, j.updated_at, p.name
+            ORDER BY lower(j.name), j.journey_id
+            """
+        ).df()
+
+    def journey_steps(self, journey_id: int) -> pd.DataFrame:
+        """Both versions' steps of one journey: version, then `cx.journeys.STEP_COLUMNS`, in order."""
+        return self._cur.execute(
+            "SELECT version, " + ", ".join(journeys.STEP_COLUMNS) + " FROM journey_steps "
+            "WHERE journey_id = ? ORDER BY version, position",
+            [journey_id],
+        ).df()
+
+    def replace_journey_steps(
+        self, journey_id: int, version: str, steps: pd.DataFrame, *, updated_by: int | None, now: datetime
+    ) -> int:
+        """Replace one version of a journey with `steps` (from `cx.journeys.arrange_steps`); return the count.
+
+        Raises ValueError for an unknown journey or version, and DatabaseError when a
+        step breaks a rule of the table (steps not yet checked by arrange_steps).
+        Call inside `transaction()` so that a failure keeps the old steps.
+        """
+        journeys.version_label(version)
+        if self._cur.execute("SELECT 1 FROM journeys WHERE journey_id = ?", [journey_id]).fetchone() is None:
+            raise ValueError("Journey: choose a journey from the list.")
+        if updated_by is not None:
+            self._require_person(updated_by, "You are")
+        self._cur.execute("DELETE FROM journey_steps WHERE journey_id = ? AND version = ?",
+                          [journey_id, version])
+        rows = [
+            [journey_id, version, *(_bindable(v) for v in record)]
+            for record in steps[list(journeys.STEP_COLUMNS)].itertuples(index=False)
+        ]
+        if rows:
+            placeholders = ", ".join("?" * (2 + len(journeys.STEP_COLUMNS)))
+            try:
+                self._cur.executemany(
+                    "INSERT INTO journey_steps (journey_id, version, " + ", ".join(journeys.STEP_COLUMNS)
+                    + ") VALUES (" + placeholders + ")",
+                    rows,
+                )
+            except duckdb.ConstraintException as error:
+                raise DatabaseError(f"A journey step breaks a rule of the database: {error}") from error
+        self._cur.execute("UPDATE journeys SET updated_at = ?, updated_by = ? WHERE journey_id = ?",
+                          [now, updated_by, journey_id])
+        return len(rows)
 
 
 def _period_expression(grain: str, column: str) -> str:
@@ -866,6 +1064,13 @@ def _slice_condition(where: Slice) -> tuple[str, list]:
         parts.append("extra[?] IN (SELECT unnest(?))")
         params.extend([name, list(values)])
     return " AND ".join(parts), params
+
+
+def _bindable(value: object) -> object:
+    """A value DuckDB can bind: None for missing cells, plain Python numbers for NumPy ones."""
+    if journeys.is_missing(value):
+        return None
+    return value.item() if hasattr(value, "item") else value
 
 
 def _quote_identifier(name: str) -> str:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cx.exports import neutralise, to_csv_bytes, to_xlsx_bytes
+from cx.exports import file_stem, neutralise, to_csv_bytes, to_xlsx_bytes
 
 HOSTILE = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
 
@@ -68,3 +68,28 @@ def test_csv_round_trip_only_adds_the_apostrophe(texts):
     frame = pd.DataFrame({"text": texts})
     back = [row[0] for row in read_csv_rows(to_csv_bytes(frame))[1:]]
     assert back == [str(neutralise(t)) for t in texts]
+
+
+def test_wrapped_sheets_with_row_headers_and_plain_sheets_side_by_side():
+    prose = pd.DataFrame({"Stages": ["Pain points"], "Step 1": ["x" * 90]})
+    plain = pd.DataFrame({"comment": ["y" * 90]})
+    book = openpyxl.load_workbook(io.BytesIO(
+        to_xlsx_bytes({"Map": prose, "Data": plain}, wrap=("Map",), row_headers=("Map",))))
+    mapped, data = book["Map"], book["Data"]
+    assert mapped["A2"].font.bold and mapped["B2"].alignment.wrap_text
+    assert mapped.column_dimensions["B"].width <= 40 + 1
+    assert mapped.freeze_panes == "B2"
+    assert not data["A2"].font.bold and not data["A2"].alignment.wrap_text
+    assert data.column_dimensions["A"].width > 59
+    assert data.freeze_panes == "A2"
+
+
+@pytest.mark.parametrize("text, stem", [
+    ("Apply for a council tax discount", "apply-for-a-council-tax-discount"),
+    ("Café / Parks & Green Spaces!", "cafe-parks-green-spaces"),
+    ("../../etc/passwd", "etc-passwd"),
+    ("!!!", "export"),
+    ("x" * 80, "x" * 60),
+])
+def test_file_stem_keeps_file_names_safe(text, stem):
+    assert file_stem(text) == stem

@@ -1,0 +1,238 @@
+"""The roadmap for cultural change: eleven steps the leadership team takes itself.
+
+The team keeps the roadmap as a shared checklist: for each step a status, an
+owner, a date (the target, or when it was done) and a note of the evidence. A
+step nobody has touched counts as not started. This module holds the steps and
+statuses, checks an update before it is stored, and works out progress. It never
+touches the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import pandas as pd
+
+MAX_EVIDENCE_LENGTH = 2_000
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    title: str
+    text: str
+
+
+STEPS: tuple[Step, ...] = (
+    Step(1, "Leadership team aligned",
+         "Agree, as one leadership team, what you promise customers and what you aim to achieve "
+         "in each of the first three years."),
+    Step(2, "Personal behaviours agreed and shared",
+         "Decide which behaviours each leader will show in their own work, and tell staff what "
+         "they are. Lead by example."),
+    Step(3, "Customer communication plan",
+         "Plan how you will keep customers and staff informed, so that both can see things "
+         "getting better."),
+    Step(4, "Customer dashboard published",
+         "Bring customer data into every discussion you can, to show both problems and "
+         "successes; build a dashboard and make it public."),
+    Step(5, "Recognition scheme",
+         "Start a scheme that celebrates stories of customers being served well, and make sure "
+         "everyone hears about it."),
+    Step(6, "Working groups across services",
+         "Set up working groups that cut across services and partner organisations to tackle "
+         "pain points and map customer journeys."),
+    Step(7, "Leaders meet staff and customers",
+         "Make sure senior leaders talk directly with front-line staff and with customers."),
+    Step(8, "Satisfaction reported with finances",
+         "Report how satisfied customers are alongside the main financial figures."),
+    Step(9, "New ideas scheme",
+         "Run a scheme that rewards ideas which make customers' experience better."),
+    Step(10, "Customer First learning programme",
+         "Invest in a good-quality Customer First learning programme, with the leadership team "
+         "as its sponsor."),
+    Step(11, "HR practices reward customer focus",
+         "Bring recruitment, appraisals and learning into line so that customer-focused "
+         "behaviour is recognised."),
+)
+STEP_NUMBERS: tuple[int, ...] = tuple(s.number for s in STEPS)
+
+
+@dataclass(frozen=True)
+class Status:
+    code: str
+    word: str
+    symbol: str
+
+    @property
+    def label(self) -> str:
+        """Symbol and word together, so the status never rests on colour or shape alone."""
+        return f"{self.symbol} {self.word}"
+
+
+STATUSES: tuple[Status, ...] = (
+    Status("not_started", "Not started", "○"),
+    Status("in_progress", "In progress", "◐"),
+    Status("done", "Done", "●"),
+)
+STATUS_CODES: tuple[str, ...] = tuple(s.code for s in STATUSES)
+_STATUS_BY_CODE = {s.code: s for s in STATUSES}
+OVERDUE_LABEL = "⚠ Overdue"
+
+
+def status(code: str) -> Status:
+    """The status with this code. Raises ValueError naming the field for an unknown code."""
+    try:
+        return _STATUS_BY_CODE[code]
+    except KeyError:
+        raise ValueError(f"Status: choose one of {', '.join(s.word for s in STATUSES)}.") from None
+
+
+def step(number: int) -> Step:
+    """The step with this number (1 to 11). Raises ValueError naming the field otherwise."""
+    if number not in STEP_NUMBERS:
+        raise ValueError(f"Step: choose a step from 1 to {len(STEPS)}.")
+    return STEPS[number - 1]
+
+
+@dataclass(frozen=True)
+class StepUpdate:
+    step: int
+    status: str
+    owner_id: int | None
+    step_date: date | None
+    evidence: str | None
+
+
+def clean_update(
+    step_number: int, status_code: str, owner_id: int | None, step_date: date | None, evidence: str | None
+) -> StepUpdate:
+    """An update ready to store: evidence trimmed (empty becomes None).
+
+    Raises ValueError naming the field for an unknown step or status, or evidence
+    longer than MAX_EVIDENCE_LENGTH characters.
+    """
+    step(step_number)
+    status(status_code)
+    note = (evidence or "").strip() or None
+    if note is not None and len(note) > MAX_EVIDENCE_LENGTH:
+        raise ValueError(
+            f"Evidence: keep the note under {MAX_EVIDENCE_LENGTH:,} characters (it has {len(note):,})."
+        )
+    return StepUpdate(step_number, status_code, owner_id, step_date, note)
+
+
+def roadmap(stored: pd.DataFrame, today: date) -> pd.DataFrame:
+    """All eleven steps with what the team has recorded, one row per step in order.
+
+    `stored` has the columns of `Store.culture_steps` (step, status, owner_id, owner,
+    step_date, evidence, updated_at, updated_by_name); steps missing from it are not
+    started. Returns step, title, text, status (code), status_label, owner_id, owner,
+    step_date, overdue, evidence, updated_at, updated_by_name. A step is overdue
+    when it is not done and its date is before `today`.
+    """
+    steps = pd.DataFrame({"step": list(STEP_NUMBERS), "title": [s.title for s in STEPS],
+                          "text": [s.text for s in STEPS]})
+    merged = steps.merge(stored, on="step", how="left")
+    merged["status"] = merged["status"].fillna("not_started")
+    merged["status_label"] = merged["status"].map(lambda c: status(c).label)
+    dates = merged["step_date"].map(lambda d: None if pd.isna(d) else pd.Timestamp(d).date())
+    merged["step_date"] = dates.astype(object)
+    merged["overdue"] = [
+        d is not None and d < today and s != "done" for d, s in zip(dates, merged["status"], strict=True)
+    ]
+    columns = ["step", "title", "text", "status", "status_label", "owner_id", "owner", "step_date",
+               "overdue", "evidence", "updated_at", "updated_by_name"]
+    return merged[columns]
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """What is recorded for one step, as plain Python values (None where nothing is)."""
+
+    step: int
+    status: str
+    owner_id: int | None
+    step_date: date | None
+    evidence: str | None
+    updated_at: datetime | None
+    updated_by_name: str | None
+
+
+def step_record(steps: pd.DataFrame, number: int) -> StepRecord:
+    """The record of one step from a frame made by `roadmap`. Raises ValueError for an unknown step."""
+    step(number)
+    row = steps.loc[steps["step"] == number].iloc[0]
+
+    def value(column: str) -> object:
+        item = row[column]
+        return None if item is None or (not isinstance(item, str) and pd.isna(item)) else item
+
+    owner = value("owner_id")
+    updated = value("updated_at")
+    return StepRecord(
+        step=number,
+        status=row["status"],
+        owner_id=None if owner is None else int(owner),
+        step_date=value("step_date"),
+        evidence=value("evidence"),
+        updated_at=None if updated is None else pd.Timestamp(updated).to_pydatetime(),
+        updated_by_name=value("updated_by_name"),
+    )
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    in_progress: int
+    not_started: int
+    overdue: int
+
+    @property
+    def total(self) -> int:
+        return self.done + self.in_progress + self.not_started
+
+    @property
+    def share_done(self) -> float:
+        """Done steps as a fraction of all steps, 0 to 1."""
+        return self.done / self.total if self.total else 0.0
+
+    def sentence(self) -> str:
+        """'4 of 11 steps done, 3 in progress, 4 not started (1 overdue).'"""
+        text = (f"{self.done} of {self.total} steps done, {self.in_progress} in progress, "
+                f"{self.not_started} not started")
+        if self.overdue:
+            text += f" ({self.overdue} overdue)"
+        return text + "."
+
+
+def progress(steps: pd.DataFrame) -> Progress:
+    """Counts by status over a frame from `roadmap`."""
+    counts = steps["status"].value_counts()
+    return Progress(
+        done=int(counts.get("done", 0)),
+        in_progress=int(counts.get("in_progress", 0)),
+        not_started=int(counts.get("not_started", 0)),
+        overdue=int(steps["overdue"].sum()),
+    )
+
+
+def display_table(steps: pd.DataFrame) -> pd.DataFrame:
+    """The roadmap as people read it: words for every status, dates as '5 Mar 2027'."""
+    def when(d: date | None, overdue: bool) -> str:
+        if d is None:
+            return ""
+        text = f"{d.day} {d:%b %Y}"
+        return f"{text} {OVERDUE_LABEL}" if overdue else text
+
+    return pd.DataFrame(
+        {
+            "Step": steps["step"].tolist(),
+            "What the team does": [f"{t}: {x}" for t, x in zip(steps["title"], steps["text"], strict=True)],
+            "Status": steps["status_label"].tolist(),
+            "Owner": steps["owner"].fillna("").tolist(),
+            "Date": [when(d, o) for d, o in zip(steps["step_date"], steps["overdue"], strict=True)],
+            "Evidence": steps["evidence"].fillna("").tolist(),
+        }
+    )

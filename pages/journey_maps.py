@@ -1,0 +1,161 @@
+"""Journey maps: a customer journey as it is and as it should be, its emotion curve, and the grid to edit it.
+
+Everything people type here (names, steps, pain points) is shown through
+st.dataframe, st.text and widget values, never as Markdown.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import streamlit as st
+
+import cx_ui
+from cx import charts, journeys
+from cx.exports import file_stem
+
+cx_ui.page_title("Journey maps")
+store = cx_ui.store()
+me = cx_ui.current_person(store)
+editor_id = me[0] if me else None
+st.caption(
+    "Map what a customer goes through, step by step, as it happens today (as is) and as you want "
+    "it to be (to be). For each step note the customer's goal, what they do, the channel, what "
+    "goes wrong, how they feel and what could be better. Score the feeling from −2 (very "
+    "negative) to +2 (very positive) to draw the emotion curve."
+)
+cx_ui.show_notice()
+
+all_journeys = store.journeys()
+
+with (st.expander("Create a journey", expanded=all_journeys.empty, icon=":material/add:"),
+      st.form("new-journey")):
+    new_name = st.text_input("Journey name", key="journey-new-name", max_chars=journeys.MAX_NAME_LENGTH,
+                             placeholder="For example: Report a missed bin collection")
+    new_description = st.text_area("What it covers (optional)", height=80, key="journey-new-description")
+    if st.form_submit_button("Create journey", key="journey-create"):
+        try:
+            with store.transaction():
+                created = store.create_journey(new_name, new_description, updated_by=editor_id,
+                                               now=datetime.now())
+        except ValueError as error:
+            st.error(str(error))
+        else:
+            st.session_state["journey_id"] = created
+            st.session_state.pop("journey_widget", None)
+            cx_ui.notice("Journey created. Add its steps in the grid under **Edit the steps**.")
+            st.rerun()
+
+if all_journeys.empty:
+    st.info("There are no journey maps yet. Create one above to start mapping.")
+    st.stop()
+
+names = dict(zip(all_journeys["journey_id"].tolist(), all_journeys["name"].tolist(), strict=True))
+ids = list(names)
+saved_journey = st.session_state.get("journey_id")
+journey_id = st.selectbox(
+    "Journey", options=ids, index=ids.index(saved_journey) if saved_journey in ids else 0,
+    format_func=names.get, key="journey_widget", on_change=cx_ui.remember,
+    args=("journey_widget", "journey_id"),
+)
+journey = all_journeys.loc[all_journeys["journey_id"] == journey_id].iloc[0]
+description = journey["description"] if isinstance(journey["description"], str) else ""
+if description:
+    st.text(description)
+changed_by = journey["updated_by_name"]
+changed_by = changed_by if isinstance(changed_by, str) else "someone not named"
+st.text(f"As is: {journey['as_is_steps']} steps · To be: {journey['to_be_steps']} steps · last changed "
+        f"on {journey['updated_at'].day} {journey['updated_at']:%B %Y} by {changed_by}.")
+steps = store.journey_steps(journey_id)
+
+st.header("The map, as is and to be")
+for column, version in zip(st.columns(2), journeys.VERSIONS, strict=True):
+    with column:
+        st.subheader(version.label)
+        own = steps[steps["version"] == version.code]
+        if own.empty:
+            st.info(f"No steps yet in the {version.label.lower()} map.")
+        else:
+            template = journeys.template_frame(own)
+            st.dataframe(
+                template, hide_index=True, width="stretch", height="content", row_height=95,
+                key=f"template-{version.code}",
+                column_config={
+                    "Stages": st.column_config.TextColumn(pinned=True, width="small"),
+                    **{step: st.column_config.TextColumn(width=210) for step in template.columns[1:]},
+                },
+            )
+st.download_button(
+    "Download the map (XLSX, template layout)", key="journey-xlsx", on_click="ignore",
+    icon=":material/download:", file_name=f"journey-{file_stem(names[journey_id], 'map')}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    data=lambda: journeys.journey_xlsx(names[journey_id], description, steps),
+)
+
+st.header("Emotion curve")
+curve = journeys.curve_frame(steps)
+if curve["emotion_score"].notna().any():
+    cx_ui.chart_with_table(charts.emotion_curve(curve), journeys.curve_table(curve), key="emotion-curve")
+else:
+    st.info("No step has an emotion score yet. Add scores in the grid below to draw the curve.")
+
+st.header("Edit the steps")
+version_code = st.segmented_control(
+    "Map to edit", options=list(journeys.VERSION_CODES), format_func=journeys.version_label,
+    default="as_is", key="journey_version",
+) or "as_is"
+label = journeys.version_label(version_code)
+own = steps[steps["version"] == version_code]
+as_is = steps[steps["version"] == "as_is"]
+if version_code == "to_be" and own.empty and not as_is.empty and st.button(
+    "Start the to-be map from a copy of the as-is map", icon=":material/content_copy:", key="journey-copy"
+):
+    with store.transaction():
+        store.replace_journey_steps(journey_id, "to_be", as_is, updated_by=editor_id, now=datetime.now())
+    cx_ui.notice("The to-be map starts as a copy of the as-is map. Change it below.")
+    st.rerun()
+
+st.caption(
+    "One row per step (the map above shows them as columns, as in the template). Add a step with "
+    "the + under the grid; remove one by ticking its row and pressing the bin. To move a step, type "
+    "the place you want in Position. Nothing is saved until you press Save steps."
+)
+revision = st.session_state.get("journey_editor_revision", 0)
+text_columns = {
+    f.code: st.column_config.TextColumn(f.label, help=f.hint, max_chars=journeys.MAX_CELL_LENGTH)
+    for f in journeys.FIELDS if f.code != "emotion_score"
+}
+edited = st.data_editor(
+    journeys.editor_frame(own), key=f"journey-editor-{journey_id}-{version_code}-{revision}",
+    num_rows="dynamic", hide_index=True, width="stretch",
+    column_order=["position", *journeys.FIELD_CODES],
+    column_config={
+        "position": st.column_config.NumberColumn(
+            "Position", min_value=1, step=1, format="%d",
+            help="Type a number to move the step to that place; the others shift to make room.",
+        ),
+        "emotion_score": st.column_config.NumberColumn(
+            "Emotion score", min_value=-2, max_value=2, step=1, format="%d",
+            help=journeys.FIELDS[journeys.FIELD_CODES.index("emotion_score")].hint,
+        ),
+        **text_columns,
+    },
+)
+buttons = st.container(horizontal=True)
+save_clicked = buttons.button("Save steps", type="primary", key="journey-save")
+if buttons.button("Discard unsaved changes", key="journey-discard"):
+    st.session_state["journey_editor_revision"] = revision + 1
+    st.rerun()
+if save_clicked:
+    try:
+        arranged = journeys.arrange_steps(edited)
+    except ValueError as error:
+        st.error("The steps were not saved. Put these right, then save again.\n\n"
+                 + "\n".join(f"- {problem}" for problem in str(error).splitlines()))
+    else:
+        with store.transaction():
+            store.replace_journey_steps(journey_id, version_code, arranged, updated_by=editor_id,
+                                        now=datetime.now())
+        st.session_state["journey_editor_revision"] = revision + 1
+        cx_ui.notice(f"Saved the {label.lower()} map: {len(arranged)} steps.")
+        st.rerun()
