@@ -5,7 +5,9 @@ Pages import this module and `cx`; `cx` itself never imports Streamlit.
 
 from __future__ import annotations
 
+import runpy
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -20,6 +22,7 @@ from cx.exports import to_csv_bytes, to_xlsx_bytes
 from cx.store import Database, Store
 
 T = TypeVar("T")
+ROUTER = Path(__file__).resolve().parent.parent / "app.py"
 
 
 def settings() -> Settings:
@@ -86,20 +89,24 @@ def page_title(title: str) -> None:
 
 
 def _run_through_router() -> None:
-    """Re-run through app.py when Streamlit ran a page file directly.
+    """Run app.py, the router, when Streamlit ran a page file on its own.
 
     Streamlit decides once per server process, from the mere existence of a
-    `pages/` folder, to use its legacy folder-based navigation, and only leaves that
-    mode when app.py calls st.navigation. If the first request after a start is a
-    deep link (/trends), the page file runs alone: no router, no shared sidebar,
-    the wrong page list. Clearing the flag and re-running sends the request through
-    app.py, which then routes to the same page by its URL.
+    `pages/` folder, to use its legacy folder-based navigation, and leaves that mode
+    only when app.py calls st.navigation (AppTest even resets it before every run).
+    In that mode a request for /roadmap runs pages/roadmap.py alone: no router, no
+    shared sidebar, the wrong page list. Every page's file name therefore equals its
+    url_path (a test checks it), so the legacy mode always finds the page; this
+    function then leaves the legacy mode and runs the router in the same script run,
+    which routes to the same page, and stops the outer run. Running in place rather
+    than with st.rerun() keeps the button click or form submission that started it.
     """
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        runpy.run_path(str(ROUTER), run_name="__main__")
+        st.stop()
 
 
 def chart_with_table(fig: go.Figure, table: pd.DataFrame, *, key: str) -> None:

@@ -171,7 +171,7 @@ def test_demo_rounds_compare_and_list_disagreement_first(demo_db_path, app_env):
 
 def test_presentation_view_shows_the_latest_round_large(demo_db_path, app_env):
     app_env(demo_db_path)
-    at = open_page("pages/heat_map_present.py")
+    at = open_page("pages/heat_map_presentation.py")
     assert at.header[0].value.replace("\\", "").startswith("Q4 2026 review: 4 raters")
     assert metric(at, "Cells improved since Q2 2026 review") == "3 of 15"
     assert [s.value for s in at.subheader][0].startswith("1. ")

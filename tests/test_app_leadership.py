@@ -51,14 +51,14 @@ def texts(at: AppTest) -> list[str]:
 
 
 def test_checklist_asks_who_you_are_first(demo_copy):
-    at = open_page("pages/leadership_checklist.py")
+    at = open_page("pages/checklist.py")
     assert "Choose your name" in at.info[0].value
     assert len(at.text_area) == 0
 
 
 def test_saving_an_answer_twice_keeps_both_and_shows_them_side_by_side(demo_copy):
     tom = person(demo_copy, "Tom Hargreaves")
-    at = open_page("pages/leadership_checklist.py", person_id=tom)
+    at = open_page("pages/checklist.py", person_id=tom)
     assert len(at.text_area) == len(QUESTIONS)
     at.text_area(key=f"answer-shoes-{tom}").set_value("Rode with a crew on the Monday round.")
     at.button(key=f"save-shoes-{tom}").click().run()
@@ -85,7 +85,7 @@ def test_saving_an_answer_twice_keeps_both_and_shows_them_side_by_side(demo_copy
 def test_an_empty_answer_is_refused_and_nothing_is_saved(demo_copy):
     tom = person(demo_copy, "Tom Hargreaves")
     before = query(demo_copy, "SELECT count(*) FROM checklist_answers")[0][0]
-    at = open_page("pages/leadership_checklist.py", person_id=tom)
+    at = open_page("pages/checklist.py", person_id=tom)
     at.text_area(key=f"answer-values-{tom}").set_value("   ")
     at.button(key=f"save-values-{tom}").click().run()
     assert [e.value for e in at.error] == ["Your answer: write something before saving."]
@@ -96,16 +96,16 @@ def test_sharing_without_new_text_changes_who_sees_it_not_the_history(demo_copy)
     amara, priya = person(demo_copy, "Amara Okafor"), person(demo_copy, "Priya Nair")
     secret = query(demo_copy, "SELECT answer FROM checklist_answers WHERE person_id = ? AND "
                               "question = 'three_years' ORDER BY saved_at DESC LIMIT 1", [amara])[0][0]
-    team_view = open_page("pages/leadership_checklist.py", person_id=priya).dataframe[0].value
+    team_view = open_page("pages/checklist.py", person_id=priya).dataframe[0].value
     assert secret not in team_view["Answer"].tolist()
 
-    at = open_page("pages/leadership_checklist.py", person_id=amara)
+    at = open_page("pages/checklist.py", person_id=amara)
     at.checkbox(key=f"share-three_years-{amara}").check()
     at.button(key=f"save-three_years-{amara}").click().run()
     assert "now shared with the team" in at.success[0].value
     assert query(demo_copy, "SELECT count(*) FROM checklist_answers WHERE person_id = ? AND "
                             "question = 'three_years'", [amara])[0][0] == 2
-    team_view = open_page("pages/leadership_checklist.py", person_id=priya).dataframe[0].value
+    team_view = open_page("pages/checklist.py", person_id=priya).dataframe[0].value
     assert secret in team_view["Answer"].tolist()
 
 
@@ -117,14 +117,14 @@ def test_the_team_tab_shows_exactly_the_newest_shared_answers_of_others(demo_cop
             SELECT arg_max(answer_id, saved_at) FROM checklist_answers GROUP BY person_id, question)
         ORDER BY 1, 2""", [gareth])
     assert expected, "the demo should share something"
-    at = open_page("pages/leadership_checklist.py", person_id=gareth)
+    at = open_page("pages/checklist.py", person_id=gareth)
     table = at.dataframe[0].value
     assert sorted(zip(table["Leader"], table["Answer"], strict=True)) == expected
     assert "Gareth Lewis" not in table["Leader"].tolist()
 
 
 def test_reflections_can_be_downloaded_as_markdown_and_text(demo_copy):
-    at = open_page("pages/leadership_checklist.py", person_id=person(demo_copy, "Amara Okafor"))
+    at = open_page("pages/checklist.py", person_id=person(demo_copy, "Amara Okafor"))
     assert [d.label for d in at.get("download_button")] == ["Download as Markdown", "Download as text"]
 
 
@@ -136,7 +136,7 @@ def done_count(path) -> int:
 
 
 def test_marking_a_step_done_moves_progress(demo_copy):
-    at = open_page("pages/culture_change.py", person_id=person(demo_copy, "Priya Nair"))
+    at = open_page("pages/culture.py", person_id=person(demo_copy, "Priya Nair"))
     done = done_count(demo_copy)
     metric = next(m for m in at.metric if m.label == "● Done")
     assert metric.value == f"{done} of 11"
@@ -159,7 +159,7 @@ def test_marking_a_step_done_moves_progress(demo_copy):
 
 
 def test_the_roadmap_table_lists_all_eleven_steps_with_words(demo_copy):
-    at = open_page("pages/culture_change.py")
+    at = open_page("pages/culture.py")
     table = at.dataframe[0].value
     assert table["Step"].tolist() == list(range(1, 12))
     stored = dict(query(demo_copy, "SELECT step, status FROM culture_steps"))
@@ -182,7 +182,7 @@ def stored_scores(path, journey_id, version):
 
 
 def test_the_worked_example_is_drawn_as_stored(demo_copy):
-    at = open_page("pages/journey_maps.py")
+    at = open_page("pages/journeys.py")
     jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
     drawn = curve(at)
     assert drawn["As is"] == stored_scores(demo_copy, jid, "as_is")
@@ -202,7 +202,7 @@ def test_adding_a_step_in_the_grid_extends_the_curve(demo_copy):
         "deleted_rows": [],
     }
     at.run()
-    at.switch_page("pages/journey_maps.py").run()
+    at.switch_page("pages/journeys.py").run()
     at.button(key="journey-save").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.success[0].value == "Saved the as is map: 8 steps."
@@ -220,7 +220,7 @@ def test_a_bad_emotion_score_is_refused_naming_row_and_field_and_edits_are_kept(
     at.session_state[key] = {"edited_rows": {2: {"emotion_score": 5}, 3: {"stage": "Renamed"}},
                              "added_rows": [], "deleted_rows": []}
     at.run()
-    at.switch_page("pages/journey_maps.py").run()
+    at.switch_page("pages/journeys.py").run()
     at.button(key="journey-save").click().run()
     assert not at.exception
     message = at.error[0].value
@@ -238,7 +238,7 @@ def test_steps_can_be_removed_and_reordered(demo_copy):
         "edited_rows": {6: {"position": 1}}, "added_rows": [], "deleted_rows": [1],
     }
     at.run()
-    at.switch_page("pages/journey_maps.py").run()
+    at.switch_page("pages/journeys.py").run()
     at.button(key="journey-save").click().run()
     assert not at.exception
     after = [r[0] for r in query(demo_copy, "SELECT stage FROM journey_steps WHERE journey_id = ? AND "
@@ -247,7 +247,7 @@ def test_steps_can_be_removed_and_reordered(demo_copy):
 
 
 def test_creating_a_journey_selects_it_and_a_duplicate_name_is_refused(demo_copy):
-    at = open_page("pages/journey_maps.py")
+    at = open_page("pages/journeys.py")
     at.text_input(key="journey-new-name").set_value("Report a missed bin")
     at.button(key="journey-create").click().run()
     assert not at.exception
@@ -266,7 +266,7 @@ def test_creating_a_journey_selects_it_and_a_duplicate_name_is_refused(demo_copy
 def test_an_empty_to_be_map_can_start_as_a_copy_of_the_as_is_map(demo_copy):
     jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
     query(demo_copy, "DELETE FROM journey_steps WHERE version = 'to_be'")
-    at = open_page("pages/journey_maps.py", journey_version="to_be")
+    at = open_page("pages/journeys.py", journey_version="to_be")
     assert "journey-copy" in [b.key for b in at.button]
     at.button(key="journey-copy").click().run()
     assert not at.exception
@@ -286,7 +286,7 @@ def test_discarding_edits_keeps_the_stored_steps(demo_copy):
     at.session_state[f"journey-editor-{jid}-as_is-0"] = {
         "edited_rows": {0: {"emotion_score": 2}}, "added_rows": [], "deleted_rows": [3]}
     at.run()
-    at.switch_page("pages/journey_maps.py").run()
+    at.switch_page("pages/journeys.py").run()
     assert at.data_editor[0].key == f"journey-editor-{jid}-as_is-0"
     at.button(key="journey-discard").click().run()
     assert not at.exception

@@ -39,3 +39,22 @@ def test_sql_is_only_in_the_store():
         if path.name not in {"store.py", "migrations.py"} and pattern.search(path.read_text())
     ]
     assert offenders == []
+
+
+def test_every_page_url_is_its_file_name():
+    """Streamlit's legacy pages/ mode finds a deep-linked page by file name (cx_ui._run_through_router)."""
+    import ast
+
+    tree = ast.parse((ROOT / "app.py").read_text())
+    pages = [
+        (node.args[0].value,
+         {k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)})
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page"
+    ]
+    assert pages
+    for path, keywords in pages:
+        assert keywords["url_path"] == path.removeprefix("pages/").removesuffix(".py"), path
+    listed = {path for path, _ in pages}
+    on_disk = {f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py")}
+    assert on_disk == listed, "every page file must be listed in app.py (and nothing else lives in pages/)"

@@ -33,6 +33,7 @@ def test_every_listed_page_renders_without_an_exception(server_url, page):
         wait_until_rendered(page)
         assert page.locator("h1").first.inner_text().strip() == title
         assert page.locator('[data-testid="stException"]').count() == 0, title
+        assert page.locator('[role="dialog"]').count() == 0, f"{title}: a dialog (page not found?)"
         assert title in page.title()
         # The router ran (its sidebar is there) even for a deep link on a fresh server.
         assert "database file" in page.locator('[data-testid="stSidebar"]').inner_text()
