@@ -20,7 +20,8 @@ def listed_pages() -> list[tuple[str, str]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page":
             keywords = {k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)}
-            pages.append((keywords["title"], keywords["url_path"]))
+            # st.navigation serves the default page at "/" only.
+            pages.append((keywords["title"], "" if keywords.get("default") else keywords["url_path"]))
     return pages
 
 
@@ -37,7 +38,7 @@ def test_every_listed_page_renders_without_an_exception(server_url, page):
         assert title in page.title()
         # The router ran (its sidebar is there) even for a deep link on a fresh server.
         assert "database file" in page.locator('[data-testid="stSidebar"]').inner_text()
-        page.screenshot(path=str(ARTIFACTS / f"{url_path}.png"), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / f"{url_path or 'home'}.png"), full_page=True)
 
 
 def test_overview_shows_live_headlines_and_saves_the_readme_screenshot(server_url, page):
