@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
 import cx_ui
 from cx import charts
-from cx.formatting import format_count, format_interval, format_value, signed_change
+from cx.formatting import escape_markdown, format_count, format_interval, format_value, signed_change
+from cx.glance import Glance, build_glance
 from cx.overview import Headline, KpiHeadline, build_overview
 
 cx_ui.page_title("Overview")
@@ -23,15 +26,56 @@ grain = st.segmented_control(
 ) or "month"
 
 overview = cx_ui.cached(store, build_overview, grain)
+glance = cx_ui.cached(store, build_glance, date.today())
+
+
+def programme_section(glance: Glance) -> None:
+    """Heat map, roadmap and culture change in three cards, a sentence each, and what needs attention."""
+    if not (glance.heat_map or glance.roadmap or glance.culture):
+        return
+    st.header("Programme at a glance")
+    heat, plan, change = st.columns(3)
+    with heat:
+        if glance.heat_map:
+            st.metric("! Critical focus cells (heat map)", f"{glance.heat_map.critical_cells} of 15",
+                      border=True)
+        else:
+            st.metric("Heat map", "No ratings yet", border=True)
+        st.page_link("pages/heat_map.py", label="Open the heat map", icon=":material/grid_on:")
+    with plan:
+        if glance.roadmap and glance.roadmap.total:
+            st.metric("● Roadmap actions done", f"{glance.roadmap.done} of {glance.roadmap.total}",
+                      border=True)
+        else:
+            st.metric("Roadmap", "No actions yet", border=True)
+        st.page_link("pages/roadmap.py", label="Open the roadmap", icon=":material/timeline:")
+    with change:
+        if glance.culture:
+            st.metric("● Culture-change steps done", f"{glance.culture.done} of {glance.culture.total}",
+                      border=True)
+        else:
+            st.metric("Culture change", "Not started", border=True)
+        st.page_link("pages/culture.py", label="Open culture change", icon=":material/diversity_3:")
+    sentences = [part.sentence() for part in (glance.heat_map, glance.roadmap) if part]
+    if glance.culture:
+        sentences.append(f"Culture change: {glance.culture.sentence()}")
+    # Round names and action titles are typed by people: shown as literal text.
+    st.markdown("  \n".join(escape_markdown(s) for s in sentences))
+    if glance.roadmap is not None and not glance.roadmap.attention.empty:
+        st.subheader("Roadmap actions that need attention")
+        st.dataframe(glance.roadmap.attention, hide_index=True, width="stretch")
+
 
 if overview is None:
     st.info(
-        "There is no data in this database yet, so there is nothing to summarise.\n\n"
+        "There are no survey responses or contact-centre figures in this database yet, so there "
+        "are no customer measures to summarise.\n\n"
         "To see PlaceCX with a worked example, start it against a new database file with the "
         "demo switched on (`PLACECX_DEMO=1`, the default). To use your own figures, load your "
         "survey export and contact-centre figures into the database; once they are in, this "
         "page fills itself."
     )
+    programme_section(glance)
     st.stop()
 
 
@@ -113,6 +157,8 @@ if kpis:
     st.markdown("  \n".join(k.sentence() for k in kpis))
 else:
     st.info("No contact-centre or staff-survey figures have been loaded yet.")
+
+programme_section(glance)
 
 st.header("How fresh is this data?")
 newest = (

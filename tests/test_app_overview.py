@@ -1,6 +1,6 @@
 """The overview page shows the numbers the data holds (computed here independently)."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 import duckdb
 import pandas as pd
@@ -87,7 +87,7 @@ def test_empty_database_explains_how_to_add_data(tmp_path, app_env):
     app_env(tmp_path / "empty.duckdb", demo=False)
     at = run_app()
     assert len(at.metric) == 0
-    assert "no data in this database yet" in at.info[0].value
+    assert "no survey responses or contact-centre figures" in at.info[0].value
 
 
 def test_small_samples_are_not_headlined(tmp_path, app_env):
@@ -110,3 +110,35 @@ def test_first_start_creates_the_file_with_the_demo(tmp_path, app_env):
     assert path.exists()
     assert int(metric(at, "Responses in").value.replace(",", "")) > 1000
     assert pd.notna(metric(at, "Net Promoter Score").value)
+
+
+def test_programme_at_a_glance_matches_the_tables(demo_db_path, app_env):
+    app_env(demo_db_path)
+    con = duckdb.connect(str(demo_db_path))
+    done, total = con.execute(
+        "SELECT count(*) FILTER (status = 'done'), count(*) FROM roadmap_actions WHERE NOT archived"
+    ).fetchone()
+    steps_done = con.execute("SELECT count(*) FROM culture_steps WHERE status = 'done'").fetchone()[0]
+    con.close()
+    at = run_app()
+    assert metric(at, "● Roadmap actions done").value == f"{done} of {total}"
+    assert metric(at, "● Culture-change steps done").value == f"{steps_done} of 11"
+    critical = int(metric(at, "! Critical focus cells").value.split(" of ")[0])
+    assert 0 < critical < 15
+    assert any("Latest heat-map round: Q4 2026 review" in m.value.replace("\\", "") for m in at.markdown)
+    assert len(at.dataframe) >= 1  # actions that need attention
+
+
+def test_programme_glance_shows_without_survey_data(tmp_path, app_env):
+    from cx.glance import build_glance
+    from cx.store import Database
+
+    path = tmp_path / "programme-only.duckdb"
+    db = Database(path)
+    store = db.store()
+    assert build_glance(store, date(2026, 11, 1)).heat_map is None
+    db.close()
+    app_env(path)
+    at = run_app()
+    assert "no survey responses" in at.info[0].value
+    assert not [m for m in at.metric if m.label.startswith("Net Promoter")]
