@@ -4,37 +4,14 @@ from datetime import date, datetime
 
 import duckdb
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from cx.assessment import RatingEntry
 from cx.framework import CELLS
 from cx.store import Database
 
-from .conftest import ROOT
+from .apptest import metric, open_page, table
 
 NOW = datetime(2027, 1, 5, 9, 0)
-
-
-def open_page(page: str, person_id: int | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page(page)
-    if person_id is not None:
-        at.session_state["person_id"] = person_id
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
-
-
-def table(at: AppTest, *columns: str):
-    """The one dataframe on the page whose columns start with `columns`."""
-    found = [d.value for d in at.dataframe if tuple(d.value.columns[:len(columns)]) == columns]
-    assert len(found) == 1, [list(d.value.columns) for d in at.dataframe]
-    return found[0]
 
 
 @pytest.fixture
@@ -67,7 +44,7 @@ def test_rating_a_full_round_through_the_widgets_changes_the_team_map(small_team
     before = table(at, "Building block", "Fix the basics").set_index("Building block")
     assert before.loc["Data-driven transformation", "Fix the basics"] == "! Critical focus (1 of 1)"
     assert before.loc["Branding and shared values", "Customer excellence"] == "◐ Some progress (1 of 1)"
-    assert metric(at, "Raters who submitted") == "1"
+    assert metric(at, "Raters who submitted").value == "1"
 
     for block, stage in CELLS:
         at.radio(key=radio_key(round_id, ben, block, stage)).set_value(
@@ -84,8 +61,8 @@ def test_rating_a_full_round_through_the_widgets_changes_the_team_map(small_team
     assert after.loc["Branding and shared values", "Customer excellence"] == (
         "◐ Some progress (1 of 2), ≠ views differ")
     assert after.loc["Employee empowerment", "Deliver consistently"] == "◐ Some progress (2 of 2)"
-    assert metric(at, "Raters who submitted") == "2"
-    assert metric(at, "Cells where views differ") == "6 of 15"
+    assert metric(at, "Raters who submitted").value == "2"
+    assert metric(at, "Cells where views differ").value == "6 of 15"
 
     con = duckdb.connect(str(path))
     stored = con.execute(
@@ -109,7 +86,7 @@ def test_an_incomplete_submission_is_refused_naming_the_missing_cells(small_team
         "(Fix the basics); Culture change and leadership (Customer excellence). "
         "Your answers so far are saved as a draft."
     ]
-    assert metric(at, "Raters who submitted") == "1"
+    assert metric(at, "Raters who submitted").value == "1"
     # Nothing is lost: the form still holds the answers, and the draft is stored.
     assert at.radio(key=radio_key(round_id, ben, "data", "basics")).value == "progress"
     con = duckdb.connect(str(path))
@@ -160,7 +137,7 @@ def test_demo_rounds_compare_and_list_disagreement_first(demo_db_path, app_env):
     # Headings holding round names are Markdown-escaped; the backslashes do not show on screen.
     assert [s.value.replace("\\", "") for s in at.subheader if "improved" in s.value] == [
         "3 cells improved since Q2 2026 review, 1 got worse and 11 stayed the same."]
-    assert metric(at, "↑ Better") == "3 cells" and metric(at, "↓ Worse") == "1 cell"
+    assert metric(at, "↑ Better").value == "3 cells" and metric(at, "↓ Worse").value == "1 cell"
     talk = table(at, "#")
     # The first cells split the team by two steps (a strength and a critical focus).
     assert talk["Votes"].iloc[0] == "✓ 1 · ◐ 2 · ! 1"
@@ -173,5 +150,5 @@ def test_presentation_view_shows_the_latest_round_large(demo_db_path, app_env):
     app_env(demo_db_path)
     at = open_page("pages/heat_map_presentation.py")
     assert at.header[0].value.replace("\\", "").startswith("Q4 2026 review: 4 raters")
-    assert metric(at, "Cells improved since Q2 2026 review") == "3 of 15"
+    assert metric(at, "Cells improved since Q2 2026 review").value == "3 of 15"
     assert [s.value for s in at.subheader][0].startswith("1. ")

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from cx.checklist import QUESTIONS
 
+from .apptest import open_page
 from .conftest import ROOT
 
 
@@ -31,16 +32,6 @@ def query(path, sql, params=()):
 
 def person(path, name):
     return query(path, "SELECT person_id FROM people WHERE name = ?", [name])[0][0]
-
-
-def open_page(page: str, **state) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def texts(at: AppTest) -> list[str]:

@@ -5,27 +5,12 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from cx.store import Database
 
-from .conftest import ROOT
+from .apptest import metric
+from .apptest import open_page as run_app
 from .test_store import load, responses
-
-
-def run_app(**kwargs) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for key, value in kwargs.items():
-        at.session_state[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def metric(at: AppTest, label_start: str):
-    matches = [m for m in at.metric if m.label.startswith(label_start)]
-    assert len(matches) == 1, [m.label for m in at.metric]
-    return matches[0]
 
 
 def expected_from_raw(path, start: str, end: str) -> dict:

@@ -12,31 +12,10 @@ from cx.framework import CELLS
 from cx.roadmap import ActionInput
 from cx.store import Database
 
-from .conftest import ROOT
+from .apptest import metric, open_page, table
 
 TODAY = date.today()  # the page judges "overdue" against the real date
 NOW = datetime(2026, 1, 1, 9, 0)
-
-
-def open_page(person_id: int | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page("pages/roadmap.py")
-    if person_id is not None:
-        at.session_state["person_id"] = person_id
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
-
-
-def table(at: AppTest, *columns: str):
-    found = [d.value for d in at.dataframe if tuple(d.value.columns[:len(columns)]) == columns]
-    assert len(found) == 1, [list(d.value.columns) for d in at.dataframe]
-    return found[0]
 
 
 @pytest.fixture
@@ -66,8 +45,8 @@ def stage_progress(at: AppTest):
 
 def test_adding_an_action_then_finishing_it_moves_progress_and_the_overdue_list(plan):
     path, ann, ben = plan
-    at = open_page(person_id=ann)
-    assert metric(at, "Overdue") == "0" and metric(at, "Actions in the plan") == "2"
+    at = open_page("pages/roadmap.py", person_id=ann)
+    assert metric(at, "Overdue").value == "0" and metric(at, "Actions in the plan").value == "2"
     assert "Nothing is overdue or blocked." in [t.value for t in at.text]
     assert stage_progress(at).loc["Fix the basics", "◑ In progress"] == 1
 
@@ -83,7 +62,7 @@ def test_adding_an_action_then_finishing_it_moves_progress_and_the_overdue_list(
     assert not at.exception and not at.error
 
     assert [s.value for s in at.success] == ["Action #3 added to the plan."]
-    assert metric(at, "Actions in the plan") == "3" and metric(at, "Overdue") == "1"
+    assert metric(at, "Actions in the plan").value == "3" and metric(at, "Overdue").value == "1"
     attention = table(at, "ID", "Action", "Owner")
     assert attention[["ID", "Action", "Owner", "Status", "Overdue"]].values.tolist() == [
         [3, "Publish bin collection dates online", "Ben Example", "◑ In progress", "10 days"]]
@@ -96,8 +75,8 @@ def test_adding_an_action_then_finishing_it_moves_progress_and_the_overdue_list(
     at.selectbox(key="edit-3-status").set_value("done")
     at.button(key="FormSubmitter:edit-3-Save changes").click().run()
     assert [s.value for s in at.success] == ["Action #3 saved: status changed."]
-    assert metric(at, "Overdue") == "0"
-    assert metric(at, "● Done") == "2 (67%)"
+    assert metric(at, "Overdue").value == "0"
+    assert metric(at, "● Done").value == "2 (67%)"
     assert stage_progress(at).loc["Fix the basics", "● Done"] == 2
     history = table(at, "When", "Who", "What changed")
     assert history[["Who", "What changed", "From", "To"]].values.tolist() == [
@@ -120,7 +99,7 @@ def test_adding_an_action_then_finishing_it_moves_progress_and_the_overdue_list(
 ])
 def test_a_bad_edit_is_refused_naming_the_field_and_changes_nothing(plan, field, value, message):
     path, ann, _ = plan
-    at = open_page(person_id=ann)
+    at = open_page("pages/roadmap.py", person_id=ann)
     at.selectbox(key="roadmap-edit-choice").set_value(2).run()
     widget = {"title": at.text_input, "due": at.date_input, "blocks": at.multiselect}[field]
     widget(key=f"edit-2-{field}").set_value(value)
@@ -137,18 +116,18 @@ def test_a_bad_edit_is_refused_naming_the_field_and_changes_nothing(plan, field,
 
 
 def test_changes_need_a_name_under_you_are(plan):
-    at = open_page()
+    at = open_page("pages/roadmap.py")
     assert any("every change is recorded" in i.value for i in at.info)
     assert at.button(key="FormSubmitter:new-action-Add the action").disabled
 
 
 def test_filters_narrow_the_plan_by_owner_block_and_stage(plan):
     path, ann, ben = plan
-    at = open_page(person_id=ann)
+    at = open_page("pages/roadmap.py", person_id=ann)
     at.multiselect(key="roadmap-filter-owner").set_value([ben]).run()
     assert table(at, "ID", "Action", "Stage", "Building blocks")["Action"].tolist() == ["Fix missed bins"]
     # The filter applies to progress too, and says how much of the plan is shown.
-    assert metric(at, "Actions in the plan") == "1"
+    assert metric(at, "Actions in the plan").value == "1"
     assert stage_progress(at).loc["Fix the basics", "◑ In progress"] == 1
     assert "Showing 1 of 2 actions" in " ".join(c.value for c in at.caption)
     at.multiselect(key="roadmap-filter-owner").set_value([]).run()
@@ -172,7 +151,7 @@ def test_first_setup_suggests_entry_stages_from_the_heat_map_and_adds_starter_ac
             for b, s in CELLS], now=NOW)
     db.close()
     app_env(path)
-    at = open_page(person_id=ann)
+    at = open_page("pages/roadmap.py", person_id=ann)
     assert at.selectbox(key="entry-employees").value == "consistency"
     assert at.selectbox(key="entry-data").value == "basics"
     at.date_input(key="programme-start").set_value(date(2026, 2, 1))
@@ -182,7 +161,7 @@ def test_first_setup_suggests_entry_stages_from_the_heat_map_and_adds_starter_ac
                                                           "data": "basics", "employees": "consistency",
                                                           "culture": "basics"})
     assert at.success[0].value == f"Programme saved. {len(expected)} starter actions added to the plan."
-    assert metric(at, "Actions in the plan") == str(len(expected))
+    assert metric(at, "Actions in the plan").value == str(len(expected))
     flagged = table(at, "ID", "Action", "Stage", "Building blocks")
     # Data-driven transformation at Deliver consistently is a critical focus in the round.
     assert set(flagged.loc[flagged["Heat map"] != "", "Stage"]) == {"Deliver consistently"}
@@ -190,7 +169,7 @@ def test_first_setup_suggests_entry_stages_from_the_heat_map_and_adds_starter_ac
 
 def test_demo_programme_is_a_year_in_with_every_status(demo_db_path, app_env):
     app_env(demo_db_path)
-    at = open_page()
+    at = open_page("pages/roadmap.py")
     con = duckdb.connect(str(demo_db_path))
     counts = dict(con.execute(
         "SELECT status, count(*) FROM roadmap_actions WHERE NOT archived GROUP BY 1").fetchall())
@@ -198,9 +177,9 @@ def test_demo_programme_is_a_year_in_with_every_status(demo_db_path, app_env):
                           "AND due_date < ?", [TODAY]).fetchone()[0]
     con.close()
     assert set(counts) == {"not_started", "in_progress", "done", "blocked"}
-    assert metric(at, "Actions in the plan") == str(sum(counts.values()))
-    assert metric(at, "Overdue") == str(overdue) and overdue >= 2
-    assert metric(at, "⊘ Blocked") == str(counts["blocked"])
+    assert metric(at, "Actions in the plan").value == str(sum(counts.values()))
+    assert metric(at, "Overdue").value == str(overdue) and overdue >= 2
+    assert metric(at, "⊘ Blocked").value == str(counts["blocked"])
     assert any(c.value.startswith("Programme from 1 November 2025 to 31 October 2029") for c in at.caption)
     history = table(at, "When", "Who", "Action")
     assert len(history) > 50 and set(history["Who"]) >= {"Amara Okafor", "Tom Hargreaves"}
@@ -214,6 +193,7 @@ def test_an_action_linked_to_a_metric_shows_its_latest_figure_against_the_target
     con.close()
     share = 100 * (csat >= 4).mean()
     verdict = "✓ meets the target" if share >= 80 else "✗ short of the target"
-    plan_table = table(open_page(), "ID", "Action", "Stage", "Building blocks").set_index("ID")
+    at = open_page("pages/roadmap.py")
+    plan_table = table(at, "ID", "Action", "Stage", "Building blocks").set_index("ID")
     assert plan_table.loc[1, "Metric and target"] == "Satisfaction (CSAT): 80% or more"
     assert plan_table.loc[1, "Latest figure"] == f"{share:.0f}% in October 2026, {verdict}"

@@ -1,0 +1,34 @@
+"""Helpers for AppTest page tests: run the app through its router and read what it shows."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from .conftest import ROOT
+
+
+def open_page(page: str | None = None, **state) -> AppTest:
+    """Run app.py with `state` preset in session state, switch to `page` (e.g. "pages/roadmap.py")
+    if given, and fail on any exception the page raised."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    if page is not None:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label_start: str):
+    """The one st.metric whose label starts with `label_start`."""
+    matches = [m for m in at.metric if m.label.startswith(label_start)]
+    assert len(matches) == 1, [m.label for m in at.metric]
+    return matches[0]
+
+
+def table(at: AppTest, *columns: str):
+    """The one dataframe on the page whose columns start with `columns`."""
+    found = [d.value for d in at.dataframe if tuple(d.value.columns[: len(columns)]) == columns]
+    assert len(found) == 1, [list(d.value.columns) for d in at.dataframe]
+    return found[0]
