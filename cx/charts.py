@@ -167,9 +167,9 @@ def _cell_annotation(x: int, y: int, row, level, scale: float) -> dict:
 def _key_annotation(scale: float) -> dict:
     key = " · ".join(level.tag for level in LEVELS)
     return dict(
-        text=f"Key: {key} · {assessment.DIFFER_MARK} views differ (dashed border) · "
-             "numbers: raters choosing each level",
-        xref="paper", yref="paper", x=0, y=-0.04, xanchor="left", yanchor="top",
+        text=f"Key: {key} · {assessment.DIFFER_MARK} views differ (dashed border)<br>"
+             "Numbers: how many raters chose each level",
+        xref="paper", yref="paper", x=0, y=-0.04, xanchor="left", yanchor="top", align="left",
         showarrow=False, font=dict(size=round(13 * scale)),
     )
 
