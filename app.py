@@ -32,8 +32,16 @@ PAGES = {
     ],
 }
 
-page = st.navigation({section: pages for section, pages in PAGES.items() if pages})
+SECTIONS = {section: pages for section, pages in PAGES.items() if pages}
+# The menu is drawn with page links rather than Streamlit's own sectioned menu,
+# whose list markup screen readers cannot follow (docs/accessibility.md).
+page = st.navigation(SECTIONS, position="hidden")
 with st.sidebar:
+    for section, pages in SECTIONS.items():
+        st.markdown(f"**{section}**")
+        for listed in pages:
+            st.page_link(listed)
+    st.divider()
     config = cx_ui.settings()
     st.caption(f"PlaceCX · database file: {config.db_path.name}")
 page.run()

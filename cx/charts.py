@@ -1,8 +1,8 @@
 """Plotly figure builders: small frames in, `go.Figure` out.
 
 Every figure has a title that says what it shows and labelled axes; colours come
-from the Okabe-Ito palette, which stays distinguishable for colour-blind viewers,
-and meaning is never carried by colour alone.
+from PALETTE, which stays distinguishable for colour-blind viewers and stands out
+from both the light and the dark page, and meaning is never carried by colour alone.
 """
 
 from __future__ import annotations
@@ -18,8 +18,14 @@ from cx import assessment
 from cx.framework import BLOCK_BY_CODE, BLOCKS, LEVEL_BY_CODE, LEVELS, STAGE_BY_CODE, STAGES
 from cx.roadmap import STATUSES
 
-# Okabe & Ito (2008): distinguishable under the common colour-vision deficiencies.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+# Series colours: the four mid-tone Okabe & Ito (2008) colours plus sienna and grey.
+# Each reaches 3:1 against both the white and the near-black page background (WCAG
+# 1.4.11), and every pair stays apart under simulated protanopia, deuteranopia and
+# tritanopia (tests/test_colour.py). The light Okabe-Ito colours (orange, sky blue,
+# yellow) and black fail one of the two backgrounds, so they are not used for marks.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#A0522D", "#767676")
+# Reference marks drawn over the page (today's line, pain points): visible in both themes.
+INK = "#767676"
 FONT = dict(family="Arial, Helvetica, sans-serif", size=15)
 
 
@@ -295,7 +301,7 @@ def roadmap_timeline(actions: pd.DataFrame, title: str, *, start: date, end: dat
     fig.update_xaxes(type="date", range=[start.isoformat(), (end + pd.Timedelta(days=1)).isoformat()],
                      tickformat="%b %Y")
     fig.add_shape(type="line", x0=today.isoformat(), x1=today.isoformat(), y0=0, y1=1, yref="paper",
-                  line=dict(color="#000000", width=2, dash="dot"))
+                  line=dict(color=INK, width=2, dash="dot"))
     # Inside the plot, right of the line: the rows at the top are the earliest actions,
     # which have mostly ended by today, so the label rarely covers a bar.
     fig.add_annotation(x=today.isoformat(), y=1, yref="paper", xanchor="left", yanchor="top",
@@ -345,7 +351,7 @@ def emotion_curve(curve: pd.DataFrame) -> go.Figure:
         fig.add_trace(
             go.Scatter(
                 x=rows["position"].tolist(), y=scores, name=version, mode="lines+markers",
-                line=dict(color=PALETTE[index], dash=dash, width=3),
+                line=dict(color=PALETTE[index % len(PALETTE)], dash=dash, width=3),
                 marker=dict(symbol=symbol, size=11), connectgaps=False,
                 customdata=list(zip(_plain_all(rows["stage"]), rows["feeling"], strict=True)),
                 hovertemplate=f"{version}, step %{{x}}: %{{customdata[0]}}<br>"
@@ -358,7 +364,7 @@ def emotion_curve(curve: pd.DataFrame) -> go.Figure:
             go.Scatter(
                 x=pains["position"].tolist(), y=[int(s) for s in pains["emotion_score"]],
                 name="Pain point", mode="markers",
-                marker=dict(symbol="x-thin-open", size=22, color=PALETTE[7], line=dict(width=3)),
+                marker=dict(symbol="x-thin-open", size=22, color=INK, line=dict(width=3)),
                 customdata=list(zip(pains["version"], _plain_all(pains["stage"]),
                                     _plain_all(pains["pain_points"]), strict=True)),
                 hovertemplate="Pain point (%{customdata[0]}, %{customdata[1]}): "

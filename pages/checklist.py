@@ -85,7 +85,7 @@ with mine:
     for number, question in enumerate(checklist.QUESTIONS, start=1):
         saved = history[question.code]
         with st.container(border=True):
-            st.subheader(f"{number}. {question.topic}")
+            st.header(f"{number}. {question.topic}")
             st.write(question.text)
             st.caption(status_line(saved))
             # Keys carry the person, so switching "You are" never shows one leader's
@@ -106,7 +106,7 @@ with mine:
             if len(saved) > 1:
                 earlier_answers(question, saved)
 
-    st.subheader("Download your reflections")
+    st.header("Download your reflections")
     st.caption("Every question with your newest answer and the earlier ones, dated.")
     stem = f"leadership-checklist-{file_stem(person_name, 'leader')}"
     buttons = st.container(horizontal=True)

@@ -153,7 +153,7 @@ with team_tab:
             charts.rater_maps(ratings, "Each rater's own map (hover a cell for their comment)"),
             assessment.rater_table(ratings), key="rater-maps",
         )
-        st.subheader("Comments on a cell")
+        st.header("Comments on a cell")
         order = assessment.discussion_list(summary)
         cell = st.selectbox(
             "Cell", options=list(zip(order["block"], order["stage"], strict=True)),
@@ -162,7 +162,7 @@ with team_tab:
         )
         st.dataframe(assessment.cell_comments(ratings, *cell), hide_index=True, width="stretch")
 
-        st.subheader("Download")
+        st.header("Download")
         stem = "heat-map-" + "".join(ch if ch.isalnum() else "-" for ch in round_name.lower()).strip("-")
         subtitle = f"{ratings['person_id'].nunique()} raters · meeting on {format_date(round_row['held_on'])}"
         buttons = st.container(horizontal=True)
@@ -214,7 +214,7 @@ with rate_tab:
         )
         with st.form(f"rating-form-{round_id}-{person_id}", enter_to_submit=False):
             for block in BLOCKS:
-                st.subheader(block.label)
+                st.header(block.label)
                 st.caption(block.question)
                 for stage in STAGES:
                     stored = sheet.loc[(block.code, stage.code)] if (block.code, stage.code) in sheet.index \
@@ -277,7 +277,7 @@ with compare_tab:
         )
         earlier = assessment.summarise(cx_ui.cached(store, Store.round_ratings, earlier_id))
         comparison = assessment.compare_rounds(earlier, summary)
-        st.subheader(escape_markdown(assessment.change_summary(comparison, others[earlier_id])))
+        st.header(escape_markdown(assessment.change_summary(comparison, others[earlier_id])))
         counts = comparison["change"].value_counts()
         for column, code in zip(st.columns(3), ("better", "same", "worse"), strict=True):
             change = assessment.CHANGES[code]
@@ -288,7 +288,7 @@ with compare_tab:
         st.dataframe(assessment.comparison_table(comparison), hide_index=True, width="stretch")
 
 with rounds_tab:
-    st.subheader("Raters of this round")
+    st.header("Raters of this round")
     st.dataframe(
         raters.assign(status=raters["status"].str.capitalize())[
             ["name", "role", "status", "submitted_at", "submissions"]
@@ -313,11 +313,11 @@ with rounds_tab:
     history = store.rating_history(round_id)
     replaced = history[~history["current"]]
     if not replaced.empty:
-        st.subheader("Earlier answers, since replaced")
+        st.header("Earlier answers, since replaced")
         st.dataframe(assessment.labelled_history(replaced), hide_index=True, width="stretch")
-    st.subheader("All rounds")
+    st.header("All rounds")
     st.dataframe(rounds.rename(columns={"name": "Round", "held_on": "Meeting", "raters": "Raters",
                                         "submitted": "Submitted"}).drop(columns="round_id"),
                  hide_index=True, width="stretch")
-    st.subheader("Start a new round")
+    st.header("Start a new round")
     new_round_form(people)

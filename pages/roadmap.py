@@ -134,7 +134,7 @@ def programme_form(programme: dict | None, entry: dict[str, str], *, first_time:
                         format="DD/MM/YYYY", key="programme-start")
         right.number_input("Length in years", min_value=roadmap.MIN_YEARS, max_value=roadmap.MAX_YEARS,
                            value=programme["years"] if programme else 4, step=1, key="programme-years")
-        st.subheader("Where each building block steps in")
+        st.header("Where each building block steps in")
         if rated:
             st.caption(escape_markdown(
                 f"Suggested from the {latest_round['name']} heat map: the first stage the team does not "
@@ -237,7 +237,7 @@ with progress_tab:
     cards[2].metric("Overdue", f"{overdue_count}", border=True,
                     help="Not done, and the due date has passed.")
     cards[3].metric(f"{STATUS_BY_CODE['blocked'].tag}", f"{blocked_count}", border=True)
-    st.subheader("Needs attention: overdue or blocked")
+    st.header("Needs attention: overdue or blocked")
     attention = roadmap.action_table(shown[shown["action_id"].isin(marked.loc[marked["attention"],
                                                                               "action_id"])],
                                      today, critical)
@@ -270,7 +270,7 @@ with actions_tab:
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="plan-xlsx",
     )
 
-    st.subheader("Change an action")
+    st.header("Change an action")
     if actions.empty:
         st.text("There are no actions in the plan yet.")
     else:

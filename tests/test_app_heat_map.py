@@ -135,7 +135,7 @@ def test_demo_rounds_compare_and_list_disagreement_first(demo_db_path, app_env):
     app_env(demo_db_path)
     at = open_page("pages/heat_map.py")
     # Headings holding round names are Markdown-escaped; the backslashes do not show on screen.
-    assert [s.value.replace("\\", "") for s in at.subheader if "improved" in s.value] == [
+    assert [s.value.replace("\\", "") for s in at.header if "improved" in s.value] == [
         "3 cells improved since Q2 2026 review, 1 got worse and 11 stayed the same."]
     assert metric(at, "↑ Better").value == "3 cells" and metric(at, "↓ Worse").value == "1 cell"
     talk = table(at, "#")
