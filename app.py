@@ -36,6 +36,7 @@ SECTIONS = {section: pages for section, pages in PAGES.items() if pages}
 # The menu is drawn with page links rather than Streamlit's own sectioned menu,
 # whose list markup screen readers cannot follow (docs/accessibility.md).
 page = st.navigation(SECTIONS, position="hidden")
+cx_ui.style_focus()
 with st.sidebar:
     for section, pages in SECTIONS.items():
         st.markdown(f"**{section}**")

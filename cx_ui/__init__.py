@@ -78,6 +78,14 @@ def _cached_call(key: str, db_path: str, version: int, args: tuple, _store: Stor
     return _query(_store, *args)
 
 
+_FOCUS_CSS = (Path(__file__).with_name("focus.css")).read_text(encoding="utf-8")
+
+
+def style_focus() -> None:
+    """Add the app's focus-ring stylesheet (our own file, never user text) to the page."""
+    st.html(f"<style>{_FOCUS_CSS}</style>")
+
+
 def page_title(title: str) -> None:
     """The page's heading and its browser-tab title ("Trends · PlaceCX"), unique per page.
 

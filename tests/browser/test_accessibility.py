@@ -13,6 +13,8 @@ import itertools
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from cx.framework import LEVELS
+
 from ..colour import contrast_ratio
 from .conftest import wait_until_rendered
 from .test_pages import listed_pages
@@ -108,3 +110,13 @@ def test_page_titles_are_unique_and_name_the_product(server_url, page):
         titles.append(page.title())
         assert title in titles[-1]
     assert len(set(titles)) == len(titles)
+
+
+def test_the_heat_map_speaks_in_words_and_symbols_not_colour_alone(server_url, page):
+    """Every level, and the disagreement mark, is written in the cells themselves."""
+    open_settled(page, server_url, "heat_map")
+    cells = page.locator('[data-testid="stPlotlyChart"]').first.locator("text").all_text_contents()
+    written = " ".join(cells)
+    for level in LEVELS:
+        assert f"{level.symbol} {level.word}" in written
+    assert "≠ views differ" in written

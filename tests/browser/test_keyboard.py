@@ -1,0 +1,70 @@
+"""Everything a user does can be done with the keyboard alone, with the focus visible."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from cx.demo import LEADERS
+from cx.formatting import format_date
+
+from .conftest import wait_until_rendered
+from .keyboard import active, assert_focus_visible, tab_until, wait_for_text
+
+pytestmark = pytest.mark.browser
+
+
+def choose_person_by_keyboard(tab, name: str) -> None:
+    tab_until(tab, lambda f: f["role"] == "combobox" and f["label"] == "You are")
+    assert_focus_visible(tab)
+    tab.keyboard.type(name)
+    tab.keyboard.press("Enter")
+    wait_until_rendered(tab)
+
+
+def test_a_leader_rates_the_heat_map_with_the_keyboard_alone(server_url, page):
+    page.goto(f"{server_url}/heat_map")
+    wait_until_rendered(page)
+    name = LEADERS[1][0]
+    choose_person_by_keyboard(page, name)
+
+    tab_until(page, lambda f: f["role"] == "tab" and f["text"] == "Team map")
+    assert_focus_visible(page)
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    assert active(page)["text"] == "Your ratings"
+
+    first = tab_until(page, lambda f: f["type"] == "radio")
+    assert first["group"] == "Fix the basics" and first["checked"]
+    assert_focus_visible(page)
+    # Arrow keys move the choice within the cell's options, wrapping at the end.
+    options = ["✓ Strength", "◐ Some progress", "! Critical focus"]
+    new_level = options[(options.index(first["label"]) + 1) % len(options)]
+    page.keyboard.press("ArrowRight")
+    assert active(page)["label"] == new_level and active(page)["checked"]
+
+    tab_until(page, lambda f: f["tag"] == "BUTTON" and f["text"].endswith("Submit ratings"))
+    assert_focus_visible(page)
+    page.keyboard.press("Enter")
+    wait_for_text(page, "Your ratings are submitted")
+
+    # A new session reads the answer back from the database, not from the browser.
+    page.goto(f"{server_url}/heat_map")
+    wait_until_rendered(page)
+    choose_person_by_keyboard(page, name)
+    page.get_by_role("tab", name="Your ratings").click()
+    wait_for_text(page, f"You submitted on {format_date(date.today())}")
+    group = page.get_by_role("radiogroup", name="Fix the basics").first
+    assert group.get_by_role("radio", name=new_level).is_checked()
+
+
+def test_an_export_downloads_with_the_keyboard_alone(server_url, page):
+    page.goto(f"{server_url}/heat_map")
+    wait_until_rendered(page)
+    tab_until(page, lambda f: f["tag"] == "BUTTON" and f["text"].endswith("Raw ratings (CSV)"), limit=200)
+    assert_focus_visible(page)
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    assert download.value.suggested_filename.endswith("-ratings.csv")
+    assert "Building block" in download.value.path().read_text(encoding="utf-8-sig")
