@@ -14,6 +14,8 @@ PAGES = {
     "Overview": [
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:",
                 url_path="overview", default=True),
+        st.Page("pages/accessibility.py", title="Accessibility statement", icon=":material/accessibility:",
+                url_path="accessibility"),
     ],
     "Programme": [
         st.Page("pages/heat_map.py", title="Heat map", icon=":material/grid_on:", url_path="heat_map"),

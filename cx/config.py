@@ -28,11 +28,14 @@ class Settings:
     demo: fill a newly created database with the demo council (env PLACECX_DEMO, secret demo).
     min_n: below this many answers a figure is greyed and never headlined
         (env PLACECX_MIN_N, secret min_n).
+    accessibility_contact: how people report an accessibility problem, shown in the
+        accessibility statement (env PLACECX_ACCESSIBILITY_CONTACT, secret accessibility_contact).
     """
 
     db_path: Path = DEFAULT_DB_PATH
     demo: bool = True
     min_n: int = DEFAULT_MIN_N
+    accessibility_contact: str = ""
 
     @classmethod
     def load(
@@ -60,7 +63,9 @@ class Settings:
         demo = True if demo_raw is None else _parse_bool("PLACECX_DEMO", demo_raw)
         min_raw = pick("PLACECX_MIN_N", "min_n")
         min_n = DEFAULT_MIN_N if min_raw in (None, "") else _parse_positive_int("PLACECX_MIN_N", min_raw)
-        return cls(db_path=db_path, demo=demo, min_n=min_n)
+        contact = pick("PLACECX_ACCESSIBILITY_CONTACT", "accessibility_contact")
+        return cls(db_path=db_path, demo=demo, min_n=min_n,
+                   accessibility_contact="" if contact is None else str(contact).strip())
 
 
 def _parse_bool(name: str, value: object) -> bool:

@@ -115,7 +115,9 @@ def test_page_titles_are_unique_and_name_the_product(server_url, page):
 def test_the_heat_map_speaks_in_words_and_symbols_not_colour_alone(server_url, page):
     """Every level, and the disagreement mark, is written in the cells themselves."""
     open_settled(page, server_url, "heat_map")
-    cells = page.locator('[data-testid="stPlotlyChart"]').first.locator("text").all_text_contents()
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    chart.locator("text", has_text="views differ").first.wait_for()
+    cells = chart.locator("text").all_text_contents()
     written = " ".join(cells)
     for level in LEVELS:
         assert f"{level.symbol} {level.word}" in written
