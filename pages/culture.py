@@ -8,6 +8,7 @@ import streamlit as st
 
 import cx_ui
 from cx import culture
+from cx.formatting import format_date
 
 cx_ui.page_title("Culture change")
 store = cx_ui.store()
@@ -31,8 +32,9 @@ late.metric(culture.OVERDUE_LABEL, progress.overdue, border=True,
 st.progress(progress.share_done, text=progress.sentence())
 
 st.header("The eleven steps")
+table = culture.display_table(steps)
 st.dataframe(
-    culture.display_table(steps), hide_index=True, width="stretch", height="content", row_height=80,
+    table, hide_index=True, width="stretch", height="content", row_height=80,
     column_config={
         "Step": st.column_config.NumberColumn(width=50),
         "What the team does": st.column_config.TextColumn(width="large"),
@@ -41,6 +43,9 @@ st.dataframe(
         "Evidence": st.column_config.TextColumn(width="medium"),
     },
 )
+cx_ui.download_buttons(table, file_stem=f"culture-change-{date.today().isoformat()}",
+                       title=f"Culture change: the eleven steps, {format_date(date.today())}",
+                       key="culture-dl")
 
 st.header("Update a step")
 people = store.people()
