@@ -979,6 +979,44 @@ class Store:
         ).fetchone()
         return int(row[0])
 
+    def update_journey(
+        self, journey_id: int, name: str, description: str | None, *, updated_by: int | None, now: datetime
+    ) -> None:
+        """Rename a journey and replace its description.
+
+        Raises ValueError naming the field for an unknown journey, or a name that is
+        empty, too long, or used by another journey.
+        """
+        self._require_journey(journey_id)
+        clean = journeys.clean_name(name)
+        taken = self._cur.execute("SELECT 1 FROM journeys WHERE lower(name) = lower(?) AND journey_id <> ?",
+                                  [clean, journey_id]).fetchone()
+        if taken:
+            raise ValueError("Journey name: there is already a journey with this name; choose another.")
+        if updated_by is not None:
+            self._require_person(updated_by, "You are")
+        self._cur.execute(
+            "UPDATE journeys SET name = ?, description = ?, updated_at = ?, updated_by = ? "
+            "WHERE journey_id = ?",
+            [clean, (description or "").strip() or None, now, updated_by, journey_id],
+        )
+
+    def delete_journey(self, journey_id: int) -> int:
+        """Delete a journey and every step of both its versions; return how many steps went.
+
+        Raises ValueError for an unknown journey. Call inside `transaction()`.
+        """
+        self._require_journey(journey_id)
+        steps = self._cur.execute("SELECT count(*) FROM journey_steps WHERE journey_id = ?",
+                                  [journey_id]).fetchone()[0]
+        self._cur.execute("DELETE FROM journey_steps WHERE journey_id = ?", [journey_id])
+        self._cur.execute("DELETE FROM journeys WHERE journey_id = ?", [journey_id])
+        return int(steps)
+
+    def _require_journey(self, journey_id: int) -> None:
+        if self._cur.execute("SELECT 1 FROM journeys WHERE journey_id = ?", [journey_id]).fetchone() is None:
+            raise ValueError("Journey: choose a journey from the list.")
+
     def journeys(self) -> pd.DataFrame:
         """Every journey with its step counts: journey_id, name, description, updated_at,
         updated_by_name, as_is_steps, to_be_steps; ordered by name."""
@@ -1013,8 +1051,7 @@ class Store:
         Call inside `transaction()` so that a failure keeps the old steps.
         """
         journeys.version_label(version)
-        if self._cur.execute("SELECT 1 FROM journeys WHERE journey_id = ?", [journey_id]).fetchone() is None:
-            raise ValueError("Journey: choose a journey from the list.")
+        self._require_journey(journey_id)
         if updated_by is not None:
             self._require_person(updated_by, "You are")
         self._cur.execute("DELETE FROM journey_steps WHERE journey_id = ? AND version = ?",

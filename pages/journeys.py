@@ -159,3 +159,33 @@ if save_clicked:
         st.session_state["journey_editor_revision"] = revision + 1
         cx_ui.notice(f"Saved the {label.lower()} map: {len(arranged)} steps.")
         st.rerun()
+
+st.header("Rename or delete this journey")
+with st.form(f"journey-rename-{journey_id}"):
+    new_name = st.text_input("Journey name", value=names[journey_id], max_chars=journeys.MAX_NAME_LENGTH,
+                             key=f"journey-rename-name-{journey_id}")
+    new_description = st.text_area("What it covers (optional)", value=description, height=80,
+                                   key=f"journey-rename-description-{journey_id}")
+    if st.form_submit_button("Save name and description", key="journey-rename"):
+        try:
+            with store.transaction():
+                store.update_journey(journey_id, new_name, new_description, updated_by=editor_id,
+                                     now=datetime.now())
+        except ValueError as error:
+            st.error(str(error))
+        else:
+            cx_ui.notice("Saved the journey's name and description.")
+            st.rerun()
+
+step_count = int(journey["as_is_steps"]) + int(journey["to_be_steps"])
+confirmed = st.checkbox(
+    f"Yes, delete this journey and its {step_count} steps (both maps). This cannot be undone.",
+    key=f"journey-delete-confirm-{journey_id}",
+)
+if st.button("Delete journey", disabled=not confirmed, key="journey-delete", icon=":material/delete:"):
+    with store.transaction():
+        store.delete_journey(journey_id)
+    st.session_state.pop("journey_id", None)
+    st.session_state.pop("journey_widget", None)
+    cx_ui.notice("The journey was deleted.")
+    st.rerun()

@@ -285,3 +285,35 @@ def test_discarding_edits_keeps_the_stored_steps(demo_copy):
     assert not at.exception
     assert at.data_editor[0].key == f"journey-editor-{jid}-as_is-1"
     assert stored_scores(demo_copy, jid, "as_is") == before
+
+
+def test_a_journey_can_be_renamed_but_not_to_another_journeys_name(demo_copy):
+    jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
+    query(demo_copy, "INSERT INTO journeys (name, created_at, updated_at) "
+                     "VALUES ('Pay a parking fine', now(), now())")
+    at = open_page("pages/journeys.py", journey_id=jid)
+    at.text_input(key=f"journey-rename-name-{jid}").set_value("PAY A PARKING FINE")
+    at.button(key="journey-rename").click().run()
+    assert [e.value for e in at.error] == [
+        "Journey name: there is already a journey with this name; choose another."]
+
+    at.text_input(key=f"journey-rename-name-{jid}").set_value("  Claim a council tax discount ")
+    at.text_area(key=f"journey-rename-description-{jid}").set_value("")
+    at.button(key="journey-rename").click().run()
+    assert not at.exception
+    assert query(demo_copy, "SELECT name, description FROM journeys WHERE journey_id = ?", [jid]) == [
+        ("Claim a council tax discount", None)]
+
+
+def test_deleting_a_journey_needs_confirmation_and_takes_its_steps(demo_copy):
+    jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
+    steps = query(demo_copy, "SELECT count(*) FROM journey_steps WHERE journey_id = ?", [jid])[0][0]
+    at = open_page("pages/journeys.py", journey_id=jid)
+    assert at.button(key="journey-delete").disabled
+    assert f"its {steps} steps" in at.checkbox(key=f"journey-delete-confirm-{jid}").label
+    at.checkbox(key=f"journey-delete-confirm-{jid}").check().run()
+    at.button(key="journey-delete").click().run()
+    assert not at.exception
+    assert query(demo_copy, "SELECT count(*) FROM journeys")[0][0] == 0
+    assert query(demo_copy, "SELECT count(*) FROM journey_steps")[0][0] == 0
+    assert [i.value for i in at.info] == ["There are no journey maps yet. Create one above to start mapping."]
