@@ -24,6 +24,7 @@ PAGES = {
         st.Page("pages/roadmap.py", title="Roadmap", icon=":material/timeline:", url_path="roadmap"),
     ],
     "Evidence": [
+        st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
     ],
     "Leadership": [
         st.Page("pages/checklist.py", title="Leadership checklist", icon=":material/checklist:",

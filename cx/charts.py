@@ -17,6 +17,7 @@ from plotly.subplots import make_subplots
 from cx import assessment
 from cx.framework import BLOCK_BY_CODE, BLOCKS, LEVEL_BY_CODE, LEVELS, STAGE_BY_CODE, STAGES
 from cx.roadmap import STATUSES
+from cx.trends import WEEKDAYS
 
 # Series colours: the four mid-tone Okabe & Ito (2008) colours plus sienna and grey.
 # Each reaches 3:1 against both the white and the near-black page background (WCAG
@@ -388,3 +389,123 @@ def plain(text: str) -> str:
 
 def _plain_all(texts: pd.Series) -> list[str]:
     return [plain(t) for t in texts]
+
+
+# --- Trends ---------------------------------------------------------------------
+# Points from fewer answers than the minimum are drawn hollow and grey, and named
+# as such in the legend and hover, so they read as unreliable without colour.
+
+
+def _band(x: list, low: list, high: list, name: str, colour: str) -> list[go.Scatter]:
+    """A shaded 95% interval band between `low` and `high` (two traces)."""
+    rgb = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    fill = f"rgba({rgb[0]}, {rgb[1]}, {rgb[2]}, 0.18)"
+    return [
+        go.Scatter(x=x, y=high, mode="lines", line=dict(width=0), hoverinfo="skip", showlegend=False,
+                   legendgroup=name),
+        go.Scatter(x=x, y=low, mode="lines", line=dict(width=0), fill="tonexty", fillcolor=fill,
+                   hoverinfo="skip", name=f"{name}: 95% interval", legendgroup=name),
+    ]
+
+
+def trend_chart(table: pd.DataFrame, label: str, unit_label: str, target: float | None,
+                min_n: int) -> go.Figure:
+    """A measure over time: line, 95% band, greyed points below `min_n`, target line.
+
+    `table` is cx.trends.trend_table output (period, Period, value, low, high, n, reliable).
+    """
+    fig = go.Figure()
+    good = table[table["reliable"]]
+    x = pd.to_datetime(good["period"]).tolist()
+    for trace in _band(x, good["low"].tolist(), good["high"].tolist(), label, PALETTE[0]):
+        fig.add_trace(trace)
+    fig.add_trace(go.Scatter(
+        x=x, y=good["value"], mode="lines+markers", name=label, line=dict(color=PALETTE[0], width=3),
+        marker=dict(size=8), customdata=list(zip(good["Period"], good["n"], strict=True)),
+        hovertemplate="%{customdata[0]}: %{y:.1f}, n = %{customdata[1]:,}<extra></extra>",
+    ))
+    thin = table[~table["reliable"] & table["value"].notna()]
+    if not thin.empty:
+        fig.add_trace(go.Scatter(
+            x=pd.to_datetime(thin["period"]), y=thin["value"], mode="markers",
+            name=f"Fewer than {min_n} answers (not reliable)",
+            marker=dict(symbol="circle-open", size=10, color=INK, line=dict(width=2)),
+            customdata=list(zip(thin["Period"], thin["n"], strict=True)),
+            hovertemplate="%{customdata[0]}: %{y:.1f}, only n = %{customdata[1]:,}<extra></extra>",
+        ))
+    if target is not None:
+        fig.add_hline(y=target, line=dict(color=INK, dash="dash", width=2),
+                      annotation_text=f"Target {target:g}", annotation_position="top left")
+    return base_layout(fig, f"{label} by period, with 95% intervals", "Period", unit_label)
+
+
+def breakdown_chart(table: pd.DataFrame, label: str, group_title: str, unit_label: str) -> go.Figure:
+    """Horizontal bars per group with 95% interval whiskers and n in the labels."""
+    reliable = table["reliable"].tolist()
+    names = [f"{g} (n = {n:,}){'' if ok else ' ⚠ few answers'}"
+             for g, n, ok in zip(table["group"], table["n"], reliable, strict=True)]
+    fig = go.Figure(go.Bar(
+        y=names, x=table["value"], orientation="h",
+        marker=dict(color=[PALETTE[0] if ok else INK for ok in reliable],
+                    pattern=dict(shape=["" if ok else "/" for ok in reliable])),
+        error_x=dict(type="data", symmetric=False, array=(table["high"] - table["value"]).tolist(),
+                     arrayminus=(table["value"] - table["low"]).tolist(), color=INK),
+        hovertemplate="%{y}: %{x:.1f}<extra></extra>", name=label,
+    ))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(height=160 + 34 * max(len(table), 3), showlegend=False)
+    return base_layout(fig, f"{label} by {group_title.lower()}, with 95% intervals", unit_label, group_title)
+
+
+def weekday_hour_chart(table: pd.DataFrame, label: str, min_n: int) -> go.Figure:
+    """Day of week × hour of day: the measure where there are enough answers, n in the hover."""
+    shown = table[table["reliable"]]
+    grid = shown.pivot(index="Day", columns="Hour", values="value").reindex(index=list(WEEKDAYS))
+    counts = table.pivot(index="Day", columns="Hour", values="n").reindex(index=list(WEEKDAYS),
+                                                                        columns=grid.columns)
+    fig = go.Figure(go.Heatmap(
+        z=grid.values, x=[f"{h:02d}:00" for h in grid.columns], y=grid.index.tolist(),
+        customdata=counts.values, colorscale="Cividis", colorbar=dict(title=label),
+        hovertemplate="%{y} %{x}: %{z:.1f}, n = %{customdata:,}<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed")
+    return base_layout(fig, f"{label} by day of week and hour of day (cells with {min_n}+ answers)",
+                       "Hour of day", "Day of week")
+
+
+def kpi_chart(table: pd.DataFrame, title: str, unit_label: str,
+              targets: dict[str, float | None]) -> go.Figure:
+    """Contact-centre measures over time, one line each, with their targets as dashed lines."""
+    fig = go.Figure()
+    dashes = ("solid", "dash", "dot", "dashdot")
+    for index, (measure, rows) in enumerate(table.groupby("Measure", sort=False)):
+        colour = PALETTE[index % len(PALETTE)]
+        fig.add_trace(go.Scatter(
+            x=pd.to_datetime(rows["period"]), y=rows["value"], mode="lines+markers", name=measure,
+            line=dict(color=colour, width=3, dash=dashes[index % len(dashes)]),
+            customdata=list(zip(rows["Period"], rows["n"], rows["Target"], strict=True)),
+            hovertemplate=f"{measure}, " + "%{customdata[0]}: %{y:.1f} (n = %{customdata[1]:,}; "
+                          "%{customdata[2]})<extra></extra>",
+        ))
+        target = targets.get(measure)
+        if target is not None:
+            fig.add_hline(y=target, line=dict(color=colour, dash="dot", width=1.5),
+                          annotation_text=f"{measure} target {target:g}", annotation_position="top left")
+    return base_layout(fig, title, "Period", unit_label)
+
+
+def engagement_chart(engagement: pd.DataFrame, satisfaction: pd.DataFrame) -> go.Figure:
+    """Staff engagement and customer satisfaction (CSAT) by quarter on one percentage axis."""
+    fig = go.Figure()
+    for index, (name, frame) in enumerate((("Employee engagement", engagement),
+                                           ("Customer satisfaction (CSAT)", satisfaction))):
+        fig.add_trace(go.Scatter(
+            x=pd.to_datetime(frame["period"]), y=frame["value"], mode="lines+markers", name=name,
+            line=dict(color=PALETTE[index], width=3, dash=("solid", "dash")[index]),
+            marker=dict(symbol=("circle", "square")[index], size=9),
+            customdata=list(zip(frame["Period"], frame["n"], strict=True)),
+            hovertemplate=f"{name}, " + "%{customdata[0]}: %{y:.0f}% (n = %{customdata[1]:,})<extra></extra>",
+        ))
+    fig.update_yaxes(range=[0, 100])
+    return base_layout(fig, "Employee engagement and customer satisfaction by quarter", "Quarter",
+                       "Percentage")

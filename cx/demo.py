@@ -49,6 +49,8 @@ LEADERS = (
     ("Priya Nair", "Head of Highways and Transport"),
     ("Gareth Lewis", "Head of Customer Services"),
 )
+# Survey targets: council-wide ('' service) and one service with its own.
+DEMO_TARGETS = (("csat", "", 90.0), ("nps", "", 20.0), ("ces", "", 5.0), ("csat", "Highways", 65.0))
 AGE_BANDS = ("16-24", "25-44", "45-64", "65-74", "75+")
 
 # Responses a month per service before seasonality.
@@ -400,5 +402,7 @@ def install_demo(store, today: date) -> int:
         install_assessment_demo(store, end_month)
         install_roadmap_demo(store, end_month)
         install_leadership_demo(store, today)
+        for metric, service, target in DEMO_TARGETS:
+            store.set_survey_target(metric, service, target, updated_by=None, now=stamp)
         store.set_meta("demo_end_month", end_month.isoformat())
     return written

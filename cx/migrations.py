@@ -118,6 +118,24 @@ _PEOPLE = Migration(
     ),
 )
 
+_TARGETS = Migration(
+    4,
+    "targets for the survey measures, for the whole council or one service",
+    (
+        # service '' = every service, so the pair can be a primary key.
+        """
+        CREATE TABLE survey_targets (
+            metric     VARCHAR NOT NULL CHECK (metric IN ('nps', 'csat', 'ces')),
+            service    VARCHAR NOT NULL DEFAULT '',
+            target     DOUBLE NOT NULL,
+            updated_at TIMESTAMP NOT NULL,
+            updated_by INTEGER,
+            PRIMARY KEY (metric, service)
+        )
+        """,
+    ),
+)
+
 _ASSESSMENT = Migration(
     6,
     "self-assessment heat map: rounds, raters, drafts and submitted ratings",
@@ -318,6 +336,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _CORE_TABLES,
     _APP_META,
     _PEOPLE,
+    _TARGETS,
     _ASSESSMENT,
     _ROADMAP,
     _LEADERSHIP,

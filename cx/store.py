@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from cx import checklist, culture, journeys
+from cx import checklist, culture, journeys, trends
 from cx.assessment import RatingEntry, check_complete, validate_entries, validate_round
 from cx.errors import DatabaseError, DatabaseLocked
 from cx.filters import DIMENSIONS, Slice
@@ -1074,6 +1074,95 @@ class Store:
                           [now, updated_by, journey_id])
         return len(rows)
 
+
+    # --- Trends --------------------------------------------------------------
+
+    def survey_by_weekday_hour(self, where: Slice = Slice()) -> pd.DataFrame:
+        """Survey counts per ISO weekday (1 = Monday) and hour of completion (0-23).
+
+        Columns weekday, hour and those of `_SURVEY_AGGREGATES`; only combinations with
+        responses appear.
+        """
+        condition, params = _slice_condition(where)
+        return self._cur.execute(
+            "SELECT isodow(completed_at) AS weekday, hour(completed_at) AS hour, " + _SURVEY_AGGREGATES
+            + " FROM responses WHERE completed_at IS NOT NULL AND " + condition
+            + " GROUP BY 1, 2 ORDER BY 1, 2",
+            params,
+        ).df()
+
+    def extra_attributes(self, *, max_values: int = 50) -> pd.DataFrame:
+        """Imported attribute names with their values, for filters: columns name, value, responses.
+
+        Attributes with more than `max_values` distinct values (free text, ids) are
+        left out: they cannot be offered as a list to choose from.
+        """
+        return self._cur.execute(
+            """
+            WITH pairs AS (
+                SELECT entry.key AS name, entry.value AS value, count(*) AS responses
+                FROM (SELECT unnest(map_entries(extra)) AS entry FROM responses WHERE extra IS NOT NULL)
+                WHERE entry.value IS NOT NULL AND trim(entry.value) <> ''
+                GROUP BY 1, 2
+            )
+            SELECT name, value, responses FROM pairs
+            WHERE name IN (SELECT name FROM pairs GROUP BY name HAVING count(*) <= ?)
+            ORDER BY name, value
+            """,
+            [max_values],
+        ).df()
+
+    def comments(self, where: Slice = Slice(), *, search: str = "", limit: int = 25,
+                 offset: int = 0) -> pd.DataFrame:
+        """One page of comments in the slice: unhappy customers first, then newest first.
+
+        Unhappy = NPS detractor (0-6) or CSAT 1-2. `search` matches anywhere in the
+        comment, ignoring case, taken literally (no wildcards). Columns completed_at,
+        service, channel, nps, csat, unhappy, comment.
+        """
+        condition, params = _slice_condition(where)
+        return self._cur.execute(
+            "SELECT completed_at, service, channel, nps, csat, "
+            "coalesce(nps <= 6 OR csat <= 2, FALSE) AS unhappy, comment FROM responses "
+            "WHERE comment IS NOT NULL AND trim(comment) <> '' AND " + condition
+            + " AND (? = '' OR contains(lower(comment), lower(?))) "
+            "ORDER BY unhappy DESC, completed_at DESC NULLS LAST, response_id LIMIT ? OFFSET ?",
+            [*params, search, search, limit, offset],
+        ).df()
+
+    def comment_count(self, where: Slice = Slice(), *, search: str = "") -> int:
+        """How many comments `comments` would page through."""
+        condition, params = _slice_condition(where)
+        return int(self._cur.execute(
+            "SELECT count(*) FROM responses WHERE comment IS NOT NULL AND trim(comment) <> '' AND "
+            + condition + " AND (? = '' OR contains(lower(comment), lower(?)))",
+            [*params, search, search],
+        ).fetchone()[0])
+
+    def survey_targets(self) -> pd.DataFrame:
+        """Targets for NPS, CSAT and CES: columns metric, service ('' = every service), target."""
+        return self._cur.execute(
+            "SELECT metric, service, target FROM survey_targets ORDER BY metric, service"
+        ).df()
+
+    def set_survey_target(self, metric: str, service: str, target: float | None, *,
+                          updated_by: int | None, now: datetime) -> None:
+        """Set, or with target None remove, one target. service '' means every service.
+
+        Raises ValueError naming the field for an unknown measure or a target outside
+        the measure's range (cx.trends.check_target).
+        """
+        if target is None:
+            self._cur.execute("DELETE FROM survey_targets WHERE metric = ? AND service = ?",
+                              [metric, service])
+            return
+        trends.check_target(metric, target)
+        self._cur.execute(
+            "INSERT INTO survey_targets VALUES (?, ?, ?, ?, ?) ON CONFLICT (metric, service) "
+            "DO UPDATE SET target = excluded.target, updated_at = excluded.updated_at, "
+            "updated_by = excluded.updated_by",
+            [metric, service, float(target), now, updated_by],
+        )
 
 def _period_expression(grain: str, column: str) -> str:
     """SQL for the start of the period holding `column`; the grain is bound as the first `?`."""

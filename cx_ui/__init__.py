@@ -61,21 +61,23 @@ def store() -> Store:
         st.stop()
 
 
-def cached(store_: Store, query: Callable[..., T], *args: Any) -> T:
-    """Run `query(store, *args)` through st.cache_data, keyed on the data version.
+def cached(store_: Store, query: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run `query(store, *args, **kwargs)` through st.cache_data, keyed on the data version.
 
     Only use it for functions that return small aggregated results: every cache hit
     returns an unpickled copy. Any committed write bumps the data version, so no
     stale figure survives an import.
     """
     key = f"{query.__module__}.{query.__qualname__}"
-    return _cached_call(key, str(settings().db_path), store_.data_version(), args, store_, query)
+    return _cached_call(key, str(settings().db_path), store_.data_version(), args,
+                        tuple(sorted(kwargs.items())), store_, query)
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def _cached_call(key: str, db_path: str, version: int, args: tuple, _store: Store, _query: Callable) -> Any:
+def _cached_call(key: str, db_path: str, version: int, args: tuple, kwargs: tuple, _store: Store,
+                 _query: Callable) -> Any:
     del key, db_path, version  # part of the cache key only; leading underscores are not hashed
-    return _query(_store, *args)
+    return _query(_store, *args, **dict(kwargs))
 
 
 _FOCUS_CSS = (Path(__file__).with_name("focus.css")).read_text(encoding="utf-8")

@@ -1,0 +1,323 @@
+"""Trends: survey measures over time, compared and broken down, with n and 95% intervals.
+
+Everything here works on the small aggregate frames the store returns (counts,
+sums and sums of squares per group); nothing reads individual responses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from cx import metrics
+from cx.formatting import format_change, format_count, format_interval, format_value, period_label
+from cx.kpis import KPIS
+from cx.metrics import Comparison, Estimate
+
+
+@dataclass(frozen=True)
+class Measure:
+    code: str
+    label: str
+    short: str
+    unit: str  # as in metrics.Estimate
+    lowest: float
+    highest: float
+    help: str
+
+    def format_target(self, target: float) -> str:
+        return format_value(Estimate(self.label, target, 0, None, None, self.unit))
+
+
+MEASURES: dict[str, Measure] = {
+    m.code: m
+    for m in (
+        Measure("nps", "Net Promoter Score", "NPS", "points", -100, 100,
+                "Promoters (9 or 10) minus detractors (0 to 6), as points from −100 to +100."),
+        Measure("csat", "Satisfaction (CSAT)", "CSAT", "%", 0, 100,
+                "Share of answers that are 4 or 5 on the five-point satisfaction scale."),
+        Measure("ces", "Ease (CES, 1 to 7)", "CES", "", 1, 7,
+                "Mean ease score, 1 (very difficult) to 7 (very easy); five-point answers are "
+                "stretched onto 1 to 7."),
+    )
+}
+TESTS_USED = ("NPS: two-sample z-test on the promoter-minus-detractor score; CSAT: two-proportion "
+              "z-test; CES: Welch z-test on the two means. A change is called significant when "
+              "the test gives p < 0.05 (|z| ≥ 1.96).")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+CONTACT_CENTRE = ("answered_within_20s", "abandoned", "first_contact_resolution", "average_wait_seconds")
+_EMPTY = pd.Series({"responses": 0, "nps_n": 0, "promoters": 0, "detractors": 0, "csat_n": 0,
+                    "csat_satisfied": 0, "ces_n": 0, "ces_sum": 0.0, "ces_sumsq": 0.0})
+
+
+def check_target(metric: str, target: float) -> None:
+    """Raises ValueError naming the measure when it is unknown or `target` is outside its scale."""
+    if metric not in MEASURES:
+        raise ValueError(f"Measure: {metric!r} is not one of NPS, CSAT or CES.")
+    measure = MEASURES[metric]
+    if not measure.lowest <= target <= measure.highest:
+        raise ValueError(f"Target for {measure.short}: must be between {measure.lowest:g} and "
+                         f"{measure.highest:g}, not {target:g}.")
+
+
+def estimate(metric: str, row: pd.Series) -> Estimate:
+    """The measure's estimate from one row of survey aggregates (Store.survey_metrics)."""
+    if metric == "nps":
+        return metrics.nps(int(row["promoters"]), int(row["detractors"]), int(row["nps_n"]))
+    if metric == "csat":
+        return metrics.csat(int(row["csat_satisfied"]), int(row["csat_n"]))
+    if metric == "ces":
+        return metrics.ces(float(row["ces_sum"]), float(row["ces_sumsq"]), int(row["ces_n"]))
+    raise ValueError(f"Unknown measure {metric!r}.")
+
+
+def compare(metric: str, current: pd.Series, previous: pd.Series) -> tuple[Estimate, Estimate, Comparison]:
+    """Both estimates and the two-sample test of current against previous."""
+    now, before = estimate(metric, current), estimate(metric, previous)
+    if metric == "nps":
+        test = metrics.compare_nps(
+            (int(current["promoters"]), int(current["detractors"]), int(current["nps_n"])),
+            (int(previous["promoters"]), int(previous["detractors"]), int(previous["nps_n"])))
+    elif metric == "csat":
+        test = metrics.compare_proportions((int(current["csat_satisfied"]), int(current["csat_n"])),
+                                           (int(previous["csat_satisfied"]), int(previous["csat_n"])))
+    else:
+        test = metrics.compare_means(now, before)
+    return now, before, test
+
+
+def row_or_empty(rows: pd.DataFrame, **keys: object) -> pd.Series:
+    """The aggregate row matching `keys` (e.g. period=date(...)), or an all-zero row."""
+    match = rows
+    for column, value in keys.items():
+        if column == "period":
+            match = match[pd.to_datetime(match["period"]) == pd.Timestamp(value)]
+        else:
+            match = match[match[column] == value]
+    return _EMPTY if match.empty else match.iloc[0]
+
+
+def target_for(targets: pd.DataFrame, metric: str, services: tuple[str, ...]) -> float | None:
+    """The target that applies: a service's own when exactly one service is chosen, else the council's."""
+    mine = targets[targets["metric"] == metric]
+    if len(services) == 1:
+        own = mine[mine["service"] == services[0]]
+        if not own.empty:
+            return float(own["target"].iloc[0])
+    council = mine[mine["service"] == ""]
+    return None if council.empty else float(council["target"].iloc[0])
+
+
+def target_words(measure: Measure, value: float | None, target: float | None) -> str:
+    """'on target (90% or more)' / 'below target (90% or more)' / '' without a target or value."""
+    if target is None or value is None:
+        return ""
+    met = value >= target
+    return f"{'✓ on target' if met else '✗ below target'} ({measure.format_target(target)} or more)"
+
+
+def trend_table(rows: pd.DataFrame, metric: str, grain: str, min_n: int,
+                target: float | None = None) -> pd.DataFrame:
+    """One row per period: period, label, value, low, high, n, reliable, target status in words."""
+    measure = MEASURES[metric]
+    records = []
+    for _, row in rows.iterrows():
+        est = estimate(metric, row)
+        records.append({
+            "period": pd.Timestamp(row["period"]).date(),
+            "Period": period_label(pd.Timestamp(row["period"]).date(), grain),
+            "value": est.value, "low": est.low, "high": est.high, "n": est.n,
+            "reliable": est.is_reliable(min_n),
+            "Target": target_words(measure, est.value, target) if est.is_reliable(min_n) else
+            f"fewer than {min_n} answers",
+        })
+    columns = ["period", "Period", "value", "low", "high", "n", "reliable", "Target"]
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+@dataclass(frozen=True)
+class TrendHeadline:
+    measure: Measure
+    current: Estimate | None
+    previous: Estimate | None
+    comparison: Comparison | None
+    period: str
+    previous_period: str
+    target: float | None
+    min_n: int
+
+    @property
+    def on_target(self) -> bool | None:
+        if self.target is None or self.current is None or self.current.value is None:
+            return None
+        return self.current.value >= self.target
+
+    def sentence(self) -> str:
+        """The headline in words: value, n, interval, change and its test, target."""
+        label = self.measure.label
+        if self.current is None:
+            return f"No period in this selection has {self.min_n} or more {self.measure.short} answers."
+        cur = self.current
+        text = (f"{label} in {self.period}: {format_value(cur)} "
+                f"(n = {format_count(cur.n)}; {format_interval(cur)})")
+        if self.previous is not None and self.previous.value is not None and self.comparison is not None:
+            verdict = "a statistically significant change" if self.comparison.significant else \
+                "not a statistically significant change"
+            text += (f", {format_change(self.comparison.change, cur.unit)} on {self.previous_period} "
+                     f"({format_value(self.previous)}, n = {format_count(self.previous.n)}); {verdict} "
+                     f"({self.comparison.test} at 95%)")
+        else:
+            text += f"; no answers in {self.previous_period} to compare with"
+        words = target_words(self.measure, cur.value, self.target)
+        return text + (f"; {words}." if words else "; no target set.")
+
+
+def headline(rows: pd.DataFrame, metric: str, grain: str, min_n: int, target: float | None) -> TrendHeadline:
+    """The newest period with at least `min_n` answers against the period before it.
+
+    Periods below the minimum never headline: the newest reliable one is used.
+    """
+    measure = MEASURES[metric]
+    table = trend_table(rows, metric, grain, min_n)
+    reliable = table[table["reliable"]]
+    if reliable.empty:
+        return TrendHeadline(measure, None, None, None, "", "", target, min_n)
+    latest = reliable["period"].iloc[-1]
+    earlier = table[table["period"] < latest]
+    previous_start = earlier["period"].iloc[-1] if not earlier.empty else _previous_start(latest, grain)
+    current, previous, test = compare(metric, row_or_empty(rows, period=latest),
+                                      row_or_empty(rows, period=previous_start))
+    return TrendHeadline(measure, current, previous, test, period_label(latest, grain),
+                         period_label(previous_start, grain), target, min_n)
+
+
+def _previous_start(start: date, grain: str) -> date:
+    offsets = {"week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1),
+               "quarter": pd.DateOffset(months=3), "year": pd.DateOffset(years=1)}
+    return (pd.Timestamp(start) - offsets[grain]).date()
+
+
+@dataclass(frozen=True)
+class GroupComparison:
+    measure: Measure
+    first_label: str
+    second_label: str
+    first: Estimate
+    second: Estimate
+    comparison: Comparison
+    min_n: int
+
+    def sentence(self) -> str:
+        a, b = self.first, self.second
+        if not (a.is_reliable(self.min_n) and b.is_reliable(self.min_n)):
+            return (f"Too few answers to compare: {self.first_label} n = {format_count(a.n)}, "
+                    f"{self.second_label} n = {format_count(b.n)} (each needs {self.min_n}).")
+        change = self.comparison.change
+        direction = "higher" if change > 0 else "lower"
+        verdict = "a statistically significant difference" if self.comparison.significant else \
+            "not a statistically significant difference"
+        amount = format_change(abs(change), a.unit).removeprefix("up ")
+        if abs(change) < 0.05:
+            return (f"{self.measure.short}: {self.first_label} and {self.second_label} are level "
+                    f"({format_value(a)}); {verdict} ({self.comparison.test} at 95%).")
+        return (f"{self.measure.short}: {self.first_label} {format_value(a)} (n = {format_count(a.n)}) is "
+                f"{amount} {direction} than {self.second_label} {format_value(b)} "
+                f"(n = {format_count(b.n)}); {verdict} ({self.comparison.test} at 95%).")
+
+    def table(self) -> pd.DataFrame:
+        rows = []
+        for label, est in ((self.first_label, self.first), (self.second_label, self.second)):
+            rows.append({"Group": label, self.measure.short: format_value(est), "n": format_count(est.n),
+                         "95% interval": format_interval(est).removeprefix("95% interval ")})
+        marker = "✱ significant" if self.comparison.significant else "not significant"
+        rows.append({"Group": "Difference (first − second)",
+                     self.measure.short: format_change(self.comparison.change, self.first.unit),
+                     "n": "", "95% interval": marker})
+        return pd.DataFrame(rows)
+
+
+def compare_groups(metric: str, first: tuple[str, pd.Series], second: tuple[str, pd.Series],
+                   min_n: int) -> GroupComparison:
+    """Compare two groups (services, channels or periods) with the measure's two-sample test."""
+    a, b, test = compare(metric, first[1], second[1])
+    return GroupComparison(MEASURES[metric], first[0], second[0], a, b, test, min_n)
+
+
+def breakdown_table(rows: pd.DataFrame, metric: str, dimension: str, min_n: int, *,
+                    hide_small: bool = False) -> tuple[pd.DataFrame, int]:
+    """One row per group with value, interval and n, best first; and how many groups were hidden.
+
+    hide_small leaves out groups below `min_n` entirely (used for staff members, so a
+    handful of answers never singles a person out).
+    """
+    records = []
+    for _, row in rows.iterrows():
+        est = estimate(metric, row)
+        if est.value is None:
+            continue
+        records.append({"group": "(not recorded)" if pd.isna(row[dimension]) else str(row[dimension]),
+                        "value": est.value, "low": est.low, "high": est.high, "n": est.n,
+                        "reliable": est.is_reliable(min_n)})
+    table = pd.DataFrame.from_records(records, columns=["group", "value", "low", "high", "n", "reliable"])
+    hidden = 0
+    if hide_small:
+        hidden = int((~table["reliable"]).sum())
+        table = table[table["reliable"]]
+    return table.sort_values(["reliable", "value"], ascending=False).reset_index(drop=True), hidden
+
+
+def weekday_hour_table(rows: pd.DataFrame, metric: str, min_n: int) -> pd.DataFrame:
+    """Long table weekday (name), hour, value, n, reliable for every day × hour with answers."""
+    records = []
+    for _, row in rows.iterrows():
+        est = estimate(metric, row)
+        if est.value is None:
+            continue
+        records.append({"Day": WEEKDAYS[int(row["weekday"]) - 1], "Hour": int(row["hour"]),
+                        "value": est.value, "n": est.n, "reliable": est.is_reliable(min_n)})
+    return pd.DataFrame.from_records(records, columns=["Day", "Hour", "value", "n", "reliable"])
+
+
+def kpi_table(totals: pd.DataFrame, grain: str) -> pd.DataFrame:
+    """KPI ratios per period from summed numerators and denominators, with target words.
+
+    Columns period, Period, code, Measure, value, low, high, n (the denominator), Target.
+    """
+    records = []
+    for _, row in totals.iterrows():
+        definition = KPIS[row["metric"]]
+        if not row["denominator"] or row["denominator"] <= 0:
+            continue
+        if definition.unit == "%":
+            est = metrics.kpi_ratio(definition.label, float(row["numerator"]), float(row["denominator"]))
+        else:
+            est = Estimate(definition.label, float(row["numerator"]) / float(row["denominator"]),
+                           int(row["denominator"]), None, None, "seconds")
+        met = definition.meets_target(est.value)
+        words = "no target set" if met is None else \
+            f"{'✓ on target' if met else '✗ off target'} ({definition.target_words()})"
+        start = pd.Timestamp(row["period"]).date()
+        records.append({"period": start, "Period": period_label(start, grain), "code": definition.code,
+                        "Measure": definition.label, "value": est.value, "low": est.low, "high": est.high,
+                        "n": est.n, "Target": words})
+    return pd.DataFrame.from_records(
+        records, columns=["period", "Period", "code", "Measure", "value", "low", "high", "n", "Target"])
+
+
+def display_table(table: pd.DataFrame, measure_unit: str, *, group_column: str = "Period") -> pd.DataFrame:
+    """A chart's table view in words: value, 95% interval and n, one row per point."""
+    def shown(value: float | None) -> str:
+        return format_value(Estimate("", value, 0, None, None, measure_unit))
+
+    out = pd.DataFrame({
+        group_column: table[group_column],
+        "Value": [shown(v) if pd.notna(v) else "–" for v in table["value"]],
+        "95% interval": [f"{shown(lo)} to {shown(hi)}" if pd.notna(lo) and pd.notna(hi) else ""
+                         for lo, hi in zip(table["low"], table["high"], strict=True)],
+        "n": table["n"].astype(int),
+    })
+    if "Target" in table:
+        out["Target"] = table["Target"]
+    return out

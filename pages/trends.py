@@ -1,0 +1,282 @@
+"""Trends: NPS, CSAT and CES over time with n and 95% intervals, comparisons, breakdowns,
+contact-centre figures, staff engagement and customers' comments, for the chosen slice."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+import streamlit as st
+
+import cx_ui
+from cx import charts, trends
+from cx.filters import DIMENSION_LABELS, Slice
+from cx.formatting import (
+    format_count,
+    format_date,
+    format_interval,
+    format_value,
+    period_label,
+    signed_change,
+)
+from cx.kpis import KPIS
+
+cx_ui.page_title("Trends")
+store = cx_ui.store()
+min_n = cx_ui.settings().min_n
+me = cx_ui.current_person(store)
+cx_ui.show_notice()
+
+fresh = store.freshness()
+if fresh.responses == 0 and fresh.kpi_observations == 0:
+    st.info("There are no survey responses or contact-centre figures yet. Load a survey export on the "
+            "Upload page, or start with the demo council (PLACECX_DEMO=1 on a new database).")
+    st.stop()
+newest = (fresh.newest_response or datetime.combine(fresh.newest_kpi_period, datetime.min.time())).date()
+default_range = (date(newest.year - 1, newest.month, 1), newest)
+
+
+def persistent(widget, label: str, name: str, default, **kwargs):
+    """A widget whose value survives moving to another page and back (kept under trends_<name>)."""
+    saved = f"trends_{name}"
+    if saved not in st.session_state:
+        st.session_state[saved] = default
+    st.session_state[f"trends_widget_{name}"] = st.session_state[saved]
+    return widget(label, key=f"trends_widget_{name}", on_change=cx_ui.remember,
+                  args=(f"trends_widget_{name}", saved), **kwargs)
+
+
+# ------------------------------------------------------------------ filters
+with st.expander("Filters: which responses to include", expanded=True, icon=":material/filter_list:"):
+    dates = persistent(st.date_input, "Completed between", "dates", default_range, format="DD/MM/YYYY",
+                       help="Both dates are included.")
+    start, end = (dates if isinstance(dates, tuple | list) and len(dates) == 2 else default_range)
+    columns = st.columns(4)
+    chosen: dict[str, tuple[str, ...]] = {}
+    for column, dimension in zip(columns, ("service", "channel", "area", "segment"), strict=True):
+        with column:
+            options = cx_ui.cached(store, type(store).distinct_values, dimension)
+            picked = persistent(st.multiselect, DIMENSION_LABELS[dimension], dimension, [],
+                                options=options, placeholder="All")
+            chosen[dimension] = tuple(v for v in picked if v in options)
+    attributes = cx_ui.cached(store, type(store).extra_attributes)
+    extra: list[tuple[str, tuple[str, ...]]] = []
+    if not attributes.empty:
+        names = list(dict.fromkeys(attributes["name"]))
+        attribute = persistent(st.selectbox, "Other attribute from the survey", "attribute", None,
+                               options=names, index=None, placeholder="None")
+        if attribute in names:
+            values = attributes.loc[attributes["name"] == attribute, "value"].tolist()
+            picked = persistent(st.multiselect, f"Values of {attribute}", f"attribute_values_{attribute}",
+                                [], options=values, placeholder="All")
+            if picked:
+                extra.append((attribute, tuple(v for v in picked if v in values)))
+try:
+    where = Slice(start=start, end=end, extra=tuple(extra), **chosen)
+except ValueError as error:
+    st.error(str(error))
+    st.stop()
+
+left, right = st.columns(2)
+with left:
+    metric = persistent(st.segmented_control, "Measure", "metric", "csat", options=list(trends.MEASURES),
+                        format_func=lambda code: trends.MEASURES[code].short,
+                        help=" ".join(f"{m.short}: {m.help}" for m in trends.MEASURES.values())) or "csat"
+with right:
+    grain = persistent(st.segmented_control, "Period", "grain", "month", options=["week", "month", "quarter"],
+                       format_func=str.capitalize) or "month"
+measure = trends.MEASURES[metric]
+unit_label = {"points": "NPS (points)", "%": "Per cent", "": "Mean score (1 to 7)"}[measure.unit]
+targets = cx_ui.cached(store, type(store).survey_targets)
+target = trends.target_for(targets, metric, chosen["service"])
+
+# ------------------------------------------------------------------ trend
+rows = cx_ui.cached(store, type(store).survey_metrics, where, grain=grain)
+table = trends.trend_table(rows, metric, grain, min_n, target)
+top = trends.headline(rows, metric, grain, min_n, target)
+st.header(f"{measure.label} over time")
+card, words = st.columns([1, 3])
+if top.current is not None:
+    card.metric(f"{measure.short}, {top.period}", format_value(top.current), border=True,
+                delta=None if top.comparison is None or top.comparison.change is None
+                else signed_change(top.comparison.change, top.current.unit),
+                delta_description=f"on {top.previous_period}",
+                help=f"n = {format_count(top.current.n)} · {format_interval(top.current)}")
+    status = {True: "✓ On target", False: "✗ Below target", None: "No target set"}[top.on_target]
+    card.caption(status)
+words.write(top.sentence())
+words.caption(f"Grey hollow points have fewer than {min_n} answers and are never used as the headline. "
+              f"Significance: {trends.TESTS_USED}")
+if table.empty:
+    st.info("No responses match these filters.")
+else:
+    cx_ui.chart_with_table(charts.trend_chart(table, measure.label, unit_label, target, min_n),
+                           trends.display_table(table, measure.unit), key="trend")
+    cx_ui.download_buttons(trends.display_table(table, measure.unit), file_stem=f"trend-{metric}-{grain}",
+                           title=f"{measure.label} by {grain}", key="trend-dl")
+
+# ------------------------------------------------------------------ compare
+st.header("Compare")
+mode = st.radio("What to compare", ["service", "channel", "year"], horizontal=True, key="trends_compare",
+                format_func={"service": "Two services", "channel": "Two channels",
+                             "year": "Latest period against a year before"}.get,
+                help=trends.TESTS_USED)
+if mode == "year":
+    latest = table[table["reliable"]]["period"].iloc[-1] if table["reliable"].any() else None
+    if latest is None:
+        st.info(f"No period has {min_n} or more answers to compare.")
+    else:
+        year_before = (pd.Timestamp(latest) - pd.DateOffset(years=1)).date()
+        wider = Slice(**{**where.__dict__, "start": year_before, "end": where.end})
+        both = cx_ui.cached(store, type(store).survey_metrics, wider, grain=grain)
+        result = trends.compare_groups(
+            metric, (period_label(latest, grain), trends.row_or_empty(both, period=latest)),
+            (period_label(year_before, grain), trends.row_or_empty(both, period=year_before)), min_n)
+        st.write(result.sentence())
+        st.dataframe(result.table(), hide_index=True)
+else:
+    options = cx_ui.cached(store, type(store).distinct_values, mode)
+    if len(options) < 2:
+        st.info(f"There is only one {DIMENSION_LABELS[mode].lower()} in the data.")
+    else:
+        first_col, second_col = st.columns(2)
+        first = first_col.selectbox(f"First {DIMENSION_LABELS[mode].lower()}", options, index=0,
+                                    key=f"trends_first_{mode}")
+        second = second_col.selectbox(f"Second {DIMENSION_LABELS[mode].lower()}", options, index=1,
+                                      key=f"trends_second_{mode}")
+        groups = cx_ui.cached(store, type(store).survey_metrics, where, by=(mode,))
+        result = trends.compare_groups(metric, (first, trends.row_or_empty(groups, **{mode: first})),
+                                       (second, trends.row_or_empty(groups, **{mode: second})), min_n)
+        st.write(result.sentence())
+        st.dataframe(result.table(), hide_index=True)
+
+# ------------------------------------------------------------------ breakdowns
+st.header("Breakdowns")
+dimension = st.selectbox("Break down by", ["service", "channel", "segment", "area", "staff_id"],
+                         format_func=DIMENSION_LABELS.get, key="trends_breakdown")
+groups = cx_ui.cached(store, type(store).survey_metrics, where, by=(dimension,))
+breakdown, hidden = trends.breakdown_table(groups, metric, dimension, min_n,
+                                           hide_small=dimension == "staff_id")
+if hidden:
+    st.caption(f"{hidden} staff members with fewer than {min_n} answers are not shown.")
+if breakdown.empty:
+    st.info("No answers to break down for these filters.")
+else:
+    title = DIMENSION_LABELS[dimension]
+    shown = trends.display_table(breakdown.rename(columns={"group": title}), measure.unit, group_column=title)
+    cx_ui.chart_with_table(charts.breakdown_chart(breakdown, measure.label, title, unit_label), shown,
+                           key="breakdown")
+    cx_ui.download_buttons(shown, file_stem=f"{metric}-by-{dimension}", title=f"{measure.label} by {title}",
+                           key="breakdown-dl")
+
+st.subheader("By day of week and hour of day")
+by_hour = trends.weekday_hour_table(cx_ui.cached(store, type(store).survey_by_weekday_hour, where), metric,
+                                    min_n)
+if by_hour["reliable"].any():
+    hour_view = by_hour.assign(Value=[f"{v:.1f}" for v in by_hour["value"]])[["Day", "Hour", "Value", "n"]]
+    cx_ui.chart_with_table(charts.weekday_hour_chart(by_hour, measure.short, min_n), hour_view,
+                           key="weekday-hour")
+else:
+    st.info(f"No day and hour has {min_n} or more answers in this selection.")
+
+# ------------------------------------------------------------------ contact centre
+st.header("Contact centre")
+st.caption("Each figure is the sum of its numerators over the sum of its denominators across the chosen "
+           "services and periods, never an average of percentages.")
+kpi_grain = "quarter" if grain == "quarter" else "month"
+totals = cx_ui.cached(store, type(store).kpi_totals, list(trends.CONTACT_CENTRE), grain=kpi_grain,
+                      services=chosen["service"], start=start, end=end)
+kpis = trends.kpi_table(totals, kpi_grain)
+if kpis.empty:
+    st.info("No contact-centre figures for these filters.")
+else:
+    latest_rows = kpis[kpis["period"] == kpis["period"].max()]
+    cards = st.columns(len(latest_rows))
+    for card, (_, row) in zip(cards, latest_rows.iterrows(), strict=True):
+        definition = KPIS[row["code"]]
+        value = f"{row['value']:.0f} s" if definition.unit == "seconds" else f"{row['value']:.0f}%"
+        card.metric(f"{definition.label}, {row['Period']}", value, border=True,
+                    help=f"n = {format_count(row['n'])} {definition.denominator_label}. "
+                         f"{definition.definition}")
+        card.caption(row["Target"])
+    percent = kpis[kpis["code"] != "average_wait_seconds"]
+    percent_targets = {KPIS[c].label: KPIS[c].target for c in trends.CONTACT_CENTRE}
+    view = trends.display_table(percent, "%").assign(Measure=percent["Measure"].tolist())
+    cx_ui.chart_with_table(charts.kpi_chart(percent, "Contact-centre measures by period", "Per cent",
+                                            percent_targets), view, key="kpi")
+    wait = kpis[kpis["code"] == "average_wait_seconds"]
+    if not wait.empty:
+        wait_view = trends.display_table(wait, "seconds")
+        cx_ui.chart_with_table(charts.kpi_chart(wait, "Average wait before answer by period", "Seconds",
+                                                percent_targets), wait_view, key="wait")
+    cx_ui.download_buttons(kpis.drop(columns=["period", "code"]), file_stem=f"contact-centre-{kpi_grain}",
+                           title="Contact-centre measures", key="kpi-dl")
+
+# ------------------------------------------------------------------ engagement
+st.header("Staff engagement beside customer satisfaction")
+st.caption("Engaged staff tend to give better service; the two lines show whether they move together here. "
+           "Engagement comes from the quarterly staff survey.")
+engagement = trends.kpi_table(cx_ui.cached(store, type(store).kpi_totals, ["employee_engagement"],
+                                           grain="quarter", start=start, end=end), "quarter")
+satisfaction = trends.trend_table(cx_ui.cached(store, type(store).survey_metrics, where, grain="quarter"),
+                                  "csat", "quarter", min_n)
+satisfaction = satisfaction[satisfaction["reliable"]]
+if engagement.empty:
+    st.info("No staff engagement figures in this period.")
+else:
+    both = pd.concat([trends.display_table(engagement, "%").assign(Measure="Employee engagement"),
+                      trends.display_table(satisfaction, "%").assign(Measure="Customer satisfaction (CSAT)")])
+    cx_ui.chart_with_table(charts.engagement_chart(engagement, satisfaction), both, key="engagement")
+
+# ------------------------------------------------------------------ comments
+st.header("What customers said")
+st.caption("Unhappy customers first (NPS 0 to 6 or CSAT 1 or 2), newest first within each group. "
+           "Comments are shown exactly as written.")
+search = st.text_input("Search the comments", key="trends_search", max_chars=200,
+                       placeholder="For example: bin, pothole, phone")
+total = cx_ui.cached(store, type(store).comment_count, where, search=search.strip())
+page_size = 25
+pages = max(1, -(-total // page_size))
+page_number = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, step=1,
+                              key="trends_comment_page") if pages > 1 else 1
+comments = cx_ui.cached(store, type(store).comments, where, search=search.strip(), limit=page_size,
+                        offset=(int(page_number) - 1) * page_size)
+st.caption(f"{format_count(total)} comments match; showing {len(comments)}.")
+if not comments.empty:
+    st.dataframe(
+        comments.assign(unhappy=["✗ unhappy" if u else "" for u in comments["unhappy"]]).rename(columns={
+            "completed_at": "Completed", "service": "Service", "channel": "Channel", "nps": "NPS",
+            "csat": "CSAT", "unhappy": "Unhappy", "comment": "Comment"}),
+        hide_index=True, width="stretch",
+        column_config={"Comment": st.column_config.TextColumn(width="large")},
+    )
+    cx_ui.download_buttons(comments, file_stem="comments", title="Customer comments", key="comments-dl")
+
+# ------------------------------------------------------------------ targets
+with st.expander("Targets for the survey measures", icon=":material/flag:"):
+    st.caption("A target for the whole council applies unless one service is chosen and has its own.")
+    st.dataframe(targets.assign(service=targets["service"].replace("", "Every service")).rename(
+        columns={"metric": "Measure", "service": "Service", "target": "Target"}), hide_index=True)
+    services = cx_ui.cached(store, type(store).distinct_values, "service")
+    with st.form("target-form"):
+        target_metric = st.selectbox("Measure", list(trends.MEASURES), key="target_metric",
+                                     format_func=lambda code: trends.MEASURES[code].short)
+        target_service = st.selectbox("Service", ["", *services], key="target_service",
+                                      format_func=lambda s: s or "Every service")
+        target_value = st.number_input("Target (leave at blank to remove)", value=None, key="target_value",
+                                       help="NPS −100 to 100; CSAT 0 to 100 (%); CES 1 to 7.")
+        if st.form_submit_button("Save target", disabled=me is None):
+            try:
+                with store.transaction():
+                    store.set_survey_target(target_metric, target_service, target_value,
+                                            updated_by=me[0], now=datetime.now())
+            except ValueError as error:
+                st.error(str(error))
+            else:
+                cx_ui.notice("Target saved.")
+                st.rerun()
+    if me is None:
+        st.caption("Choose your name under 'You are' to change targets.")
+
+st.caption(f"Data to {format_date(newest)}; {format_count(fresh.responses)} responses stored. "
+           f"Filters last {(end - start + timedelta(days=1)).days} days.")
