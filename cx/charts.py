@@ -490,7 +490,8 @@ def kpi_chart(table: pd.DataFrame, title: str, unit_label: str,
         target = targets.get(measure)
         if target is not None:
             fig.add_hline(y=target, line=dict(color=colour, dash="dot", width=1.5),
-                          annotation_text=f"{measure} target {target:g}", annotation_position="top left")
+                          annotation_text=f"{measure} target {target:g}",
+                          annotation_position=("top left", "bottom right", "top right")[index % 3])
     return base_layout(fig, title, "Period", unit_label)
 
 
