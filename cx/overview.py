@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from cx import metrics
+from cx import metrics, trends
 from cx.filters import Slice
 from cx.formatting import format_change, format_count, format_interval, format_value, period_label
 from cx.kpis import KPIS, KpiDefinition
@@ -139,9 +139,10 @@ def build_overview(store: Store, grain: str = "month") -> Overview | None:
         Slice(start=previous_start, end=(pd.Timestamp(next_start) - pd.Timedelta(days=1)).date()),
         grain=grain,
     )
-    current, previous = _row_for(rows, current_start), _row_for(rows, previous_start)
+    current = trends.row_or_empty(rows, period=current_start)
+    previous = trends.row_or_empty(rows, period=previous_start)
     headlines = tuple(
-        Headline(label, *_pair(kind, current, previous), period, previous_period)
+        Headline(label, *trends.compare(kind, current, previous), period, previous_period)
         for label, kind in HEADLINE_METRICS
     )
     volume = store.survey_metrics(grain="month")[["period", "responses"]]
@@ -174,31 +175,6 @@ def _period_start(day: date, grain: str) -> date:
     if grain == "month":
         return day.replace(day=1)
     return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
-_EMPTY_ROW = pd.Series(
-    {"responses": 0, "nps_n": 0, "promoters": 0, "detractors": 0, "csat_n": 0,
-     "csat_satisfied": 0, "ces_n": 0, "ces_sum": 0.0, "ces_sumsq": 0.0}
-)
-
-
-def _row_for(rows: pd.DataFrame, start: date) -> pd.Series:
-    match = rows[pd.to_datetime(rows["period"]) == pd.Timestamp(start)]
-    return _EMPTY_ROW if match.empty else match.iloc[0]
-
-
-def _pair(kind: str, cur: pd.Series, prev: pd.Series) -> tuple[Estimate, Estimate, Comparison]:
-    if kind == "nps":
-        a = (int(cur["promoters"]), int(cur["detractors"]), int(cur["nps_n"]))
-        b = (int(prev["promoters"]), int(prev["detractors"]), int(prev["nps_n"]))
-        return metrics.nps(*a), metrics.nps(*b), metrics.compare_nps(a, b)
-    if kind == "csat":
-        a = (int(cur["csat_satisfied"]), int(cur["csat_n"]))
-        b = (int(prev["csat_satisfied"]), int(prev["csat_n"]))
-        return metrics.csat(*a), metrics.csat(*b), metrics.compare_proportions(a, b)
-    est_a = metrics.ces(float(cur["ces_sum"]), float(cur["ces_sumsq"]), int(cur["ces_n"]))
-    est_b = metrics.ces(float(prev["ces_sum"]), float(prev["ces_sumsq"]), int(prev["ces_n"]))
-    return est_a, est_b, metrics.compare_means(est_a, est_b)
 
 
 def kpi_estimate(definition: KpiDefinition, numerator: float, denominator: float) -> Estimate:
