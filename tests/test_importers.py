@@ -132,7 +132,7 @@ def test_unknown_labels_are_refused_by_name(text, scale, message):
 
 
 def test_five_point_recommend_question_is_friends_and_family_not_nps():
-    frame = pd.DataFrame({"How likely are you to recommend us?": ["5", "4", "1", "3"]}, dtype="str")
+    frame = pd.DataFrame({"How likely are you to recommend us?": ["5", "4", "1", "3"] * 10}, dtype="str")
     mapping = propose_mapping(frame)
     assert mapping.roles["nps"] is None
     assert mapping.roles["fft"] == "How likely are you to recommend us?"

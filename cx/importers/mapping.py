@@ -133,7 +133,10 @@ def propose_mapping(frame: pd.DataFrame) -> Mapping:
             roles[role] = None
     if roles["nps"]:
         sample = _sample(frame[roles["nps"]])
-        if label_share(sample, SCALES["fft"]) >= 0.5 or _max_number(sample) in range(1, 6):
+        # Thirty numeric answers none above five: a five-point question, not 0-10.
+        numeric = [v for v in sample if v.strip().isdigit()]
+        five_point = len(numeric) >= 30 and _max_number(numeric) in range(1, 6)
+        if label_share(sample, SCALES["fft"]) >= 0.5 or five_point:
             roles["fft"], roles["nps"] = roles["nps"], None
     if not roles["fft"]:
         for column in frame.columns:
