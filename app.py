@@ -24,6 +24,8 @@ PAGES = {
         st.Page("pages/roadmap.py", title="Roadmap", icon=":material/timeline:", url_path="roadmap"),
     ],
     "Evidence": [
+        st.Page("pages/upload.py", title="Upload survey exports", icon=":material/upload_file:",
+                url_path="upload"),
     ],
     "Leadership": [
         st.Page("pages/checklist.py", title="Leadership checklist", icon=":material/checklist:",

@@ -29,7 +29,7 @@ ROLE_LABELS = {
 # Names a tool gives the column, as `_key` normalises them, best first.
 _EXACT = {
     "response_id": ["responseid", "response id", "id response id", "respondentid", "respondent id",
-                    "uuid", "userid", "id", "#"],
+                    "uuid", "userid", "reference", "ref", "id", "#"],
     "completed_at": ["enddate", "end date", "submitdate date submitted", "submitdate", "completion time",
                      "submit date utc", "recordeddate", "recorded date", "submission time", "ended",
                      "timestamp", "completed at", "date submitted", "time"],
