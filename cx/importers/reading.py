@@ -217,6 +217,15 @@ def _check_workbook_parts(content: bytes) -> None:
     names = {part.filename for part in parts}
     if "xl/workbook.xml" not in names:
         raise FileRefused("The file is a zip archive but not an Excel workbook (no xl/workbook.xml).")
+    for part in parts:
+        if part.filename.endswith((".xml", ".rels")) and part.file_size:
+            with archive.open(part) as stream:
+                prolog = stream.read(2048)
+            if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog:
+                raise FileRefused(
+                    f"The workbook part {part.filename} declares XML entities, which Excel never "
+                    "writes and which are used to exhaust a reader's memory; it was not opened."
+                )
     unzipped = sum(part.file_size for part in parts)
     packed = max(1, sum(part.compress_size for part in parts))
     if unzipped > XLSX_MAX_UNZIPPED_BYTES or unzipped / packed > XLSX_MAX_RATIO:
