@@ -1102,35 +1102,71 @@ class Store:
         nothing at all is written.
         """
         with self.transaction():
-            batch_id = self.create_batch(
-                kind="responses", source=batch.source, uploaded_at=batch.uploaded_at,
-                file_name=batch.file_name, file_size=batch.file_size, file_sha256=batch.file_sha256,
-                tool=batch.tool, encoding=batch.encoding, delimiter=batch.delimiter,
-                uploaded_by=batch.uploaded_by,
-            )
-            self._cur.execute(
-                "UPDATE upload_batches SET header_rows = ?, sheet = ?, data_rows = ?, mapping = ? "
-                "WHERE batch_id = ?",
-                [batch.header_rows, batch.sheet, batch.data_rows, batch.mapping, batch_id],
-            )
+            batch_id = self._start_upload(batch, "responses")
             unique = frame.drop_duplicates("response_id", keep="first")
             new = self.insert_responses(batch_id, batch.source, unique, skip_existing=True)
-            rejected = batch.data_rows - len(frame)
-            counts = ImportCounts(batch_id, new, len(frame) - new, rejected)
-            listed = rejections["line"].nunique()
-            if rejected != listed:
-                raise DatabaseError(
-                    f"{rejected} rows were left out but {listed} rows were listed as rejected; "
-                    "nothing was imported."
-                )
-            self._insert_frame(
-                "incoming_rejections", rejections,
-                "INSERT INTO upload_rejections SELECT ?, line, column_name, value, reason "
-                "FROM incoming_rejections", [batch_id],
-            )
-            self.set_batch_counts(batch_id, new=counts.new, duplicate=counts.duplicate,
-                                  rejected=counts.rejected)
+            counts = ImportCounts(batch_id, new, len(frame) - new, batch.data_rows - len(frame))
+            self._finish_upload(counts, rejections)
         return counts
+
+    def import_kpis(self, batch: UploadBatch, frame: pd.DataFrame,
+                    rejections: pd.DataFrame) -> ImportCounts:
+        """Write one KPI upload as a batch in one transaction; return its id and counts.
+
+        `frame` holds `line` (the file line of the row it came from) and the KPI
+        columns; every valid file row gives at least one observation. An
+        observation for a (period, grain, service, metric) already held, or given
+        earlier in the file, is skipped; a row counts as duplicate when all of its
+        observations were skipped. Raises as `import_responses`.
+        """
+        key = ["period_start", "period_grain", "service", "metric"]
+        with self.transaction():
+            batch_id = self._start_upload(batch, "kpi")
+            unique = frame.drop_duplicates(key, keep="first")
+            self._cur.register("incoming_kpi_rows", unique)
+            fresh = self._cur.execute(
+                "SELECT * FROM incoming_kpi_rows AS incoming WHERE NOT EXISTS ("
+                "SELECT 1 FROM kpi_observations AS held WHERE held.period_start = incoming.period_start "
+                "AND held.period_grain = incoming.period_grain AND held.metric = incoming.metric "
+                "AND held.service IS NOT DISTINCT FROM incoming.service)"
+            ).df()
+            self._cur.unregister("incoming_kpi_rows")
+            self.insert_kpi_observations(batch_id, fresh.drop(columns="line"))
+            valid_rows = frame["line"].nunique()
+            new_rows = fresh["line"].nunique()
+            counts = ImportCounts(batch_id, new_rows, valid_rows - new_rows, batch.data_rows - valid_rows)
+            self._finish_upload(counts, rejections)
+        return counts
+
+    def _start_upload(self, batch: UploadBatch, kind: str) -> int:
+        batch_id = self.create_batch(
+            kind=kind, source=batch.source, uploaded_at=batch.uploaded_at,
+            file_name=batch.file_name, file_size=batch.file_size, file_sha256=batch.file_sha256,
+            tool=batch.tool, encoding=batch.encoding, delimiter=batch.delimiter,
+            uploaded_by=batch.uploaded_by,
+        )
+        self._cur.execute(
+            "UPDATE upload_batches SET header_rows = ?, sheet = ?, data_rows = ?, mapping = ? "
+            "WHERE batch_id = ?",
+            [batch.header_rows, batch.sheet, batch.data_rows, batch.mapping, batch_id],
+        )
+        return batch_id
+
+    def _finish_upload(self, counts: ImportCounts, rejections: pd.DataFrame) -> None:
+        """Keep the rejected rows and the counts; refuse counts that do not add up."""
+        listed = rejections["line"].nunique()
+        if counts.rejected != listed:
+            raise DatabaseError(
+                f"{counts.rejected} rows were left out but {listed} rows were listed as rejected; "
+                "nothing was imported."
+            )
+        self._insert_frame(
+            "incoming_rejections", rejections,
+            "INSERT INTO upload_rejections SELECT ?, line, column_name, value, reason "
+            "FROM incoming_rejections", [counts.batch],
+        )
+        self.set_batch_counts(counts.batch, new=counts.new, duplicate=counts.duplicate,
+                              rejected=counts.rejected)
 
     def upload_history(self) -> pd.DataFrame:
         """Every upload batch, newest first, with its counts (one row per batch)."""

@@ -18,7 +18,8 @@ from cx.errors import PlaceCXError
 from cx.exports import file_stem
 from cx.formatting import escape_markdown
 from cx.importers import FileRefused, inspect_export, validate_export
-from cx.importers.mapping import ROLE_LABELS, ROLES, Mapping
+from cx.importers.kpi import GRAINS, KPI_ROLE_LABELS
+from cx.importers.mapping import ROLE_LABELS, Mapping
 from cx.importers.reading import MAX_DATA_ROWS, MAX_FILE_BYTES
 from cx.importers.run import (
     PROBLEM_COLUMNS,
@@ -42,6 +43,7 @@ st.caption(
 cx_ui.show_notice()
 
 NOT_USED = "(not in this file)"
+KINDS = {"responses": "Survey responses", "kpi": "Operational KPIs (one row per period)"}
 
 
 def _inspect(upload) -> tuple:
@@ -77,8 +79,10 @@ if inspection is not None:
     st.text("\n".join(facts))
 
     signature = columns_signature(inspection.layout.columns)
+    kind = st.radio("What the file holds", list(KINDS), index=list(KINDS).index(inspection.kind),
+                    format_func=KINDS.get, horizontal=True, key=f"upload-kind-{signature}")
     profiles = store.mapping_profiles()
-    profiles = profiles[profiles["kind"] == "responses"]
+    profiles = profiles[profiles["kind"] == kind]
     profile_names = ["Proposed mapping", *profiles["name"].tolist()]
     matching = profiles.loc[profiles["columns_signature"] == signature, "name"].tolist()
     chosen_profile = st.selectbox(
@@ -87,31 +91,40 @@ if inspection is not None:
         help="A saved profile fills in the mapping and survey name used last time for this survey.",
     )
     if chosen_profile == "Proposed mapping":
-        base, base_source = inspection.mapping, default_source(inspection)
+        base, base_source = inspection.proposed(kind), default_source(inspection)
     else:
         row = profiles[profiles["name"] == chosen_profile].iloc[0]
         base, base_source = Mapping.from_dict(json.loads(row["mapping"])), row["source"]
 
     st.subheader("Columns and what they hold")
-    st.caption("Every column not given a role below is kept as an attribute that other pages can "
-               "filter on.")
+    if kind == "responses":
+        st.caption("Every column not given a role below is kept as an attribute that other pages can "
+                   "filter on.")
+    else:
+        st.caption("Each KPI needs both of its counts (for example Answered within 20 seconds and "
+                   "Calls offered), so that months and services can be added up correctly.")
     columns = list(inspection.layout.columns)
     options = [NOT_USED, *columns]
     roles = {}
     grid = st.columns(3)
-    for position, role in enumerate(ROLES):
+    role_labels = ROLE_LABELS if kind == "responses" else KPI_ROLE_LABELS
+    for position, role in enumerate(role_labels):
         current = base.roles.get(role)
         picked = grid[position % 3].selectbox(
-            ROLE_LABELS[role], options, index=options.index(current) if current in columns else 0,
-            key=f"upload-role-{role}-{signature}-{chosen_profile}",
+            role_labels[role], options, index=options.index(current) if current in columns else 0,
+            key=f"upload-role-{role}-{signature}-{kind}-{chosen_profile}",
         )
         roles[role] = None if picked == NOT_USED else picked
-    ces_scale = None
-    if roles["ces"]:
+    ces_scale = grain = None
+    if roles.get("ces"):
         ces_scale = st.radio("CES scale used by the survey", [5, 7], horizontal=True,
                              index=1 if base.ces_scale == 7 else 0, format_func=lambda n: f"1 to {n}",
                              key=f"upload-ces-scale-{signature}")
-    mapping = Mapping(roles, ces_scale)
+    if kind == "kpi":
+        grain = st.radio("Each row covers one", GRAINS, horizontal=True,
+                         index=GRAINS.index(base.grain) if base.grain in GRAINS else 0,
+                         key=f"upload-grain-{signature}")
+    mapping = Mapping(roles, ces_scale, grain, kind)
     source = st.text_input("Survey name (rows already imported under this name are skipped)",
                            value=base_source, key=f"upload-source-{signature}-{chosen_profile}")
 
@@ -152,7 +165,7 @@ if inspection is not None:
                                        valid_only=choice == "valid",
                                        progress=lambda stage: status.update(label=f"{stage}…"))
                 if save_as.strip():
-                    store.save_mapping_profile(save_as, kind="responses", source=result.source,
+                    store.save_mapping_profile(save_as, kind=kind, source=result.source,
                                                columns_signature=signature,
                                                mapping=json.dumps(mapping.as_dict()), saved_by=who,
                                                now=datetime.now().replace(microsecond=0))

@@ -107,3 +107,15 @@ def test_removing_an_upload_asks_first_and_takes_its_rows(empty_db):
 
 def _keys(at) -> list[str]:
     return [w.key for w in at.selectbox] + [w.key for w in at.text_input]
+
+
+def test_a_kpi_sheet_is_offered_as_kpis_and_imported_as_ratios(empty_db):
+    from .test_upload_kpis import kpi_file
+
+    at = upload(open_page("pages/upload.py"), kpi_file(), name="calls.csv")
+    assert at.radio(key=next(r.key for r in at.radio if r.key.startswith("upload-kind-"))).value == "kpi"
+    assert "3 of 3 rows are ready to import; 0 have problems." in texts(at)
+    at.button(key="upload-import-button").click().run()
+    assert [s.value for s in at.success] == ["Upload 1 imported: 3 new rows, 0 already held, 0 rejected."]
+    assert query(empty_db, "SELECT sum(numerator), sum(denominator) FROM kpi_observations "
+                           "WHERE metric = 'answered_within_20s'") == [(2000.0, 2600.0)]

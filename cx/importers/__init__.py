@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from cx.importers.kpi import looks_like_kpis, propose_kpi_mapping, validate_kpis
 from cx.importers.layout import Layout, detect_layout
 from cx.importers.mapping import ROLES, Mapping, Problem, Validated, propose_mapping, validate
 from cx.importers.reading import DELIMITERS, FileRefused, RawTable, read_table
@@ -36,6 +37,17 @@ class Inspection:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def kind(self) -> str:
+        """"kpi" for operational figures (period plus KPI counts), otherwise "responses"."""
+        return self.mapping.kind
+
+    def proposed(self, kind: str) -> Mapping:
+        """The proposed mapping for reading the file as `kind` ("responses" or "kpi")."""
+        if kind == self.mapping.kind:
+            return self.mapping
+        return propose_kpi_mapping(self.frame) if kind == "kpi" else propose_mapping(self.frame)
+
+    @property
     def data_rows(self) -> int:
         return len(self.frame) + len(self.ragged)
 
@@ -47,7 +59,7 @@ class Inspection:
         """The facts `python -m cx inspect --json` prints."""
         return {
             "file": self.file_name, "size": self.file_size, "sha256": self.sha256,
-            "format": self.table.file_format, "tool": self.layout.tool,
+            "format": self.table.file_format, "tool": self.layout.tool, "kind": self.kind,
             "encoding": self.table.encoding, "delimiter": self.delimiter_name,
             "sheet": self.table.sheet, "header_rows": self.layout.header_rows,
             "rows": self.data_rows, "columns": list(self.layout.columns),
@@ -84,8 +96,10 @@ def inspect_export(content: bytes, file_name: str) -> Inspection:
     notes = list(table.notes)
     if table.file_format == "csv" and table.encoding and not table.encoding.startswith("UTF"):
         notes.append(f"The file is not UTF-8; it was read as {table.encoding}.")
+    is_kpi = layout.tool == "generic" and looks_like_kpis(frame)
+    mapping = propose_kpi_mapping(frame) if is_kpi else propose_mapping(frame)
     return Inspection(file_name, len(content), hashlib.sha256(content).hexdigest(), table, layout,
-                      frame, good_lines, ragged, propose_mapping(frame), notes)
+                      frame, good_lines, ragged, mapping, notes)
 
 
 def validate_export(inspection: Inspection, mapping: Mapping | None = None) -> Validated:
@@ -94,7 +108,9 @@ def validate_export(inspection: Inspection, mapping: Mapping | None = None) -> V
     Ragged rows are rejected too, so imported + rejected rows always equal the data
     rows. Raises ValueError when the mapping names columns the file lacks.
     """
-    result = validate(inspection.frame, inspection.lines, mapping or inspection.mapping)
+    mapping = mapping or inspection.mapping
+    check = validate_kpis if mapping.kind == "kpi" else validate
+    result = check(inspection.frame, inspection.lines, mapping)
     result.problems = sorted(inspection.ragged + result.problems, key=lambda p: (p.line, p.column))
     result.rejected_rows += len(inspection.ragged)
     result.data_rows += len(inspection.ragged)

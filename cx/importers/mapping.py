@@ -62,21 +62,32 @@ DATE_FORMATS = (
 
 @dataclass
 class Mapping:
-    """Role -> source column (None when no column plays it), and the CES scale used."""
+    """Role -> source column (None when no column plays it) for one kind of dataset.
+
+    kind: "responses" (survey answers, roles in ROLES) or "kpi" (operational
+    figures, roles in cx.importers.kpi.KPI_ROLES). ces_scale: 5 or 7 when a CES
+    column is mapped. grain: the period length of KPI rows.
+    """
 
     roles: dict[str, str | None]
     ces_scale: int | None = None
+    grain: str | None = None
+    kind: str = "responses"
 
     def used_columns(self) -> set[str]:
         return {column for column in self.roles.values() if column}
 
     def as_dict(self) -> dict:
-        return {"roles": dict(self.roles), "ces_scale": self.ces_scale}
+        return {"kind": self.kind, "roles": dict(self.roles), "ces_scale": self.ces_scale,
+                "grain": self.grain}
 
     @classmethod
     def from_dict(cls, data: dict) -> Mapping:
-        roles = {role: data.get("roles", {}).get(role) for role in ROLES}
-        return cls(roles, data.get("ces_scale"))
+        kind = data.get("kind", "responses")
+        roles = dict(data.get("roles", {}))
+        if kind == "responses":
+            roles = {role: roles.get(role) for role in ROLES}
+        return cls(roles, data.get("ces_scale"), data.get("grain"), kind)
 
 
 @dataclass(frozen=True)
@@ -182,7 +193,8 @@ def _ces_scale(values: list[str]) -> int:
     return 7 if highest > 5 or sevens else 5
 
 
-def check_mapping(mapping: Mapping, columns: list[str]) -> list[str]:
+def check_mapping(mapping: Mapping, columns: list[str],
+                  labels: dict[str, str] = ROLE_LABELS) -> list[str]:
     """Sentences for mistakes in an analyst's mapping: unknown columns, a column used twice, no CES scale."""
     mistakes = []
     seen: dict[str, str] = {}
@@ -190,10 +202,10 @@ def check_mapping(mapping: Mapping, columns: list[str]) -> list[str]:
         if not column:
             continue
         if column not in columns:
-            mistakes.append(f"{ROLE_LABELS[role]}: the file has no column called '{column}'.")
+            mistakes.append(f"{labels[role]}: the file has no column called '{column}'.")
         elif column in seen:
-            other = ROLE_LABELS[seen[column]]
-            mistakes.append(f"{ROLE_LABELS[role]}: column '{column}' is already used for {other}.")
+            other = labels[seen[column]]
+            mistakes.append(f"{labels[role]}: column '{column}' is already used for {other}.")
         seen[column] = role
     if mapping.roles.get("ces") and mapping.ces_scale not in (5, 7):
         mistakes.append("CES scale: choose 1 to 5 or 1 to 7.")
@@ -208,6 +220,8 @@ def validate(frame: pd.DataFrame, lines: list[int], mapping: Mapping) -> Validat
     mistakes (see `check_mapping`).
     """
     mistakes = check_mapping(mapping, list(frame.columns))
+    if mapping.kind != "responses":
+        mistakes.append("This mapping is for KPI figures, not survey responses.")
     if mistakes:
         raise ValueError(" ".join(mistakes))
     line_numbers = pd.Series(lines, index=frame.index)

@@ -92,6 +92,7 @@ def import_export(store, inspection: Inspection, mapping: Mapping | None = None,
         header_rows=inspection.layout.header_rows, sheet=inspection.table.sheet,
         mapping=json.dumps(mapping.as_dict()), uploaded_by=uploaded_by,
     )
-    counts = store.import_responses(batch, result.frame, problems_frame(result.problems))
+    write = store.import_kpis if mapping.kind == "kpi" else store.import_responses
+    counts = write(batch, result.frame, problems_frame(result.problems))
     return ImportResult(counts.batch, counts.new, counts.duplicate, counts.rejected, result.data_rows,
                         source, result.problems, result.notes)
