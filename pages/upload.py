@@ -135,7 +135,7 @@ if inspection is not None:
         st.stop()
     for note in checked.notes:
         st.text(f"Note: {note}")
-    ready = len(checked.frame)
+    ready = checked.data_rows - checked.rejected_rows
     st.text(f"{ready:,} of {checked.data_rows:,} rows are ready to import; "
             f"{checked.rejected_rows:,} have problems.")
     if checked.problems:
