@@ -237,8 +237,11 @@ class Store:
         )
 
     def insert_responses(self, batch_id: int, source: str, frame: pd.DataFrame, *,
-                         skip_existing: bool = False) -> int:
+                         skip_existing: bool = False, extra_names: Sequence[str] = ()) -> int:
         """Append responses from a frame and return how many rows were written.
+
+        Extra attributes come either as columns `extra_0`, `extra_1`, ... named by
+        `extra_names` (blank values are left out of the map), or as below.
 
         With `skip_existing`, rows whose response_id this source already holds are
         left out (the frame itself must not repeat an id); the return value then
@@ -251,19 +254,27 @@ class Store:
         (for example an NPS of 11); call inside `transaction()` so that a failure
         leaves nothing behind.
         """
-        unknown = set(frame.columns) - set(RESPONSE_COLUMNS) - {"extra_keys", "extra_values"}
+        extra_columns = [f"extra_{i}" for i in range(len(extra_names))]
+        unknown = (set(frame.columns) - set(RESPONSE_COLUMNS) - {"extra_keys", "extra_values"}
+                   - set(extra_columns))
         if unknown:
             raise ValueError(f"Unknown response columns: {sorted(unknown)}")
         if "response_id" not in frame.columns:
             raise ValueError("Responses need a response_id column.")
         select = [col if col in frame.columns else "NULL" for col in RESPONSE_COLUMNS]
-        has_extra = {"extra_keys", "extra_values"} <= set(frame.columns)
-        select.append("map(extra_keys, extra_values)" if has_extra else "NULL")
+        if extra_columns:
+            # Attribute names are bound as parameters; only our own extra_i names enter the SQL.
+            entries = ", ".join(f"struct_pack(k := ?, v := {column})" for column in extra_columns)
+            select.append(f"map_from_entries(list_filter([{entries}], lambda e: trim(e.v) <> ''))")
+        elif {"extra_keys", "extra_values"} <= set(frame.columns):
+            select.append("map(extra_keys, extra_values)")
+        else:
+            select.append("NULL")
         sql = (
             "INSERT INTO responses (batch_id, source, " + ", ".join(RESPONSE_COLUMNS) + ", extra) "
             "SELECT ?, ?, " + ", ".join(select) + " FROM incoming_responses AS incoming"
         )
-        params = [batch_id, source]
+        params = [batch_id, source, *extra_names]
         if skip_existing:
             sql += (" WHERE NOT EXISTS (SELECT 1 FROM responses AS held WHERE held.source = ? "
                     "AND held.response_id = incoming.response_id)")
@@ -1091,10 +1102,11 @@ class Store:
     # upload in one transaction and keep its history, rejected rows and profiles.
 
     def import_responses(self, batch: UploadBatch, frame: pd.DataFrame,
-                         rejections: pd.DataFrame) -> ImportCounts:
+                         rejections: pd.DataFrame, extra_names: Sequence[str] = ()) -> ImportCounts:
         """Write one upload as a batch in one transaction; return its id and counts.
 
-        `frame` holds the valid rows (see `insert_responses`); a response id that the
+        `frame` holds the valid rows (see `insert_responses`, also for
+        `extra_names`); a response id that the
         source already holds, or that appears earlier in the same file, counts as a
         duplicate and is not written. `rejections` (line, column_name, value,
         reason) is kept with the batch. Raises DatabaseError when a row breaks a rule
@@ -1104,7 +1116,8 @@ class Store:
         with self.transaction():
             batch_id = self._start_upload(batch, "responses")
             unique = frame.drop_duplicates("response_id", keep="first")
-            new = self.insert_responses(batch_id, batch.source, unique, skip_existing=True)
+            new = self.insert_responses(batch_id, batch.source, unique, skip_existing=True,
+                                        extra_names=extra_names)
             counts = ImportCounts(batch_id, new, len(frame) - new, batch.data_rows - len(frame))
             self._finish_upload(counts, rejections)
         return counts

@@ -76,9 +76,30 @@ def inspect_export(content: bytes, file_name: str) -> Inspection:
     data rows under the header.
     """
     table = read_table(content)
-    if not table.rows:
+    if not len(table):
         raise FileRefused("The file has no rows.")
-    layout = detect_layout(table.rows)
+    layout = detect_layout(table.head(3))
+    if table.arrow is not None:
+        body = table.arrow.slice(layout.header_rows).rename_columns(list(layout.columns))
+        frame, lines, ragged = body.to_pandas(), table.lines[layout.header_rows:], []
+    else:
+        frame, lines, ragged = _split_ragged(table, layout)
+    if frame.empty and not ragged:
+        raise FileRefused("The file has a header but no data rows.")
+    notes = list(table.notes)
+    if table.file_format == "csv" and table.encoding and not table.encoding.startswith("UTF"):
+        notes.append(f"The file is not UTF-8; it was read as {table.encoding}.")
+    is_kpi = layout.tool == "generic" and looks_like_kpis(frame)
+    mapping = propose_kpi_mapping(frame) if is_kpi else propose_mapping(frame)
+    return Inspection(file_name, len(content), hashlib.sha256(content).hexdigest(), table, layout,
+                      frame, lines, ragged, mapping, notes)
+
+
+def _split_ragged(table: RawTable, layout: Layout) -> tuple[pd.DataFrame, list[int], list[Problem]]:
+    """Rows as wide as the header make the frame; wider or narrower ones become problems.
+
+    Cells past the header's width that are all empty (a trailing delimiter) are dropped.
+    """
     width = len(layout.columns)
     good_rows, good_lines, ragged = [], [], []
     for row, line in zip(table.rows[layout.header_rows:], table.lines[layout.header_rows:], strict=True):
@@ -90,16 +111,8 @@ def inspect_export(content: bytes, file_name: str) -> Inspection:
         else:
             ragged.append(Problem(line, "(whole row)", f"{len(row)} values",
                                   f"the row has {len(row)} values but the header has {width} columns"))
-    if not good_rows and not ragged:
-        raise FileRefused("The file has a header but no data rows.")
     frame = pd.DataFrame(good_rows, columns=list(layout.columns), dtype="str")
-    notes = list(table.notes)
-    if table.file_format == "csv" and table.encoding and not table.encoding.startswith("UTF"):
-        notes.append(f"The file is not UTF-8; it was read as {table.encoding}.")
-    is_kpi = layout.tool == "generic" and looks_like_kpis(frame)
-    mapping = propose_kpi_mapping(frame) if is_kpi else propose_mapping(frame)
-    return Inspection(file_name, len(content), hashlib.sha256(content).hexdigest(), table, layout,
-                      frame, good_lines, ragged, mapping, notes)
+    return frame, good_lines, ragged
 
 
 def validate_export(inspection: Inspection, mapping: Mapping | None = None) -> Validated:

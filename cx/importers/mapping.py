@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from cx.importers.scores import SCALES, ScoreError, is_no_answer, label_share, to_score
@@ -105,11 +106,12 @@ class Problem:
 class Validated:
     """Rows ready for the store, and what was wrong with the others."""
 
-    frame: pd.DataFrame  # store columns plus extra_keys / extra_values, valid rows only
+    frame: pd.DataFrame  # store columns plus extra_0, extra_1, ... (valid rows only)
     problems: list[Problem]
     data_rows: int
     rejected_rows: int
     notes: list[str] = field(default_factory=list)
+    extra_names: list[str] = field(default_factory=list)  # the source column behind each extra_i
 
 
 def _key(name: str) -> str:
@@ -264,22 +266,29 @@ def validate(frame: pd.DataFrame, lines: list[int], mapping: Mapping) -> Validat
             text = frame[column].str.strip()
             out[target] = text.where(text != "", None)
     out["response_id"] = _response_ids(frame, mapping, reject)
-    _attach_extras(out, frame, mapping)
+    extra_names = [c for c in frame.columns if c not in mapping.used_columns()]
+    for position, name in enumerate(extra_names):
+        out[f"extra_{position}"] = frame[name]
     rejected = int(bad.sum())
     problems.sort(key=lambda p: (p.line, p.column))
-    return Validated(out[~bad].reset_index(drop=True), problems, len(frame), rejected, notes)
+    return Validated(out[~bad].reset_index(drop=True), problems, len(frame), rejected, notes, extra_names)
 
 
 def _convert_unique(series: pd.Series, convert) -> tuple[pd.Series, pd.Series]:
     """Convert each distinct value once; return (values, reasons) aligned with the series."""
-    results: dict[str, object] = {}
-    reasons: dict[str, str] = {}
-    for text in series.unique():
+    codes, distinct = pd.factorize(series)
+    results: list[float] = []
+    reasons: list[str | None] = []
+    for text in distinct:
         try:
-            results[text] = convert(text)
+            value = convert(text)
+            results.append(float("nan") if value is None else value)
+            reasons.append(None)
         except ScoreError as error:
-            reasons[text] = str(error)
-    return series.map(results), series.map(reasons)
+            results.append(float("nan"))
+            reasons.append(str(error))
+    return (pd.Series(np.asarray(results, dtype="float64")[codes], index=series.index),
+            pd.Series(np.asarray(reasons, dtype="object")[codes], index=series.index))
 
 
 def parse_times(series: pd.Series) -> tuple[pd.Series, pd.Series, str | None]:
@@ -287,7 +296,9 @@ def parse_times(series: pd.Series) -> tuple[pd.Series, pd.Series, str | None]:
 
     Times with a UTC offset are converted to UTC; blanks stay empty.
     """
-    distinct = pd.Series([v for v in series.unique() if not is_no_answer(v)], dtype="object")
+    codes, values = pd.factorize(series)
+    answered = np.array([not is_no_answer(v) for v in values], dtype=bool)
+    distinct = pd.Series(values[answered], dtype="object")
     if distinct.empty:
         no_reasons = pd.Series(None, index=series.index, dtype="object")
         return pd.Series(pd.NaT, index=series.index), no_reasons, None
@@ -299,31 +310,23 @@ def parse_times(series: pd.Series) -> tuple[pd.Series, pd.Series, str | None]:
             best, best_count, best_words = parsed, count, words
         if count == len(distinct):
             break
-    lookup = dict(zip(distinct, best.dt.tz_convert(None), strict=True))
-    times = series.map(lookup)
-    failed = {v for v, t in lookup.items() if pd.isna(t)}
-    reasons = series.map({v: f"'{v}' is not a date and time" for v in failed})
-    return pd.to_datetime(times), reasons, best_words
+    parsed_all = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+    parsed_all[answered] = best.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
+    reason_all = np.full(len(values), None, dtype="object")
+    failed = answered & np.isnat(parsed_all)
+    reason_all[failed] = [f"'{v}' is not a date and time" for v in values[failed]]
+    times = pd.Series(parsed_all[codes], index=series.index)
+    return times, pd.Series(reason_all[codes], index=series.index), best_words
 
 
 def _response_ids(frame: pd.DataFrame, mapping: Mapping, reject) -> pd.Series:
     """The tool's response id, or a fingerprint of the whole row where there is none."""
-    fingerprint = "fp:" + pd.util.hash_pandas_object(frame, index=False).map("{:016x}".format)
     column = mapping.roles["response_id"]
     if not column:
-        return fingerprint
+        hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+        return pd.Series([f"fp:{value:016x}" for value in hashes], index=frame.index, dtype="str")
     ids = frame[column].str.strip()
     missing = ids == ""
     reject(missing, column, pd.Series("the response id is blank", index=frame.index))
     return ids
 
-
-def _attach_extras(out: pd.DataFrame, frame: pd.DataFrame, mapping: Mapping) -> None:
-    names = [c for c in frame.columns if c not in mapping.used_columns()]
-    keys, values = [], []
-    for row in frame[names].itertuples(index=False, name=None):
-        pairs = [(name, value) for name, value in zip(names, row, strict=True) if value and value.strip()]
-        keys.append([k for k, _ in pairs])
-        values.append([v for _, v in pairs])
-    out["extra_keys"] = keys
-    out["extra_values"] = values

@@ -22,6 +22,11 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.ipc
+
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_DATA_ROWS = 1_048_576
 # Limits for the XLSX child process and for the workbook's parts before it starts.
@@ -40,15 +45,29 @@ class FileRefused(ValueError):
 
 @dataclass
 class RawTable:
-    """Every non-blank record of the file as text, with the file line each one starts on."""
+    """Every non-blank record of the file as text, with the file line each one starts on.
 
-    rows: list[list[str]]
+    The records are either `arrow` (a table of equal-width text columns, "" for
+    empty cells) or, when records differ in width, `rows` (lists of text).
+    """
+
     lines: list[int]
     file_format: str  # "csv" or "xlsx"
+    rows: list[list[str]] | None = None
+    arrow: pa.Table | None = None
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
     notes: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def head(self, count: int) -> list[list[str]]:
+        """The first `count` records as lists of text."""
+        if self.rows is not None:
+            return self.rows[:count]
+        return [list(row.values()) for row in self.arrow.slice(0, count).to_pylist()]
 
 
 def read_table(content: bytes) -> RawTable:
@@ -74,7 +93,7 @@ def read_table(content: bytes) -> RawTable:
             "save the export as CSV or XLSX."
         )
     text, encoding = decode(content)
-    return read_csv_text(text, encoding)
+    return read_csv_text(text, encoding, content if encoding == "UTF-8" else None)
 
 
 def decode(content: bytes) -> tuple[str, str]:
@@ -135,13 +154,70 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def read_csv_text(text: str, encoding: str) -> RawTable:
-    """Split decoded text into records. Raises FileRefused on an unterminated quote or too many rows."""
+def read_csv_text(text: str, encoding: str, utf8: bytes | None = None) -> RawTable:
+    """Split decoded text into records. Raises FileRefused on an unterminated quote or too many rows.
+
+    `utf8` may give the same text as UTF-8 bytes, to save encoding it again.
+    """
     if text.count("\n") > MAX_DATA_ROWS + 10:
         raise FileRefused(
             f"The file has more than {MAX_DATA_ROWS:,} lines, the most one upload can hold; split the export."
         )
     delimiter = sniff_delimiter(text)
+    fast = _read_csv_fast(text, utf8, delimiter)
+    if fast is not None:
+        return _arrow_table(fast, "csv", encoding, delimiter)
+    return _read_csv_exact(text, encoding, delimiter)
+
+
+def _read_csv_fast(text: str, utf8: bytes | None, delimiter: str) -> pa.Table | None:
+    """Arrow's multi-threaded CSV reader, used only where each record is exactly one line.
+
+    Returns None (so the exact reader runs, and can name lines) when the file has
+    blank lines, a value spanning lines, records of different widths or a broken
+    quote: there Arrow's record numbers would not be file lines.
+    """
+    body = text.rstrip("\r\n")
+    if not body or "\n\n" in body or "\n\r\n" in body:
+        return None
+    width = len(next(csv.reader(io.StringIO(body[:_SAMPLE_CHARS], newline=""), delimiter=delimiter)))
+    names = [f"c{i}" for i in range(width)]
+    data = utf8 if utf8 is not None else body.encode("utf-8")
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(data.lstrip(b"\xef\xbb\xbf")),
+            read_options=pa_csv.ReadOptions(column_names=names, block_size=8 << 20),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+                quoted_strings_can_be_null=False, null_values=[],
+            ),
+        )
+    except (pa.ArrowInvalid, ValueError):
+        return None
+    if table.num_rows != body.count("\n") + 1:
+        return None
+    return table
+
+
+def _arrow_table(table: pa.Table, file_format: str, encoding: str | None = None,
+                 delimiter: str | None = None, sheet: str | None = None,
+                 notes: list[str] | None = None) -> RawTable:
+    """A RawTable over an Arrow table: empty cells as "", blank records dropped, lines from positions."""
+    columns = [pc.fill_null(column, "") for column in table.columns]
+    table = pa.table(columns, names=[f"c{i}" for i in range(len(columns))])
+    filled = None
+    for column in columns:
+        has_text = pc.not_equal(pc.utf8_trim_whitespace(column), "")
+        filled = has_text if filled is None else pc.or_(filled, has_text)
+    keep = filled if filled is not None else pa.array([], pa.bool_())
+    lines = (pc.indices_nonzero(keep).to_numpy() + 1).tolist()
+    return RawTable(lines, file_format, arrow=table.filter(keep), encoding=encoding,
+                    delimiter=delimiter, sheet=sheet, notes=notes or [])
+
+
+def _read_csv_exact(text: str, encoding: str, delimiter: str) -> RawTable:
+    """The standard csv module, record by record, keeping the line each record starts on."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[list[str]] = []
     lines: list[int] = []
@@ -157,7 +233,7 @@ def read_csv_text(text: str, encoding: str) -> RawTable:
             f"Line {start}: a quoted field is never closed, so the rest of the file cannot be read "
             f"({error})."
         ) from error
-    return RawTable(rows, lines, "csv", encoding=encoding, delimiter=delimiter)
+    return RawTable(lines, "csv", rows=rows, encoding=encoding, delimiter=delimiter)
 
 
 def read_xlsx(content: bytes) -> RawTable:
@@ -236,19 +312,9 @@ def _check_workbook_parts(content: bytes) -> None:
 
 
 def _load_child_rows(target: Path) -> RawTable:
-    import pyarrow.ipc
-
     with pyarrow.ipc.open_file(target) as reader:
         table = reader.read_all()
     meta = table.schema.metadata or {}
     sheet = meta.get(b"sheet", b"").decode("utf-8")
     notes = [n for n in meta.get(b"notes", b"").decode("utf-8").split("\n") if n]
-    columns = [column.to_pylist() for column in table.columns]
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    for index, record in enumerate(zip(*columns, strict=True)):
-        cells = ["" if value is None else value for value in record]
-        if any(cell.strip() for cell in cells):
-            rows.append(cells)
-            lines.append(index + 1)
-    return RawTable(rows, lines, "xlsx", sheet=sheet, notes=notes)
+    return _arrow_table(table, "xlsx", sheet=sheet, notes=notes)

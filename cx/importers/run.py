@@ -92,7 +92,10 @@ def import_export(store, inspection: Inspection, mapping: Mapping | None = None,
         header_rows=inspection.layout.header_rows, sheet=inspection.table.sheet,
         mapping=json.dumps(mapping.as_dict()), uploaded_by=uploaded_by,
     )
-    write = store.import_kpis if mapping.kind == "kpi" else store.import_responses
-    counts = write(batch, result.frame, problems_frame(result.problems))
+    rejections = problems_frame(result.problems)
+    if mapping.kind == "kpi":
+        counts = store.import_kpis(batch, result.frame, rejections)
+    else:
+        counts = store.import_responses(batch, result.frame, rejections, result.extra_names)
     return ImportResult(counts.batch, counts.new, counts.duplicate, counts.rejected, result.data_rows,
                         source, result.problems, result.notes)
