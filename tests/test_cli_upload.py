@@ -39,6 +39,14 @@ def test_inspect_lists_problems_with_line_column_value_and_reason(tmp_path, caps
                          "reason": "'ten' is not a score from 0 to 10"}]
 
 
+def test_inspect_of_an_unreadable_file_fails_in_one_line(tmp_path, capsys):
+    path = tmp_path / "broken.csv"
+    path.write_bytes(b'id,comment\n1,"never closed\n')
+    assert main(["inspect", str(path), "--json"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and error.startswith("placecx: Line 2: a quoted field is never closed")
+
+
 def test_import_prints_counts_and_a_second_run_finds_duplicates(tmp_path, capsys):
     db = tmp_path / "cli.duckdb"
     path = tmp_path / "survey.csv"

@@ -64,6 +64,12 @@ def test_unterminated_quote_is_refused(store):
             "Line 3: a quoted field is never closed")
 
 
+def test_a_quote_at_the_end_that_never_closes_is_refused_but_a_lone_inch_mark_is_text(store):
+    refused(store, b'id,comment\n1,"never closed\n', "q.csv", "Line 2: a quoted field is never closed")
+    inspection = inspect_export(b'id,comment\n1,my 5" screen\n2,ok\n', "inch.csv")
+    assert inspection.frame["comment"].tolist() == ['my 5" screen', "ok"]
+
+
 def test_file_over_the_size_limit_is_refused_before_reading(store):
     refused(store, b"a" * (MAX_FILE_BYTES + 1), "big.csv", "the limit is 50 MB")
 
@@ -122,6 +128,13 @@ def test_xml_entity_bomb_is_refused(store):
     base = xlsx_bytes(simple_workbook)
     bomb = rezip(base, {"xl/sharedStrings.xml": laughs})
     refused(store, bomb, "laughs.xlsx", "declares XML entities")
+
+
+def test_a_workbook_that_takes_too_long_is_stopped(store, monkeypatch):
+    from cx.importers import reading
+
+    monkeypatch.setattr(reading, "XLSX_SECONDS", 0.05)
+    refused(store, xlsx_bytes(simple_workbook), "slow.xlsx", "took longer than 0.05 seconds")
 
 
 def test_a_clean_workbook_still_imports(store):

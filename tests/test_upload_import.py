@@ -199,3 +199,11 @@ def test_database_holds_what_the_file_said(store, database):
                        "ORDER BY response_id").fetchall()
     assert rows[0] == ("R1", 1, "Waste", "comment 1", datetime(2026, 10, 2, 10, 0))
     assert isinstance(con, duckdb.DuckDBPyConnection)
+
+
+def test_blank_attributes_are_left_out_of_the_map(store, database):
+    run(store, csv_bytes([["id", "Satisfaction", "Tenure", "Heating"], ["1", "5", "Owner", "Gas"],
+                          ["2", "2", "Renting", "  "]]))
+    con = database._con.cursor()
+    extras = con.execute("SELECT extra FROM responses ORDER BY response_id").fetchall()
+    assert extras == [({"Tenure": "Owner", "Heating": "Gas"},), ({"Tenure": "Renting"},)]

@@ -178,7 +178,8 @@ def _read_csv_fast(text: str, utf8: bytes | None, delimiter: str) -> pa.Table | 
     quote: there Arrow's record numbers would not be file lines.
     """
     body = text.rstrip("\r\n")
-    if not body or "\n\n" in body or "\n\r\n" in body:
+    # An odd number of quote marks means a quote never closes, which Arrow lets pass at the end.
+    if not body or "\n\n" in body or "\n\r\n" in body or body.count('"') % 2:
         return None
     width = len(next(csv.reader(io.StringIO(body[:_SAMPLE_CHARS], newline=""), delimiter=delimiter)))
     names = [f"c{i}" for i in range(width)]
@@ -266,8 +267,9 @@ def read_xlsx(content: bytes) -> RawTable:
 
 
 def _limit_child() -> None:
+    cpu_seconds = max(1, int(XLSX_SECONDS))
     resource.setrlimit(resource.RLIMIT_AS, (XLSX_MEMORY_BYTES, XLSX_MEMORY_BYTES))
-    resource.setrlimit(resource.RLIMIT_CPU, (XLSX_SECONDS, XLSX_SECONDS + 1))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
 
 
 def _child_failure(result: subprocess.CompletedProcess) -> str:
