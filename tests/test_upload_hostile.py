@@ -107,9 +107,30 @@ def test_far_cell_workbook_is_refused_and_the_server_keeps_working(store):
         sheet.write(1048575, 16383, "x")
 
     started = time.monotonic()
-    refused(store, xlsx_bytes(far), "far.xlsx", "more memory to read than an upload may use")
+    refused(store, xlsx_bytes(far), "far.xlsx", "claims cells up to XFD1048576, 17,179,869,184 cells")
     assert time.monotonic() - started < 60
     assert run(store, survey(range(1, 4))).new == 3
+
+
+def test_a_workbook_that_needs_too_much_memory_stops_only_its_own_reader(store, monkeypatch):
+    """The child's memory limit: here so low that even a small workbook cannot be read."""
+    from cx.importers import reading
+
+    monkeypatch.setattr(reading, "XLSX_MEMORY_BYTES", 64 * 1024 * 1024)
+    refused(store, xlsx_bytes(simple_workbook), "big.xlsx", "more memory to read than an upload may use")
+    assert run(store, survey(range(1, 4))).new == 3
+
+
+def test_a_sheet_declaring_too_many_rows_is_refused_before_reading(store):
+    def tall(sheet):
+        simple_workbook(sheet)
+        sheet.write(1_048_575, 0, "x")
+
+    content = xlsx_bytes(tall)
+    assert b"A1:B1048576" in zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml")
+    refused(store, rezip(content, {"xl/worksheets/sheet1.xml": zipfile.ZipFile(io.BytesIO(content)).read(
+        "xl/worksheets/sheet1.xml").replace(b"A1:B1048576", b"A1:B2000000")}), "tall.xlsx",
+        "has 2,000,000 rows; one upload can hold 1,048,576")
 
 
 def test_zip_bomb_is_refused_before_it_is_unpacked(store):

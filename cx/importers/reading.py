@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
+import re
 import resource
 import subprocess
 import sys
@@ -34,6 +34,10 @@ XLSX_MEMORY_BYTES = 1536 * 1024 * 1024
 XLSX_SECONDS = 60
 XLSX_MAX_UNZIPPED_BYTES = 600 * 1024 * 1024
 XLSX_MAX_RATIO = 200
+XLSX_MAX_CELLS = 100_000_000
+_CHILD = Path(__file__).with_name("xlsx_child.py")
+_OUT_OF_MEMORY = ("memoryerror", "memory", "failed to map segment", "bad_alloc")
+_DIMENSION = re.compile(rb'<dimension ref="[A-Z]*\d*:?([A-Z]+)(\d+)"')
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 _SAMPLE_CHARS = 64 * 1024
@@ -250,11 +254,11 @@ def read_xlsx(content: bytes) -> RawTable:
         target = Path(folder) / "rows.arrow"
         source.write_bytes(content)
         try:
+            # Run as a plain script in isolated mode: it needs only fastexcel and pyarrow,
+            # not the cx package (whose imports would cost time and memory).
             result = subprocess.run(
-                [sys.executable, "-m", "cx.importers.xlsx_child", str(source), str(target),
-                 str(MAX_DATA_ROWS)],
+                [sys.executable, "-I", str(_CHILD), str(source), str(target), str(MAX_DATA_ROWS)],
                 capture_output=True, text=True, timeout=XLSX_SECONDS, preexec_fn=_limit_child,
-                env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
             )
         except subprocess.TimeoutExpired as error:
             raise FileRefused(
@@ -276,7 +280,7 @@ def _child_failure(result: subprocess.CompletedProcess) -> str:
     lines = [line for line in result.stdout.splitlines() if line.startswith("REFUSED: ")]
     if lines:
         return lines[-1].removeprefix("REFUSED: ")
-    if result.returncode < 0 or "MemoryError" in result.stderr or "memory" in result.stderr.lower():
+    if result.returncode < 0 or any(sign in result.stderr.lower() for sign in _OUT_OF_MEMORY):
         return (
             "The workbook needs more memory to read than an upload may use (it may claim cells far "
             "beyond its data, or be built to exhaust the reader); save it as CSV and try again."
@@ -304,12 +308,31 @@ def _check_workbook_parts(content: bytes) -> None:
                     f"The workbook part {part.filename} declares XML entities, which Excel never "
                     "writes and which are used to exhaust a reader's memory; it was not opened."
                 )
+            _check_dimension(part.filename, prolog)
     unzipped = sum(part.file_size for part in parts)
     packed = max(1, sum(part.compress_size for part in parts))
     if unzipped > XLSX_MAX_UNZIPPED_BYTES or unzipped / packed > XLSX_MAX_RATIO:
         raise FileRefused(
             f"The workbook would unpack to {unzipped / 1024 / 1024:,.0f} MB from "
             f"{len(content) / 1024:,.0f} KB, which is how zip bombs look; it was not opened."
+        )
+
+
+def _check_dimension(part: str, prolog: bytes) -> None:
+    """Refuse a sheet whose declared used range is too tall or too big to read."""
+    found = _DIMENSION.search(prolog)
+    if not found:
+        return
+    letters, rows = found.group(1).decode(), int(found.group(2))
+    columns = 0
+    for letter in letters:
+        columns = columns * 26 + ord(letter) - ord("A") + 1
+    if rows > MAX_DATA_ROWS + 10:
+        raise FileRefused(f"A sheet ({part}) has {rows:,} rows; one upload can hold {MAX_DATA_ROWS:,}.")
+    if rows * columns > XLSX_MAX_CELLS:
+        raise FileRefused(
+            f"A sheet ({part}) claims cells up to {letters}{rows}, {rows * columns:,} cells in all, "
+            "far more than any export holds; remove the stray cell or save the sheet as CSV."
         )
 
 

@@ -1,4 +1,4 @@
-"""Child process that reads one XLSX workbook: `python -m cx.importers.xlsx_child SOURCE TARGET MAX_ROWS`.
+"""Child process that reads one XLSX workbook: `python -I xlsx_child.py SOURCE TARGET MAX_ROWS`.
 
 Runs under the memory and time limits set by `cx.importers.reading.read_xlsx`, so a
 hostile workbook can only kill this process. It picks the sheet holding the most
@@ -20,13 +20,13 @@ def main(source: str, target: str, max_rows: int) -> int:
     reader = fastexcel.read_excel(source)
     best, best_filled = None, -1
     for name in reader.sheet_names:
-        probe = reader.load_sheet(name, header_row=None, skip_rows=0, n_rows=1)
-        if probe.total_height > max_rows + 10:
-            print(f"REFUSED: Sheet '{name}' has {probe.total_height:,} rows; one upload can hold "
+        loaded = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
+        # The parent checked the declared size; a sheet without a declaration is checked here.
+        if loaded.total_height > max_rows + 10:
+            print(f"REFUSED: Sheet '{name}' has {loaded.total_height:,} rows; one upload can hold "
                   f"{max_rows:,}.")
             return 3
-        sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string").to_arrow()
-        sheet = pa.Table.from_batches([sheet])
+        sheet = pa.Table.from_batches([loaded.to_arrow()])
         filled = sum(len(column) - column.null_count for column in sheet.columns)
         if filled > best_filled:
             best, best_filled = (name, sheet), filled
