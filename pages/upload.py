@@ -19,7 +19,7 @@ from cx.exports import file_stem
 from cx.formatting import escape_markdown
 from cx.importers import FileRefused, inspect_export, validate_export
 from cx.importers.kpi import GRAINS, KPI_ROLE_LABELS
-from cx.importers.mapping import ROLE_LABELS, Mapping
+from cx.importers.mapping import DATE_ORDERS, ROLE_LABELS, Mapping
 from cx.importers.reading import MAX_DATA_ROWS, MAX_FILE_BYTES
 from cx.importers.run import (
     PROBLEM_COLUMNS,
@@ -124,7 +124,12 @@ if inspection is not None:
         grain = st.radio("Each row covers one", GRAINS, horizontal=True,
                          index=GRAINS.index(base.grain) if base.grain in GRAINS else 0,
                          key=f"upload-grain-{signature}")
-    mapping = Mapping(roles, ces_scale, grain, kind)
+    date_order = "auto"
+    if roles.get("completed_at"):
+        date_order = st.radio("How dates are written", list(DATE_ORDERS), format_func=DATE_ORDERS.get,
+                              index=list(DATE_ORDERS).index(base.date_order), horizontal=True,
+                              key=f"upload-date-order-{signature}-{chosen_profile}")
+    mapping = Mapping(roles, ces_scale, grain, kind, date_order)
     source = st.text_input("Survey name (rows already imported under this name are skipped)",
                            value=base_source, key=f"upload-source-{signature}-{chosen_profile}")
 

@@ -119,3 +119,16 @@ def test_a_kpi_sheet_is_offered_as_kpis_and_imported_as_ratios(empty_db):
     assert [s.value for s in at.success] == ["Upload 1 imported: 3 new rows, 0 already held, 0 rejected."]
     assert query(empty_db, "SELECT sum(numerator), sum(denominator) FROM kpi_observations "
                            "WHERE metric = 'answered_within_20s'") == [(2000.0, 2600.0)]
+
+
+def test_the_analyst_can_switch_dates_to_month_first(empty_db):
+    content = csv_bytes([["Id", "Start time", "Completion time", "Email", "Name"],
+                         ["1", "9/1/2024 11:20", "9/1/2024 11:27", "anonymous", ""]])
+    at = upload(open_page("pages/upload.py"), content, name="forms.csv")
+    assert "Note: Dates in 'Completion time' were read as day/month/year." in texts(at)
+    at.radio(key=next(r.key for r in at.radio if r.key.startswith("upload-date-order-"))).set_value("month")
+    at.run()
+    assert "Note: Dates in 'Completion time' were read as month/day/year (US)." in texts(at)
+    at.button(key="upload-import-button").click().run()
+    stored = query(empty_db, "SELECT CAST(completed_at AS VARCHAR) FROM responses")
+    assert stored == [("2024-09-01 11:27:00",)]

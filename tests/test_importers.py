@@ -182,6 +182,16 @@ def test_uk_dates_are_read_day_first_unless_a_day_over_twelve_says_otherwise():
     assert times.iloc[1] == pd.Timestamp("2025-04-03 10:00") and described == "month/day/year (US)"
 
 
+def test_the_analyst_can_say_dates_are_month_first():
+    """Microsoft Forms in a US account writes 9/1/2024 for 1 September; both orders fit it."""
+    inspection = inspect_fixture("UVADS_Hot-Dog-Form-Fa24.csv")
+    assert validate_export(inspection).frame.loc[0, "completed_at"] == pd.Timestamp("2024-01-09 11:27")
+    inspection.mapping.date_order = "month"
+    result = validate_export(inspection)
+    assert result.frame.loc[0, "completed_at"] == pd.Timestamp("2024-09-01 11:27")
+    assert "Dates in 'Completion time' were read as month/day/year (US)." in result.notes
+
+
 def test_unique_names_fill_blanks_and_number_repeats():
     assert unique_names(["Q1", "", "Q1", "q1"]) == ("Q1", "Column 2", "Q1 (2)", "q1 (3)")
 

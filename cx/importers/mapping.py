@@ -48,17 +48,21 @@ _CONTAINS = {
     "comment": ["comment", "anything else", "tell us why", "please explain"],
 }
 _SAMPLE = 2000
+DAY_FIRST = "day/month/year"
+MONTH_FIRST = "month/day/year (US)"
 DATE_FORMATS = (
     ("ISO8601", "year-month-day (ISO)"),
-    ("%d/%m/%Y %H:%M:%S", "day/month/year"),
-    ("%d/%m/%Y %H:%M", "day/month/year"),
-    ("%d/%m/%Y", "day/month/year"),
-    ("%m/%d/%Y %H:%M:%S", "month/day/year (US)"),
-    ("%m/%d/%Y %H:%M", "month/day/year (US)"),
-    ("%m/%d/%Y", "month/day/year (US)"),
+    ("%d/%m/%Y %H:%M:%S", DAY_FIRST),
+    ("%d/%m/%Y %H:%M", DAY_FIRST),
+    ("%d/%m/%Y", DAY_FIRST),
+    ("%m/%d/%Y %H:%M:%S", MONTH_FIRST),
+    ("%m/%d/%Y %H:%M", MONTH_FIRST),
+    ("%m/%d/%Y", MONTH_FIRST),
     ("%Y/%m/%d %I:%M:%S %p GMT", "year/month/day with am/pm"),
     ("%Y/%m/%d %H:%M:%S", "year/month/day"),
 )
+DATE_ORDERS = {"auto": "Work it out (day first when both fit)", "day": "Day first (31/12/2026)",
+               "month": "Month first, US style (12/31/2026)"}
 
 
 @dataclass
@@ -67,20 +71,22 @@ class Mapping:
 
     kind: "responses" (survey answers, roles in ROLES) or "kpi" (operational
     figures, roles in cx.importers.kpi.KPI_ROLES). ces_scale: 5 or 7 when a CES
-    column is mapped. grain: the period length of KPI rows.
+    column is mapped. grain: the period length of KPI rows. date_order: "auto"
+    (the order that reads the most dates, day first when both do), "day" or "month".
     """
 
     roles: dict[str, str | None]
     ces_scale: int | None = None
     grain: str | None = None
     kind: str = "responses"
+    date_order: str = "auto"
 
     def used_columns(self) -> set[str]:
         return {column for column in self.roles.values() if column}
 
     def as_dict(self) -> dict:
         return {"kind": self.kind, "roles": dict(self.roles), "ces_scale": self.ces_scale,
-                "grain": self.grain}
+                "grain": self.grain, "date_order": self.date_order}
 
     @classmethod
     def from_dict(cls, data: dict) -> Mapping:
@@ -88,7 +94,7 @@ class Mapping:
         roles = dict(data.get("roles", {}))
         if kind == "responses":
             roles = {role: roles.get(role) for role in ROLES}
-        return cls(roles, data.get("ces_scale"), data.get("grain"), kind)
+        return cls(roles, data.get("ces_scale"), data.get("grain"), kind, data.get("date_order", "auto"))
 
 
 @dataclass(frozen=True)
@@ -255,7 +261,7 @@ def validate(frame: pd.DataFrame, lines: list[int], mapping: Mapping) -> Validat
                      "rows are imported with their attributes only.")
     if mapping.roles["completed_at"]:
         column = mapping.roles["completed_at"]
-        times, errors, described = parse_times(frame[column])
+        times, errors, described = parse_times(frame[column], mapping.date_order)
         out["completed_at"] = times
         reject(errors.notna(), column, errors)
         if described:
@@ -291,11 +297,14 @@ def _convert_unique(series: pd.Series, convert) -> tuple[pd.Series, pd.Series]:
             pd.Series(np.asarray(reasons, dtype="object")[codes], index=series.index))
 
 
-def parse_times(series: pd.Series) -> tuple[pd.Series, pd.Series, str | None]:
+def parse_times(series: pd.Series, order: str = "auto") -> tuple[pd.Series, pd.Series, str | None]:
     """(timestamps, reasons, format described) using the first format that reads the most values.
 
-    Times with a UTC offset are converted to UTC; blanks stay empty.
+    `order` "day" or "month" leaves out the formats of the other order, for files
+    whose dates fit both (1/9/2024). Times with a UTC offset are converted to UTC;
+    blanks stay empty.
     """
+    excluded = {"day": MONTH_FIRST, "month": DAY_FIRST}.get(order)
     codes, values = pd.factorize(series)
     answered = np.array([not is_no_answer(v) for v in values], dtype=bool)
     distinct = pd.Series(values[answered], dtype="object")
@@ -304,6 +313,8 @@ def parse_times(series: pd.Series) -> tuple[pd.Series, pd.Series, str | None]:
         return pd.Series(pd.NaT, index=series.index), no_reasons, None
     best, best_count, best_words = None, -1, None
     for fmt, words in DATE_FORMATS:
+        if words == excluded:
+            continue
         parsed = pd.to_datetime(distinct, format=fmt, errors="coerce", utc=True)
         count = int(parsed.notna().sum())
         if count > best_count:
