@@ -25,6 +25,8 @@ PAGES = {
     ],
     "Evidence": [
         st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
+        st.Page("pages/upload.py", title="Upload survey exports", icon=":material/upload_file:",
+                url_path="upload"),
     ],
     "Leadership": [
         st.Page("pages/checklist.py", title="Leadership checklist", icon=":material/checklist:",

@@ -136,6 +136,44 @@ _TARGETS = Migration(
     ),
 )
 
+# --- Upload ---
+# Responses keep unmapped columns in `responses.extra` (migration 1), so no new
+# response column is needed. A batch records how its file was read; rejected rows
+# are kept with their batch so the list can be downloaded later; mapping profiles
+# make the next upload of the same survey one click.
+_UPLOADS = Migration(
+    5,
+    "uploads: how each file was read, its rejected rows, saved mapping profiles",
+    (
+        "ALTER TABLE upload_batches ADD COLUMN header_rows INTEGER",
+        "ALTER TABLE upload_batches ADD COLUMN sheet VARCHAR",
+        "ALTER TABLE upload_batches ADD COLUMN data_rows BIGINT",
+        "ALTER TABLE upload_batches ADD COLUMN mapping VARCHAR",
+        """
+        CREATE TABLE upload_rejections (
+            batch_id    INTEGER NOT NULL,
+            line        BIGINT NOT NULL,
+            column_name VARCHAR NOT NULL,
+            value       VARCHAR,
+            reason      VARCHAR NOT NULL
+        )
+        """,
+        # `columns_signature` is a hash of the file's column names: a new upload with
+        # the same columns is offered its profile.
+        """
+        CREATE TABLE mapping_profiles (
+            name              VARCHAR PRIMARY KEY CHECK (length(trim(name)) > 0),
+            kind              VARCHAR NOT NULL CHECK (kind IN ('responses', 'kpi')),
+            source            VARCHAR NOT NULL,
+            columns_signature VARCHAR NOT NULL,
+            mapping           VARCHAR NOT NULL,
+            saved_at          TIMESTAMP NOT NULL,
+            saved_by          VARCHAR
+        )
+        """,
+    ),
+)
+
 _ASSESSMENT = Migration(
     6,
     "self-assessment heat map: rounds, raters, drafts and submitted ratings",
@@ -337,6 +375,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _APP_META,
     _PEOPLE,
     _TARGETS,
+    _UPLOADS,
     _ASSESSMENT,
     _ROADMAP,
     _LEADERSHIP,

@@ -236,8 +236,16 @@ class Store:
             [new, duplicate, rejected, batch_id],
         )
 
-    def insert_responses(self, batch_id: int, source: str, frame: pd.DataFrame) -> int:
+    def insert_responses(self, batch_id: int, source: str, frame: pd.DataFrame, *,
+                         skip_existing: bool = False, extra_names: Sequence[str] = ()) -> int:
         """Append responses from a frame and return how many rows were written.
+
+        Extra attributes come either as columns `extra_0`, `extra_1`, ... named by
+        `extra_names` (blank values are left out of the map), or as below.
+
+        With `skip_existing`, rows whose response_id this source already holds are
+        left out (the frame itself must not repeat an id); the return value then
+        counts only the new rows.
 
         The frame needs `response_id`; any other column of RESPONSE_COLUMNS may be
         absent (stored as NULL). Extra attributes come as two list columns,
@@ -246,19 +254,32 @@ class Store:
         (for example an NPS of 11); call inside `transaction()` so that a failure
         leaves nothing behind.
         """
-        unknown = set(frame.columns) - set(RESPONSE_COLUMNS) - {"extra_keys", "extra_values"}
+        extra_columns = [f"extra_{i}" for i in range(len(extra_names))]
+        unknown = (set(frame.columns) - set(RESPONSE_COLUMNS) - {"extra_keys", "extra_values"}
+                   - set(extra_columns))
         if unknown:
             raise ValueError(f"Unknown response columns: {sorted(unknown)}")
         if "response_id" not in frame.columns:
             raise ValueError("Responses need a response_id column.")
         select = [col if col in frame.columns else "NULL" for col in RESPONSE_COLUMNS]
-        has_extra = {"extra_keys", "extra_values"} <= set(frame.columns)
-        select.append("map(extra_keys, extra_values)" if has_extra else "NULL")
+        if extra_columns:
+            # Attribute names are bound as parameters; only our own extra_i names enter the SQL.
+            entries = ", ".join(f"struct_pack(k := ?, v := {column})" for column in extra_columns)
+            select.append(f"map_from_entries(list_filter([{entries}], lambda e: trim(e.v) <> ''))")
+        elif {"extra_keys", "extra_values"} <= set(frame.columns):
+            select.append("map(extra_keys, extra_values)")
+        else:
+            select.append("NULL")
         sql = (
             "INSERT INTO responses (batch_id, source, " + ", ".join(RESPONSE_COLUMNS) + ", extra) "
-            "SELECT ?, ?, " + ", ".join(select) + " FROM incoming_responses"
+            "SELECT ?, ?, " + ", ".join(select) + " FROM incoming_responses AS incoming"
         )
-        return self._insert_frame("incoming_responses", frame, sql, [batch_id, source])
+        params = [batch_id, source, *extra_names]
+        if skip_existing:
+            sql += (" WHERE NOT EXISTS (SELECT 1 FROM responses AS held WHERE held.source = ? "
+                    "AND held.response_id = incoming.response_id)")
+            params.append(source)
+        return self._insert_frame("incoming_responses", frame, sql, params)
 
     def insert_kpi_observations(self, batch_id: int, frame: pd.DataFrame) -> int:
         """Append KPI observations (columns of KPI_COLUMNS) and return the row count.
@@ -281,15 +302,16 @@ class Store:
         return self._insert_frame("incoming_kpis", frame, sql, [batch_id])
 
     def _insert_frame(self, view: str, frame: pd.DataFrame, sql: str, params: list) -> int:
+        """Run an INSERT ... SELECT over the frame registered as `view`; return rows written."""
         self._cur.register(view, frame)
         try:
-            self._cur.execute(sql, params)
+            written = self._cur.execute(sql, params).fetchone()[0]
         except duckdb.ConstraintException as error:
             # The transaction is now aborted, so the view cannot be dropped until the
             # caller rolls back; registering the same name again replaces it.
             raise DatabaseError(f"A row breaks a rule of the database: {error}") from error
         self._cur.unregister(view)
-        return len(frame)
+        return int(written)
 
     def add_person(self, name: str, role: str | None, *, now: datetime) -> int:
         """Add a leader, rater or author and return their id.
@@ -1163,6 +1185,181 @@ class Store:
             "updated_by = excluded.updated_by",
             [metric, service, float(target), now, updated_by],
         )
+
+    # --- Upload -------------------------------------------------------------------
+    # Survey exports arrive through cx.importers; these methods write a validated
+    # upload in one transaction and keep its history, rejected rows and profiles.
+
+    def import_responses(self, batch: UploadBatch, frame: pd.DataFrame,
+                         rejections: pd.DataFrame, extra_names: Sequence[str] = ()) -> ImportCounts:
+        """Write one upload as a batch in one transaction; return its id and counts.
+
+        `frame` holds the valid rows (see `insert_responses`, also for
+        `extra_names`); a response id that the
+        source already holds, or that appears earlier in the same file, counts as a
+        duplicate and is not written. `rejections` (line, column_name, value,
+        reason) is kept with the batch. Raises DatabaseError when a row breaks a rule
+        of the database or the counts do not add up to the file's data rows; then
+        nothing at all is written.
+        """
+        with self.transaction():
+            batch_id = self._start_upload(batch, "responses")
+            unique = frame.drop_duplicates("response_id", keep="first")
+            new = self.insert_responses(batch_id, batch.source, unique, skip_existing=True,
+                                        extra_names=extra_names)
+            counts = ImportCounts(batch_id, new, len(frame) - new, batch.data_rows - len(frame))
+            self._finish_upload(counts, rejections)
+        return counts
+
+    def import_kpis(self, batch: UploadBatch, frame: pd.DataFrame,
+                    rejections: pd.DataFrame) -> ImportCounts:
+        """Write one KPI upload as a batch in one transaction; return its id and counts.
+
+        `frame` holds `line` (the file line of the row it came from) and the KPI
+        columns; every valid file row gives at least one observation. An
+        observation for a (period, grain, service, metric) already held, or given
+        earlier in the file, is skipped; a row counts as duplicate when all of its
+        observations were skipped. Raises as `import_responses`.
+        """
+        key = ["period_start", "period_grain", "service", "metric"]
+        with self.transaction():
+            batch_id = self._start_upload(batch, "kpi")
+            unique = frame.drop_duplicates(key, keep="first")
+            self._cur.register("incoming_kpi_rows", unique)
+            fresh = self._cur.execute(
+                "SELECT * FROM incoming_kpi_rows AS incoming WHERE NOT EXISTS ("
+                "SELECT 1 FROM kpi_observations AS held WHERE held.period_start = incoming.period_start "
+                "AND held.period_grain = incoming.period_grain AND held.metric = incoming.metric "
+                "AND held.service IS NOT DISTINCT FROM incoming.service)"
+            ).df()
+            self._cur.unregister("incoming_kpi_rows")
+            self.insert_kpi_observations(batch_id, fresh.drop(columns="line"))
+            valid_rows = frame["line"].nunique()
+            new_rows = fresh["line"].nunique()
+            counts = ImportCounts(batch_id, new_rows, valid_rows - new_rows, batch.data_rows - valid_rows)
+            self._finish_upload(counts, rejections)
+        return counts
+
+    def _start_upload(self, batch: UploadBatch, kind: str) -> int:
+        batch_id = self.create_batch(
+            kind=kind, source=batch.source, uploaded_at=batch.uploaded_at,
+            file_name=batch.file_name, file_size=batch.file_size, file_sha256=batch.file_sha256,
+            tool=batch.tool, encoding=batch.encoding, delimiter=batch.delimiter,
+            uploaded_by=batch.uploaded_by,
+        )
+        self._cur.execute(
+            "UPDATE upload_batches SET header_rows = ?, sheet = ?, data_rows = ?, mapping = ? "
+            "WHERE batch_id = ?",
+            [batch.header_rows, batch.sheet, batch.data_rows, batch.mapping, batch_id],
+        )
+        return batch_id
+
+    def _finish_upload(self, counts: ImportCounts, rejections: pd.DataFrame) -> None:
+        """Keep the rejected rows and the counts; refuse counts that do not add up."""
+        listed = rejections["line"].nunique()
+        if counts.rejected != listed:
+            raise DatabaseError(
+                f"{counts.rejected} rows were left out but {listed} rows were listed as rejected; "
+                "nothing was imported."
+            )
+        self._insert_frame(
+            "incoming_rejections", rejections,
+            "INSERT INTO upload_rejections SELECT ?, line, column_name, value, reason "
+            "FROM incoming_rejections", [counts.batch],
+        )
+        self.set_batch_counts(counts.batch, new=counts.new, duplicate=counts.duplicate,
+                              rejected=counts.rejected)
+
+    def upload_history(self) -> pd.DataFrame:
+        """Every upload batch, newest first, with its counts (one row per batch)."""
+        return self._cur.execute(
+            """
+            SELECT batch_id, kind, source, file_name, file_size, file_sha256, tool, encoding,
+                   delimiter, header_rows, sheet, data_rows, uploaded_by, uploaded_at,
+                   rows_new, rows_duplicate, rows_rejected
+            FROM upload_batches ORDER BY uploaded_at DESC, batch_id DESC
+            """
+        ).df()
+
+    def batch_rejections(self, batch_id: int) -> pd.DataFrame:
+        """The rejected rows kept for a batch: line, column_name, value, reason."""
+        return self._cur.execute(
+            "SELECT line, column_name, value, reason FROM upload_rejections WHERE batch_id = ? "
+            "ORDER BY line, column_name",
+            [batch_id],
+        ).df()
+
+    def remove_batch(self, batch_id: int) -> int:
+        """Delete a batch with its responses, KPI observations and rejected rows, in one transaction.
+
+        Returns how many responses and observations went with it. Raises ValueError
+        when there is no such batch.
+        """
+        if not self._cur.execute("SELECT 1 FROM upload_batches WHERE batch_id = ?", [batch_id]).fetchone():
+            raise ValueError(f"Upload {batch_id}: there is no such upload (it may have been removed).")
+        with self.transaction():
+            removed = 0
+            for table in ("responses", "kpi_observations"):
+                removed += self._cur.execute(
+                    "DELETE FROM " + table + " WHERE batch_id = ?", [batch_id]
+                ).fetchone()[0]
+            self._cur.execute("DELETE FROM upload_rejections WHERE batch_id = ?", [batch_id])
+            self._cur.execute("DELETE FROM upload_batches WHERE batch_id = ?", [batch_id])
+        return int(removed)
+
+    def save_mapping_profile(self, name: str, *, kind: str, source: str, columns_signature: str,
+                             mapping: str, saved_by: str | None, now: datetime) -> None:
+        """Save (or replace) a named mapping profile. Raises ValueError when the name is blank."""
+        clean = (name or "").strip()
+        if not clean:
+            raise ValueError("Profile name: enter a name for the mapping profile.")
+        with self.transaction():
+            self._cur.execute(
+                """
+                INSERT INTO mapping_profiles VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, source = excluded.source,
+                    columns_signature = excluded.columns_signature, mapping = excluded.mapping,
+                    saved_at = excluded.saved_at, saved_by = excluded.saved_by
+                """,
+                [clean, kind, source, columns_signature, mapping, now, saved_by],
+            )
+
+    def mapping_profiles(self) -> pd.DataFrame:
+        """Saved profiles: name, kind, source, columns_signature, mapping (JSON), saved_at, saved_by."""
+        return self._cur.execute(
+            "SELECT name, kind, source, columns_signature, mapping, saved_at, saved_by "
+            "FROM mapping_profiles ORDER BY lower(name)"
+        ).df()
+
+
+@dataclass(frozen=True)
+class UploadBatch:
+    """How an uploaded file was read, recorded with its batch."""
+
+    source: str
+    uploaded_at: datetime
+    data_rows: int
+    file_name: str | None = None
+    file_size: int | None = None
+    file_sha256: str | None = None
+    tool: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    header_rows: int | None = None
+    sheet: str | None = None
+    mapping: str | None = None
+    uploaded_by: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportCounts:
+    """What one import did: new + duplicate + rejected equals the file's data rows."""
+
+    batch: int
+    new: int
+    duplicate: int
+    rejected: int
+
 
 def _period_expression(grain: str, column: str) -> str:
     """SQL for the start of the period holding `column`; the grain is bound as the first `?`."""

@@ -1,0 +1,343 @@
+"""Columns to roles: propose a mapping from names and values, then validate every data row.
+
+Roles are the response fields PlaceCX reports on. Every column not given a role is
+kept as an extra attribute (stored per response in `responses.extra`, a
+MAP(VARCHAR, VARCHAR)) so later pages can filter on it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cx.importers.scores import SCALES, ScoreError, is_no_answer, label_share, to_score
+
+ROLES: tuple[str, ...] = ("response_id", "completed_at", "nps", "csat", "ces", "fft", "service",
+                          "channel", "area", "segment", "staff", "comment")
+SCORE_ROLES = ("nps", "csat", "ces", "fft")
+TEXT_ROLES = {"service": "service", "channel": "channel", "area": "area", "segment": "segment",
+              "staff": "staff_id", "comment": "comment"}
+ROLE_LABELS = {
+    "response_id": "Response id", "completed_at": "Completed at", "nps": "NPS (0 to 10)",
+    "csat": "CSAT (1 to 5)", "ces": "CES (1 to 5 or 1 to 7)", "fft": "Friends and Family Test (1 to 5)",
+    "service": "Service", "channel": "Channel", "area": "Area", "segment": "Segment",
+    "staff": "Staff member", "comment": "Comment",
+}
+
+# Names a tool gives the column, as `_key` normalises them, best first.
+_EXACT = {
+    "response_id": ["responseid", "response id", "id response id", "respondentid", "respondent id",
+                    "uuid", "userid", "reference", "ref", "id", "#"],
+    "completed_at": ["enddate", "end date", "submitdate date submitted", "submitdate", "completion time",
+                     "submit date utc", "recordeddate", "recorded date", "submission time", "ended",
+                     "timestamp", "completed at", "date submitted", "time"],
+    "service": ["service", "service area", "department", "team", "surgery"],
+    "channel": ["channel", "contact channel", "contact type", "contacttype", "contact method"],
+    "area": ["area", "ward", "locality", "neighbourhood", "district", "postcode area"],
+    "segment": ["segment", "customer segment", "customer type", "age band", "age group"],
+    "staff": ["staff", "staff id", "staff member", "agent", "advisor", "adviser", "officer"],
+    "comment": ["comment", "comments", "free text", "feedback", "any other comments"],
+}
+_CONTAINS = {
+    "nps": ["recommend", "nps"],
+    "csat": ["satisf", "csat"],
+    "ces": ["easy", "effort", "ces"],
+    "comment": ["comment", "anything else", "tell us why", "please explain"],
+}
+_SAMPLE = 2000
+DAY_FIRST = "day/month/year"
+MONTH_FIRST = "month/day/year (US)"
+DATE_FORMATS = (
+    ("ISO8601", "year-month-day (ISO)"),
+    ("%d/%m/%Y %H:%M:%S", DAY_FIRST),
+    ("%d/%m/%Y %H:%M", DAY_FIRST),
+    ("%d/%m/%Y", DAY_FIRST),
+    ("%m/%d/%Y %H:%M:%S", MONTH_FIRST),
+    ("%m/%d/%Y %H:%M", MONTH_FIRST),
+    ("%m/%d/%Y", MONTH_FIRST),
+    ("%Y/%m/%d %I:%M:%S %p GMT", "year/month/day with am/pm"),
+    ("%Y/%m/%d %H:%M:%S", "year/month/day"),
+)
+DATE_ORDERS = {"auto": "Work it out (day first when both fit)", "day": "Day first (31/12/2026)",
+               "month": "Month first, US style (12/31/2026)"}
+
+
+@dataclass
+class Mapping:
+    """Role -> source column (None when no column plays it) for one kind of dataset.
+
+    kind: "responses" (survey answers, roles in ROLES) or "kpi" (operational
+    figures, roles in cx.importers.kpi.KPI_ROLES). ces_scale: 5 or 7 when a CES
+    column is mapped. grain: the period length of KPI rows. date_order: "auto"
+    (the order that reads the most dates, day first when both do), "day" or "month".
+    """
+
+    roles: dict[str, str | None]
+    ces_scale: int | None = None
+    grain: str | None = None
+    kind: str = "responses"
+    date_order: str = "auto"
+
+    def used_columns(self) -> set[str]:
+        return {column for column in self.roles.values() if column}
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "roles": dict(self.roles), "ces_scale": self.ces_scale,
+                "grain": self.grain, "date_order": self.date_order}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Mapping:
+        kind = data.get("kind", "responses")
+        roles = dict(data.get("roles", {}))
+        if kind == "responses":
+            roles = {role: roles.get(role) for role in ROLES}
+        return cls(roles, data.get("ces_scale"), data.get("grain"), kind, data.get("date_order", "auto"))
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    column: str
+    value: str
+    reason: str
+
+    def sentence(self) -> str:
+        return f"line {self.line}, column '{self.column}': {self.reason}"
+
+
+@dataclass
+class Validated:
+    """Rows ready for the store, and what was wrong with the others."""
+
+    frame: pd.DataFrame  # store columns plus extra_0, extra_1, ... (valid rows only)
+    problems: list[Problem]
+    data_rows: int
+    rejected_rows: int
+    notes: list[str] = field(default_factory=list)
+    extra_names: list[str] = field(default_factory=list)  # the source column behind each extra_i
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9#]+", " ", name.lower()).strip()
+
+
+def propose_mapping(frame: pd.DataFrame) -> Mapping:
+    """Guess a role for columns from their names and, for scores, their values."""
+    roles: dict[str, str | None] = dict.fromkeys(ROLES)
+    keys = {column: _key(column) for column in frame.columns}
+    taken: set[str] = set()
+
+    def claim(role: str, column: str) -> None:
+        roles[role] = column
+        taken.add(column)
+
+    for role, names in _EXACT.items():
+        for wanted in names:
+            match = next((c for c, k in keys.items() if k == wanted and c not in taken), None)
+            if match:
+                claim(role, match)
+                break
+    for role, fragments in _CONTAINS.items():
+        if roles[role]:
+            continue
+        match = next((c for c, k in keys.items() if c not in taken and _contains_word(k, fragments)), None)
+        if match:
+            claim(role, match)
+    for role in ("nps", "csat"):
+        if roles[role] and not _fits(_sample(frame[roles[role]]), SCALES[role]):
+            taken.discard(roles[role])
+            roles[role] = None
+    if roles["nps"]:
+        sample = _sample(frame[roles["nps"]])
+        # Thirty numeric answers none above five: a five-point question, not 0-10.
+        numeric = [v for v in sample if v.strip().isdigit()]
+        five_point = len(numeric) >= 30 and _max_number(numeric) in range(1, 6)
+        if label_share(sample, SCALES["fft"]) >= 0.5 or five_point:
+            roles["fft"], roles["nps"] = roles["nps"], None
+    if not roles["fft"]:
+        for column in frame.columns:
+            if column not in taken and label_share(_sample(frame[column]), SCALES["fft"]) >= 0.8:
+                claim("fft", column)
+                break
+    ces_scale = _ces_scale(_sample(frame[roles["ces"]])) if roles["ces"] else None
+    if roles["ces"] and not _fits(_sample(frame[roles["ces"]]), SCALES[f"ces{ces_scale}"]):
+        roles["ces"], ces_scale = None, None
+    return Mapping(roles, ces_scale)
+
+
+def _fits(values: list[str], scale) -> bool:
+    """True when nearly all sampled answers read as scores on the scale (a name alone can mislead)."""
+    if not values:
+        return True
+    fitting = 0
+    for value in values:
+        try:
+            to_score(value, scale)
+            fitting += 1
+        except ScoreError:
+            pass
+    return fitting >= 0.8 * len(values)
+
+
+def _contains_word(key: str, fragments: list[str]) -> bool:
+    return any(re.search(rf"\b{re.escape(f)}", key) for f in fragments)
+
+
+def _sample(series: pd.Series) -> list[str]:
+    return [v for v in series.head(_SAMPLE).tolist() if isinstance(v, str) and v.strip()]
+
+
+def _max_number(values: list[str]) -> int | None:
+    numbers = [int(v) for v in (s.strip() for s in values) if v.isdigit()]
+    return max(numbers) if numbers else None
+
+
+def _ces_scale(values: list[str]) -> int:
+    highest = _max_number(values) or 0
+    sevens = any("somewhat" in v.lower() for v in values)
+    return 7 if highest > 5 or sevens else 5
+
+
+def check_mapping(mapping: Mapping, columns: list[str],
+                  labels: dict[str, str] = ROLE_LABELS) -> list[str]:
+    """Sentences for mistakes in an analyst's mapping: unknown columns, a column used twice, no CES scale."""
+    mistakes = []
+    seen: dict[str, str] = {}
+    for role, column in mapping.roles.items():
+        if not column:
+            continue
+        if column not in columns:
+            mistakes.append(f"{labels[role]}: the file has no column called '{column}'.")
+        elif column in seen:
+            other = labels[seen[column]]
+            mistakes.append(f"{labels[role]}: column '{column}' is already used for {other}.")
+        seen[column] = role
+    if mapping.roles.get("ces") and mapping.ces_scale not in (5, 7):
+        mistakes.append("CES scale: choose 1 to 5 or 1 to 7.")
+    return mistakes
+
+
+def validate(frame: pd.DataFrame, lines: list[int], mapping: Mapping) -> Validated:
+    """Convert every mapped column and reject rows with a value that does not fit its role.
+
+    `frame` holds the data rows as text (one column per source column) and
+    `lines` the file line each row starts on. Raises ValueError listing mapping
+    mistakes (see `check_mapping`).
+    """
+    mistakes = check_mapping(mapping, list(frame.columns))
+    if mapping.kind != "responses":
+        mistakes.append("This mapping is for KPI figures, not survey responses.")
+    if mistakes:
+        raise ValueError(" ".join(mistakes))
+    line_numbers = pd.Series(lines, index=frame.index)
+    out = pd.DataFrame(index=frame.index)
+    problems: list[Problem] = []
+    bad = pd.Series(False, index=frame.index)
+    notes: list[str] = []
+
+    def reject(mask: pd.Series, column: str, reasons: pd.Series) -> None:
+        nonlocal bad
+        bad |= mask
+        for index in mask[mask].index:
+            problems.append(Problem(int(line_numbers[index]), column, str(frame.at[index, column]),
+                                    reasons[index]))
+
+    for role in SCORE_ROLES:
+        column = mapping.roles[role]
+        if not column:
+            continue
+        scale = SCALES["ces7" if role == "ces" and mapping.ces_scale == 7 else
+                      "ces5" if role == "ces" else role]
+        values, errors = _convert_unique(frame[column], lambda text, s=scale: to_score(text, s))
+        out[role] = values.astype("UInt8")
+        reject(errors.notna(), column, errors)
+    if mapping.roles["ces"]:
+        out["ces_scale"] = pd.Series(mapping.ces_scale, index=frame.index, dtype="UInt8")
+    if not any(mapping.roles[role] for role in SCORE_ROLES):
+        notes.append("No column was recognised as a score (NPS, CSAT, CES or Friends and Family Test); "
+                     "rows are imported with their attributes only.")
+    if mapping.roles["completed_at"]:
+        column = mapping.roles["completed_at"]
+        times, errors, described = parse_times(frame[column], mapping.date_order)
+        out["completed_at"] = times
+        reject(errors.notna(), column, errors)
+        if described:
+            notes.append(f"Dates in '{column}' were read as {described}.")
+    for role, target in TEXT_ROLES.items():
+        column = mapping.roles[role]
+        if column:
+            text = frame[column].str.strip()
+            out[target] = text.where(text != "", None)
+    out["response_id"] = _response_ids(frame, mapping, reject)
+    extra_names = [c for c in frame.columns if c not in mapping.used_columns()]
+    for position, name in enumerate(extra_names):
+        out[f"extra_{position}"] = frame[name]
+    rejected = int(bad.sum())
+    problems.sort(key=lambda p: (p.line, p.column))
+    return Validated(out[~bad].reset_index(drop=True), problems, len(frame), rejected, notes, extra_names)
+
+
+def _convert_unique(series: pd.Series, convert) -> tuple[pd.Series, pd.Series]:
+    """Convert each distinct value once; return (values, reasons) aligned with the series."""
+    codes, distinct = pd.factorize(series)
+    results: list[float] = []
+    reasons: list[str | None] = []
+    for text in distinct:
+        try:
+            value = convert(text)
+            results.append(float("nan") if value is None else value)
+            reasons.append(None)
+        except ScoreError as error:
+            results.append(float("nan"))
+            reasons.append(str(error))
+    return (pd.Series(np.asarray(results, dtype="float64")[codes], index=series.index),
+            pd.Series(np.asarray(reasons, dtype="object")[codes], index=series.index))
+
+
+def parse_times(series: pd.Series, order: str = "auto") -> tuple[pd.Series, pd.Series, str | None]:
+    """(timestamps, reasons, format described) using the first format that reads the most values.
+
+    `order` "day" or "month" leaves out the formats of the other order, for files
+    whose dates fit both (1/9/2024). Times with a UTC offset are converted to UTC;
+    blanks stay empty.
+    """
+    excluded = {"day": MONTH_FIRST, "month": DAY_FIRST}.get(order)
+    codes, values = pd.factorize(series)
+    answered = np.array([not is_no_answer(v) for v in values], dtype=bool)
+    distinct = pd.Series(values[answered], dtype="object")
+    if distinct.empty:
+        no_reasons = pd.Series(None, index=series.index, dtype="object")
+        return pd.Series(pd.NaT, index=series.index), no_reasons, None
+    best, best_count, best_words = None, -1, None
+    for fmt, words in DATE_FORMATS:
+        if words == excluded:
+            continue
+        parsed = pd.to_datetime(distinct, format=fmt, errors="coerce", utc=True)
+        count = int(parsed.notna().sum())
+        if count > best_count:
+            best, best_count, best_words = parsed, count, words
+        if count == len(distinct):
+            break
+    parsed_all = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+    parsed_all[answered] = best.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
+    reason_all = np.full(len(values), None, dtype="object")
+    failed = answered & np.isnat(parsed_all)
+    reason_all[failed] = [f"'{v}' is not a date and time" for v in values[failed]]
+    times = pd.Series(parsed_all[codes], index=series.index)
+    return times, pd.Series(reason_all[codes], index=series.index), best_words
+
+
+def _response_ids(frame: pd.DataFrame, mapping: Mapping, reject) -> pd.Series:
+    """The tool's response id, or a fingerprint of the whole row where there is none."""
+    column = mapping.roles["response_id"]
+    if not column:
+        hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+        return pd.Series([f"fp:{value:016x}" for value in hashes], index=frame.index, dtype="str")
+    ids = frame[column].str.strip()
+    missing = ids == ""
+    reject(missing, column, pd.Series("the response id is blank", index=frame.index))
+    return ids
+

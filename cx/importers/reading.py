@@ -1,0 +1,345 @@
+"""Turn the bytes of an uploaded export into rows of text, refusing what is unsafe to parse.
+
+CSV/TSV text is decoded (UTF-16 or UTF-8 by byte-order mark, then UTF-8, then
+cp1252, which is what Excel on UK Windows writes), its delimiter is chosen from
+comma, semicolon and tab, and it is split with the standard csv module so that
+every record keeps the file line it starts on. XLSX workbooks are parsed in a
+child process (`cx.importers.xlsx_child`) under memory and time limits, because
+XLSX readers can exhaust memory or abort on a tiny hostile file. What a file is
+comes from its content, never from its name.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.ipc
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_DATA_ROWS = 1_048_576
+# Limits for the XLSX child process and for the workbook's parts before it starts.
+XLSX_MEMORY_BYTES = 1536 * 1024 * 1024
+XLSX_SECONDS = 60
+XLSX_MAX_UNZIPPED_BYTES = 600 * 1024 * 1024
+XLSX_MAX_RATIO = 200
+XLSX_MAX_CELLS = 100_000_000
+_CHILD = Path(__file__).with_name("xlsx_child.py")
+_OUT_OF_MEMORY = ("memoryerror", "memory", "failed to map segment", "bad_alloc")
+_DIMENSION = re.compile(rb'<dimension ref="[A-Z]*\d*:?([A-Z]+)(\d+)"')
+
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+_SAMPLE_CHARS = 64 * 1024
+
+
+class FileRefused(ValueError):
+    """The file cannot be read as a survey export; the message says why, in plain words."""
+
+
+@dataclass
+class RawTable:
+    """Every non-blank record of the file as text, with the file line each one starts on.
+
+    The records are either `arrow` (a table of equal-width text columns, "" for
+    empty cells) or, when records differ in width, `rows` (lists of text).
+    """
+
+    lines: list[int]
+    file_format: str  # "csv" or "xlsx"
+    rows: list[list[str]] | None = None
+    arrow: pa.Table | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def head(self, count: int) -> list[list[str]]:
+        """The first `count` records as lists of text."""
+        if self.rows is not None:
+            return self.rows[:count]
+        return [list(row.values()) for row in self.arrow.slice(0, count).to_pylist()]
+
+
+def read_table(content: bytes) -> RawTable:
+    """Read an export's bytes into a RawTable.
+
+    Raises FileRefused when the file is empty, too large, has too many rows, is a
+    format other than CSV/TSV/XLSX (judged from its bytes), has a quoted field that
+    never closes, or is an XLSX workbook the child process could not parse within
+    its limits.
+    """
+    if not content:
+        raise FileRefused("The file is empty.")
+    if len(content) > MAX_FILE_BYTES:
+        raise FileRefused(
+            f"The file is {len(content) / 1024 / 1024:.1f} MB; the limit is "
+            f"{MAX_FILE_BYTES // 1024 // 1024} MB. Split the export into smaller files."
+        )
+    if content.startswith(b"PK\x03\x04"):
+        return read_xlsx(content)
+    if content.startswith((b"\xd0\xcf\x11\xe0", b"%PDF", b"\x1f\x8b", b"\x89PNG")):
+        raise FileRefused(
+            "This is not a CSV or XLSX file (old .xls, PDF, image or archive); "
+            "save the export as CSV or XLSX."
+        )
+    text, encoding = decode(content)
+    return read_csv_text(text, encoding, content if encoding == "UTF-8" else None)
+
+
+def decode(content: bytes) -> tuple[str, str]:
+    """Return (text, encoding name): UTF-16 or UTF-8 by byte-order mark, else UTF-8, else cp1252.
+
+    Raises FileRefused when the bytes hold NUL characters in a way no text export
+    does (a binary file).
+    """
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _decode_as(content, "utf-16"), "UTF-16"
+    if content.startswith(b"\xef\xbb\xbf"):
+        return _decode_as(content, "utf-8-sig"), "UTF-8 with byte-order mark"
+    head = content[:4096]
+    if head.count(b"\x00") > len(head) // 4:
+        # UTF-16 without a byte-order mark: the zero bytes sit on one side of each ASCII character.
+        order = "utf-16-le" if head[1::2].count(b"\x00") > head[0::2].count(b"\x00") else "utf-16-be"
+        return _decode_as(content, order), "UTF-16"
+    if b"\x00" in head:
+        raise FileRefused("The file holds binary data, not text; save the export as CSV or XLSX.")
+    try:
+        return content.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return content.decode("cp1252"), "Windows-1252 (cp1252)"
+    except UnicodeDecodeError:
+        return content.decode("latin-1"), "Latin-1 (ISO-8859-1)"
+
+
+def _decode_as(content: bytes, encoding: str) -> str:
+    try:
+        return content.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise FileRefused(f"The file says it is {encoding.upper()} but byte {error.start} is not.") from error
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter (comma, semicolon or tab) that splits the first lines most consistently."""
+    sample = text[:_SAMPLE_CHARS]
+    cut = sample.rfind("\n")
+    if 0 < cut < len(sample) - 1:
+        sample = sample[:cut]
+    best, best_score = ",", (False, -1, 0.0)
+    for delimiter in DELIMITERS:
+        try:
+            widths = [len(r) for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter) if r]
+        except csv.Error:
+            continue
+        if not widths or max(widths) < 2:
+            continue
+        # A record split by the right delimiter has the header's width; a wrong one
+        # gives ragged widths, even where it splits more often.
+        common = max(set(widths), key=widths.count)
+        share = widths.count(common) / len(widths)
+        score = (share >= 0.9 and common > 1, common if common > 1 else 0, share)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def read_csv_text(text: str, encoding: str, utf8: bytes | None = None) -> RawTable:
+    """Split decoded text into records. Raises FileRefused on an unterminated quote or too many rows.
+
+    `utf8` may give the same text as UTF-8 bytes, to save encoding it again.
+    """
+    if text.count("\n") > MAX_DATA_ROWS + 10:
+        raise FileRefused(
+            f"The file has more than {MAX_DATA_ROWS:,} lines, the most one upload can hold; split the export."
+        )
+    delimiter = sniff_delimiter(text)
+    fast = _read_csv_fast(text, utf8, delimiter)
+    if fast is not None:
+        return _arrow_table(fast, "csv", encoding, delimiter)
+    return _read_csv_exact(text, encoding, delimiter)
+
+
+def _read_csv_fast(text: str, utf8: bytes | None, delimiter: str) -> pa.Table | None:
+    """Arrow's multi-threaded CSV reader, used only where each record is exactly one line.
+
+    Returns None (so the exact reader runs, and can name lines) when the file has
+    blank lines, a value spanning lines, records of different widths or a broken
+    quote: there Arrow's record numbers would not be file lines.
+    """
+    body = text.rstrip("\r\n")
+    # An odd number of quote marks means a quote never closes, which Arrow lets pass at the end.
+    if not body or "\n\n" in body or "\n\r\n" in body or body.count('"') % 2:
+        return None
+    width = len(next(csv.reader(io.StringIO(body[:_SAMPLE_CHARS], newline=""), delimiter=delimiter)))
+    names = [f"c{i}" for i in range(width)]
+    data = utf8 if utf8 is not None else body.encode("utf-8")
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(data.lstrip(b"\xef\xbb\xbf")),
+            read_options=pa_csv.ReadOptions(column_names=names, block_size=8 << 20),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+                quoted_strings_can_be_null=False, null_values=[],
+            ),
+        )
+    except (pa.ArrowInvalid, ValueError):
+        return None
+    if table.num_rows != body.count("\n") + 1:
+        return None
+    return table
+
+
+def _arrow_table(table: pa.Table, file_format: str, encoding: str | None = None,
+                 delimiter: str | None = None, sheet: str | None = None,
+                 notes: list[str] | None = None) -> RawTable:
+    """A RawTable over an Arrow table: empty cells as "", blank records dropped, lines from positions."""
+    columns = [pc.fill_null(column, "") for column in table.columns]
+    table = pa.table(columns, names=[f"c{i}" for i in range(len(columns))])
+    filled = None
+    for column in columns:
+        has_text = pc.not_equal(pc.utf8_trim_whitespace(column), "")
+        filled = has_text if filled is None else pc.or_(filled, has_text)
+    keep = filled if filled is not None else pa.array([], pa.bool_())
+    lines = (pc.indices_nonzero(keep).to_numpy() + 1).tolist()
+    return RawTable(lines, file_format, arrow=table.filter(keep), encoding=encoding,
+                    delimiter=delimiter, sheet=sheet, notes=notes or [])
+
+
+def _read_csv_exact(text: str, encoding: str, delimiter: str) -> RawTable:
+    """The standard csv module, record by record, keeping the line each record starts on."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    start = 1
+    try:
+        for record in reader:
+            if any(cell.strip() for cell in record):
+                rows.append(record)
+                lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise FileRefused(
+            f"Line {start}: a quoted field is never closed, so the rest of the file cannot be read "
+            f"({error})."
+        ) from error
+    return RawTable(lines, "csv", rows=rows, encoding=encoding, delimiter=delimiter)
+
+
+def read_xlsx(content: bytes) -> RawTable:
+    """Parse a workbook in a child process with memory and time limits.
+
+    Raises FileRefused when the zip is not a workbook, would unpack to far more
+    than its size (a zip bomb), or the child runs out of memory or time (for
+    example a single cell at XFD1048576, or an XML entity bomb).
+    """
+    _check_workbook_parts(content)
+    with tempfile.TemporaryDirectory(prefix="placecx-xlsx-") as folder:
+        source = Path(folder) / "upload.xlsx"
+        target = Path(folder) / "rows.arrow"
+        source.write_bytes(content)
+        try:
+            # Run as a plain script in isolated mode: it needs only fastexcel and pyarrow,
+            # not the cx package (whose imports would cost time and memory).
+            result = subprocess.run(
+                [sys.executable, "-I", str(_CHILD), str(source), str(target), str(MAX_DATA_ROWS)],
+                capture_output=True, text=True, timeout=XLSX_SECONDS, preexec_fn=_limit_child,
+            )
+        except subprocess.TimeoutExpired as error:
+            raise FileRefused(
+                f"The workbook took longer than {XLSX_SECONDS} seconds to read and was stopped; "
+                "save it as CSV or remove unused cells."
+            ) from error
+        if result.returncode != 0:
+            raise FileRefused(_child_failure(result))
+        return _load_child_rows(target)
+
+
+def _limit_child() -> None:
+    cpu_seconds = max(1, int(XLSX_SECONDS))
+    resource.setrlimit(resource.RLIMIT_AS, (XLSX_MEMORY_BYTES, XLSX_MEMORY_BYTES))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+
+
+def _child_failure(result: subprocess.CompletedProcess) -> str:
+    lines = [line for line in result.stdout.splitlines() if line.startswith("REFUSED: ")]
+    if lines:
+        return lines[-1].removeprefix("REFUSED: ")
+    if result.returncode < 0 or any(sign in result.stderr.lower() for sign in _OUT_OF_MEMORY):
+        return (
+            "The workbook needs more memory to read than an upload may use (it may claim cells far "
+            "beyond its data, or be built to exhaust the reader); save it as CSV and try again."
+        )
+    return "The workbook could not be read; open it in Excel, save it again as XLSX or CSV, and retry."
+
+
+def _check_workbook_parts(content: bytes) -> None:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as error:
+        raise FileRefused(
+            "The file starts like an XLSX workbook but is not a readable zip archive."
+        ) from error
+    names = {part.filename for part in parts}
+    if "xl/workbook.xml" not in names:
+        raise FileRefused("The file is a zip archive but not an Excel workbook (no xl/workbook.xml).")
+    for part in parts:
+        if part.filename.endswith((".xml", ".rels")) and part.file_size:
+            with archive.open(part) as stream:
+                prolog = stream.read(2048)
+            if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog:
+                raise FileRefused(
+                    f"The workbook part {part.filename} declares XML entities, which Excel never "
+                    "writes and which are used to exhaust a reader's memory; it was not opened."
+                )
+            _check_dimension(part.filename, prolog)
+    unzipped = sum(part.file_size for part in parts)
+    packed = max(1, sum(part.compress_size for part in parts))
+    if unzipped > XLSX_MAX_UNZIPPED_BYTES or unzipped / packed > XLSX_MAX_RATIO:
+        raise FileRefused(
+            f"The workbook would unpack to {unzipped / 1024 / 1024:,.0f} MB from "
+            f"{len(content) / 1024:,.0f} KB, which is how zip bombs look; it was not opened."
+        )
+
+
+def _check_dimension(part: str, prolog: bytes) -> None:
+    """Refuse a sheet whose declared used range is too tall or too big to read."""
+    found = _DIMENSION.search(prolog)
+    if not found:
+        return
+    letters, rows = found.group(1).decode(), int(found.group(2))
+    columns = 0
+    for letter in letters:
+        columns = columns * 26 + ord(letter) - ord("A") + 1
+    if rows > MAX_DATA_ROWS + 10:
+        raise FileRefused(f"A sheet ({part}) has {rows:,} rows; one upload can hold {MAX_DATA_ROWS:,}.")
+    if rows * columns > XLSX_MAX_CELLS:
+        raise FileRefused(
+            f"A sheet ({part}) claims cells up to {letters}{rows}, {rows * columns:,} cells in all, "
+            "far more than any export holds; remove the stray cell or save the sheet as CSV."
+        )
+
+
+def _load_child_rows(target: Path) -> RawTable:
+    with pyarrow.ipc.open_file(target) as reader:
+        table = reader.read_all()
+    meta = table.schema.metadata or {}
+    sheet = meta.get(b"sheet", b"").decode("utf-8")
+    notes = [n for n in meta.get(b"notes", b"").decode("utf-8").split("\n") if n]
+    return _arrow_table(table, "xlsx", sheet=sheet, notes=notes)

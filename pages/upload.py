@@ -1,0 +1,225 @@
+"""Upload survey exports: read the file, review the mapping, import all rows or only valid ones, history.
+
+Column names, values and file names come from uploaded files, so they are shown
+only through st.text, st.dataframe and widget labels/values, never as Markdown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+import cx_ui
+from cx.errors import PlaceCXError
+from cx.exports import file_stem
+from cx.formatting import escape_markdown
+from cx.importers import FileRefused, inspect_export, validate_export
+from cx.importers.kpi import GRAINS, KPI_ROLE_LABELS
+from cx.importers.mapping import DATE_ORDERS, ROLE_LABELS, Mapping
+from cx.importers.reading import MAX_DATA_ROWS, MAX_FILE_BYTES
+from cx.importers.run import (
+    PROBLEM_COLUMNS,
+    ImportRefused,
+    columns_signature,
+    default_source,
+    import_export,
+    problems_frame,
+)
+
+cx_ui.page_title("Upload survey exports")
+store = cx_ui.store()
+me = cx_ui.current_person(store)
+st.caption(
+    "Add the export your survey tool gives you, as it comes: CSV, TSV or XLSX from Qualtrics, "
+    "SurveyMonkey, Microsoft Forms, Google Forms, LimeSurvey, SmartSurvey, Typeform or any table "
+    "with one header row. Check how its columns are used, then import. Rows already imported "
+    f"from the same survey are skipped. Files up to {MAX_FILE_BYTES // 1024 // 1024} MB and "
+    f"{MAX_DATA_ROWS:,} rows."
+)
+cx_ui.show_notice()
+
+NOT_USED = "(not in this file)"
+KINDS = {"responses": "Survey responses", "kpi": "Operational KPIs (one row per period)"}
+
+
+def _inspect(upload) -> tuple:
+    """The inspection of this upload, kept in the session so reruns do not parse it again."""
+    content = upload.getvalue()
+    digest = hashlib.sha256(content).hexdigest()
+    kept = st.session_state.get("upload_inspection")
+    if kept and kept[0] == digest:
+        return kept[1], None
+    try:
+        with st.spinner("Reading the file…"):
+            inspection = inspect_export(content, upload.name)
+    except FileRefused as error:
+        return None, str(error)
+    st.session_state["upload_inspection"] = (digest, inspection)
+    return inspection, None
+
+
+st.header("Add a file")
+upload = st.file_uploader("Survey export (CSV, TSV or XLSX)", type=["csv", "tsv", "txt", "xlsx"],
+                          key="upload-file")
+inspection, refusal = (None, None) if upload is None else _inspect(upload)
+if refusal:
+    st.error(escape_markdown(f"This file was not read: {refusal}"), icon=":material/error:")
+
+if inspection is not None:
+    facts = [f"Survey tool: {inspection.layout.tool}",
+             f"Header rows: {inspection.layout.header_rows} · data rows: {inspection.data_rows:,}"]
+    if inspection.table.file_format == "csv":
+        facts.append(f"Encoding: {inspection.table.encoding} · delimiter: {inspection.delimiter_name}")
+    else:
+        facts.append(f"Workbook sheet: {inspection.table.sheet}")
+    st.text("\n".join(facts))
+
+    signature = columns_signature(inspection.layout.columns)
+    kind = st.radio("What the file holds", list(KINDS), index=list(KINDS).index(inspection.kind),
+                    format_func=KINDS.get, horizontal=True, key=f"upload-kind-{signature}")
+    profiles = store.mapping_profiles()
+    profiles = profiles[profiles["kind"] == kind]
+    profile_names = ["Proposed mapping", *profiles["name"].tolist()]
+    matching = profiles.loc[profiles["columns_signature"] == signature, "name"].tolist()
+    chosen_profile = st.selectbox(
+        "Mapping profile", profile_names,
+        index=profile_names.index(matching[0]) if matching else 0, key=f"upload-profile-{signature}",
+        help="A saved profile fills in the mapping and survey name used last time for this survey.",
+    )
+    if chosen_profile == "Proposed mapping":
+        base, base_source = inspection.proposed(kind), default_source(inspection)
+    else:
+        row = profiles[profiles["name"] == chosen_profile].iloc[0]
+        base, base_source = Mapping.from_dict(json.loads(row["mapping"])), row["source"]
+
+    st.subheader("Columns and what they hold")
+    if kind == "responses":
+        st.caption("Every column not given a role below is kept as an attribute that other pages can "
+                   "filter on.")
+    else:
+        st.caption("Each KPI needs both of its counts (for example Answered within 20 seconds and "
+                   "Calls offered), so that months and services can be added up correctly.")
+    columns = list(inspection.layout.columns)
+    options = [NOT_USED, *columns]
+    roles = {}
+    grid = st.columns(3)
+    role_labels = ROLE_LABELS if kind == "responses" else KPI_ROLE_LABELS
+    for position, role in enumerate(role_labels):
+        current = base.roles.get(role)
+        picked = grid[position % 3].selectbox(
+            role_labels[role], options, index=options.index(current) if current in columns else 0,
+            key=f"upload-role-{role}-{signature}-{kind}-{chosen_profile}",
+        )
+        roles[role] = None if picked == NOT_USED else picked
+    ces_scale = grain = None
+    if roles.get("ces"):
+        ces_scale = st.radio("CES scale used by the survey", [5, 7], horizontal=True,
+                             index=1 if base.ces_scale == 7 else 0, format_func=lambda n: f"1 to {n}",
+                             key=f"upload-ces-scale-{signature}")
+    if kind == "kpi":
+        grain = st.radio("Each row covers one", GRAINS, horizontal=True,
+                         index=GRAINS.index(base.grain) if base.grain in GRAINS else 0,
+                         key=f"upload-grain-{signature}")
+    date_order = "auto"
+    if roles.get("completed_at"):
+        date_order = st.radio("How dates are written", list(DATE_ORDERS), format_func=DATE_ORDERS.get,
+                              index=list(DATE_ORDERS).index(base.date_order), horizontal=True,
+                              key=f"upload-date-order-{signature}-{chosen_profile}")
+    mapping = Mapping(roles, ces_scale, grain, kind, date_order)
+    source = st.text_input("Survey name (rows already imported under this name are skipped)",
+                           value=base_source, key=f"upload-source-{signature}-{chosen_profile}")
+
+    try:
+        checked = validate_export(inspection, mapping)
+    except ValueError as error:
+        st.error(escape_markdown(str(error)), icon=":material/error:")
+        st.stop()
+    for note in checked.notes:
+        st.text(f"Note: {note}")
+    ready = checked.data_rows - checked.rejected_rows
+    st.text(f"{ready:,} of {checked.data_rows:,} rows are ready to import; "
+            f"{checked.rejected_rows:,} have problems.")
+    if checked.problems:
+        st.subheader("Rows with problems")
+        rejected = problems_frame(checked.problems).rename(columns=PROBLEM_COLUMNS)
+        st.dataframe(rejected.head(1000), hide_index=True, width="stretch")
+        if len(rejected) > 1000:
+            st.text(f"The first 1,000 of {len(rejected):,} problems are shown; the download has them all.")
+        cx_ui.download_buttons(rejected, file_stem=file_stem(f"rejected rows {inspection.file_name}"),
+                               title=f"Rejected rows of {inspection.file_name}", key="upload-rejected")
+
+    with st.form("upload-import"):
+        choice = st.radio(
+            "If some rows have problems", ["nothing", "valid"], horizontal=True, key="upload-choice",
+            format_func={"nothing": "Import nothing", "valid": "Import the valid rows only"}.get,
+        )
+        save_as = st.text_input("Save this mapping as a profile (optional name)",
+                                value=chosen_profile if chosen_profile != "Proposed mapping" else "",
+                                key=f"upload-save-profile-{signature}")
+        submitted = st.form_submit_button("Import", type="primary", key="upload-import-button")
+    if submitted:
+        who = me[1] if me else None
+        try:
+            with st.status("Importing…", expanded=True) as status:
+                result = import_export(store, inspection, mapping, source=source, uploaded_by=who,
+                                       now=datetime.now().replace(microsecond=0),
+                                       valid_only=choice == "valid",
+                                       progress=lambda stage: status.update(label=f"{stage}…"))
+                if save_as.strip():
+                    store.save_mapping_profile(save_as, kind=kind, source=result.source,
+                                               columns_signature=signature,
+                                               mapping=json.dumps(mapping.as_dict()), saved_by=who,
+                                               now=datetime.now().replace(microsecond=0))
+                status.update(label="Import finished", state="complete")
+        except (ImportRefused, PlaceCXError, ValueError) as error:
+            st.error(escape_markdown(str(error)), icon=":material/error:")
+        else:
+            st.session_state.pop("upload_inspection", None)
+            cx_ui.notice(f"Upload {result.batch} imported: {result.new:,} new rows, "
+                         f"{result.duplicate:,} already held, {result.rejected:,} rejected.")
+            st.rerun()
+
+st.header("Upload history")
+history = store.upload_history()
+if history.empty:
+    st.info("Nothing has been uploaded yet.")
+    st.stop()
+shown = pd.DataFrame({
+    "Upload": history["batch_id"], "File": history["file_name"], "Survey": history["source"],
+    "Tool": history["tool"], "Size (bytes)": history["file_size"], "Uploaded by": history["uploaded_by"],
+    "Uploaded at": history["uploaded_at"], "New": history["rows_new"],
+    "Duplicate": history["rows_duplicate"], "Rejected": history["rows_rejected"],
+    "SHA-256": history["file_sha256"],
+})
+st.dataframe(shown, hide_index=True, width="stretch")
+
+labels = {
+    int(row.batch_id): f"Upload {row.batch_id}: "
+                       f"{row.file_name if isinstance(row.file_name, str) else row.source}"
+    for row in history.itertuples()
+}
+picked = st.selectbox("Choose an upload", list(labels), format_func=labels.get, key="upload-history-pick")
+kept_rejections = store.batch_rejections(picked)
+if not kept_rejections.empty:
+    cx_ui.download_buttons(kept_rejections.rename(columns=PROBLEM_COLUMNS),
+                           file_stem=file_stem(f"rejected rows upload {picked}"),
+                           title=f"Rejected rows of upload {picked}", key="upload-history-rejected")
+row = history[history["batch_id"] == picked].iloc[0]
+held = int(row["rows_new"])
+if st.button("Remove this upload", key="upload-remove", icon=":material/delete:"):
+    st.session_state["upload_confirm"] = picked
+if st.session_state.get("upload_confirm") == picked:
+    st.warning(f"Removing upload {picked} also removes the {held:,} rows it added. This cannot be undone.")
+    confirm, cancel = st.columns(2)
+    if confirm.button(f"Yes, remove upload {picked}", key="upload-remove-confirm", type="primary"):
+        removed = store.remove_batch(picked)
+        st.session_state.pop("upload_confirm", None)
+        cx_ui.notice(f"Upload {picked} removed with its {removed:,} rows.")
+        st.rerun()
+    if cancel.button("Keep it", key="upload-remove-cancel"):
+        st.session_state.pop("upload_confirm", None)
+        st.rerun()

@@ -1,0 +1,134 @@
+"""The upload page, driven end to end with file_uploader.set_value and checked against the database."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from cx.formatting import escape_markdown
+from cx.store import Database
+
+from .apptest import open_page
+from .test_upload_import import csv_bytes, survey
+
+
+@pytest.fixture
+def empty_db(tmp_path, app_env):
+    path = tmp_path / "upload.duckdb"
+    Database(path).close()
+    app_env(path)
+    return path
+
+
+def query(path, sql, params=()):
+    con = duckdb.connect(str(path))
+    try:
+        return con.execute(sql, list(params)).fetchall()
+    finally:
+        con.close()
+
+
+def texts(at) -> list[str]:
+    return [t.value for t in at.text]
+
+
+def upload(at, content: bytes, name: str = "survey.csv"):
+    at.file_uploader(key="upload-file").set_value((name, content, "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_clean_file_is_read_mapped_and_imported(empty_db):
+    at = upload(open_page("pages/upload.py"), survey(range(1, 31)))
+    shown = "\n".join(texts(at))
+    assert "Survey tool: generic" in shown and "data rows: 30" in shown
+    assert "Encoding: UTF-8 · delimiter: comma" in shown
+    assert at.selectbox(key=next(k for k in _keys(at) if k.startswith("upload-role-nps-"))).value \
+        == "Likely to recommend"
+    assert "30 of 30 rows are ready to import; 0 have problems." in texts(at)
+    at.button(key="upload-import-button").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Upload 1 imported: 30 new rows, 0 already held, 0 rejected."]
+    assert query(empty_db, "SELECT count(*), count(nps) FROM responses") == [(30, 30)]
+    history = at.dataframe[-1].value
+    assert history.loc[0, "New"] == 30 and history.loc[0, "File"] == "survey.csv"
+
+
+def test_bad_rows_are_listed_and_import_nothing_is_the_default(empty_db):
+    at = upload(open_page("pages/upload.py"), survey(range(5, 15), bad={7: "ten", 9: "Very good"}))
+    assert "8 of 10 rows are ready to import; 2 have problems." in texts(at)
+    problems = at.dataframe[0].value
+    assert problems["Line"].tolist() == [4, 6]
+    assert problems["Reason"].tolist() == ["'ten' is not a score from 0 to 10",
+                                           "'Very good' is not a score from 0 to 10"]
+    at.button(key="upload-import-button").click().run()
+    assert "nothing was imported" in at.error[0].value
+    assert query(empty_db, "SELECT count(*) FROM upload_batches") == [(0,)]
+    at.radio(key="upload-choice").set_value("valid")
+    at.button(key="upload-import-button").click().run()
+    assert [s.value for s in at.success] == ["Upload 1 imported: 8 new rows, 0 already held, 2 rejected."]
+    assert query(empty_db, "SELECT line FROM upload_rejections ORDER BY line") == [(4,), (6,)]
+
+
+def test_editing_the_mapping_changes_what_is_imported(empty_db):
+    content = csv_bytes([["Ref", "Score", "Team"], ["a", "5", "Parks"], ["b", "2", "Waste"]])
+    at = upload(open_page("pages/upload.py"), content)
+    key = next(k for k in _keys(at) if k.startswith("upload-role-csat-"))
+    at.selectbox(key=key).set_value("Score").run()
+    at.text_input(key=next(k for k in _keys(at) if k.startswith("upload-save-profile-"))).set_value("Parks")
+    at.button(key="upload-import-button").click().run()
+    assert query(empty_db, "SELECT response_id, csat, service FROM responses ORDER BY 1") == [
+        ("a", 5, "Parks"), ("b", 2, "Waste")]
+    assert query(empty_db, "SELECT name, source FROM mapping_profiles")[0][0] == "Parks"
+    # The next upload of the same survey is offered the saved profile.
+    at = upload(open_page("pages/upload.py"), csv_bytes([["Ref", "Score", "Team"], ["c", "4", "Parks"]]),
+                name="next.csv")
+    assert at.selectbox(key=next(k for k in _keys(at) if k.startswith("upload-profile-"))).value == "Parks"
+    assert at.selectbox(key=next(k for k in _keys(at) if k.startswith("upload-role-csat-"))).value == "Score"
+
+
+def test_a_refused_file_says_why(empty_db):
+    at = upload(open_page("pages/upload.py"), b"id,comment\n1,\"never closed\n2,x\n")
+    expected = escape_markdown("This file was not read: Line 2: a quoted field is never closed")
+    assert at.error[0].value.startswith(expected)
+
+
+def test_removing_an_upload_asks_first_and_takes_its_rows(empty_db):
+    at = upload(open_page("pages/upload.py"), survey(range(1, 6)))
+    at.button(key="upload-import-button").click().run()
+    at.button(key="upload-remove").click().run()
+    assert "also removes the 5 rows it added" in at.warning[0].value
+    assert query(empty_db, "SELECT count(*) FROM responses") == [(5,)]
+    at.button(key="upload-remove-confirm").click().run()
+    assert [s.value for s in at.success] == ["Upload 1 removed with its 5 rows."]
+    assert query(empty_db, "SELECT count(*) FROM responses") == [(0,)]
+    assert "Nothing has been uploaded yet." in [i.value for i in at.info]
+
+
+def _keys(at) -> list[str]:
+    return [w.key for w in at.selectbox] + [w.key for w in at.text_input]
+
+
+def test_a_kpi_sheet_is_offered_as_kpis_and_imported_as_ratios(empty_db):
+    from .test_upload_kpis import kpi_file
+
+    at = upload(open_page("pages/upload.py"), kpi_file(), name="calls.csv")
+    assert at.radio(key=next(r.key for r in at.radio if r.key.startswith("upload-kind-"))).value == "kpi"
+    assert "3 of 3 rows are ready to import; 0 have problems." in texts(at)
+    at.button(key="upload-import-button").click().run()
+    assert [s.value for s in at.success] == ["Upload 1 imported: 3 new rows, 0 already held, 0 rejected."]
+    assert query(empty_db, "SELECT sum(numerator), sum(denominator) FROM kpi_observations "
+                           "WHERE metric = 'answered_within_20s'") == [(2000.0, 2600.0)]
+
+
+def test_the_analyst_can_switch_dates_to_month_first(empty_db):
+    content = csv_bytes([["Id", "Start time", "Completion time", "Email", "Name"],
+                         ["1", "9/1/2024 11:20", "9/1/2024 11:27", "anonymous", ""]])
+    at = upload(open_page("pages/upload.py"), content, name="forms.csv")
+    assert "Note: Dates in 'Completion time' were read as day/month/year." in texts(at)
+    at.radio(key=next(r.key for r in at.radio if r.key.startswith("upload-date-order-"))).set_value("month")
+    at.run()
+    assert "Note: Dates in 'Completion time' were read as month/day/year (US)." in texts(at)
+    at.button(key="upload-import-button").click().run()
+    stored = query(empty_db, "SELECT CAST(completed_at AS VARCHAR) FROM responses")
+    assert stored == [("2024-09-01 11:27:00",)]
