@@ -3,6 +3,7 @@ contact-centre figures, staff engagement and customers' comments, for the chosen
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -110,9 +111,10 @@ words.caption(f"Grey hollow points have fewer than {min_n} answers and are never
 if table.empty:
     st.info("No responses match these filters.")
 else:
-    cx_ui.chart_with_table(charts.trend_chart(table, measure.label, unit_label, target, min_n),
-                           trends.display_table(table, measure.unit), key="trend")
-    cx_ui.download_buttons(trends.display_table(table, measure.unit), file_stem=f"trend-{metric}-{grain}",
+    trend_view = trends.display_table(table, measure.unit)
+    cx_ui.chart_with_table(charts.trend_chart(table, measure.label, unit_label, target, min_n), trend_view,
+                           key="trend")
+    cx_ui.download_buttons(trend_view, file_stem=f"trend-{metric}-{grain}",
                            title=f"{measure.label} by {grain}", key="trend-dl")
 
 # ------------------------------------------------------------------ compare
@@ -127,7 +129,7 @@ if mode == "year":
         st.info(f"No period has {min_n} or more answers to compare.")
     else:
         year_before = (pd.Timestamp(latest) - pd.DateOffset(years=1)).date()
-        wider = Slice(**{**where.__dict__, "start": year_before, "end": where.end})
+        wider = replace(where, start=year_before)
         both = cx_ui.cached(store, type(store).survey_metrics, wider, grain=grain)
         result = trends.compare_groups(
             metric, (period_label(latest, grain), trends.row_or_empty(both, period=latest)),

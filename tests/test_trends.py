@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from cx import metrics, trends
 from cx.filters import Slice
+from cx.store import Database
 
 
 def aggregates(**counts) -> pd.Series:
@@ -186,8 +187,6 @@ answers = st.lists(st.integers(min_value=0, max_value=10), min_size=1, max_size=
 @settings(max_examples=40, deadline=None)
 @given(scores=answers)
 def test_nps_from_sql_equals_the_formula_and_stays_in_range(tmp_path_factory, scores):
-    from cx.store import Database
-
     db = Database(tmp_path_factory.mktemp("nps") / "n.duckdb")
     try:
         store = db.store()
