@@ -18,6 +18,7 @@ from cx.errors import PlaceCXError
 from cx.importers import inspect_export, validate_export
 from cx.importers.mapping import Mapping
 from cx.importers.run import import_export
+from cx.store import Store
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,8 +108,8 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _profile(store, name: str) -> dict:
-    profiles = store.mapping_profiles()
+def _profile(store: Store, name: str) -> dict:
+    profiles = store.uploads.profiles()
     match = profiles[profiles["name"] == name]
     if match.empty:
         known = ", ".join(profiles["name"]) or "none saved yet"
@@ -131,8 +132,8 @@ def _status(args: argparse.Namespace) -> int:
     database = open_app_database(settings)
     try:
         store = database.store()
-        counts = store.table_counts()
-        fresh = store.freshness()
+        counts = store.admin.table_counts()
+        fresh = store.surveys.freshness()
     finally:
         database.close()
     newest = fresh.newest_response.isoformat(sep=" ") if fresh.newest_response else None

@@ -20,11 +20,12 @@ def open_app_database(settings: Settings, today: date | None = None) -> Database
     database = Database(settings.db_path)
     try:
         store = database.store()
-        if store.meta("initialised_on") is None:
+        if store.admin.meta("initialised_on") is None:
             today = today or date.today()
-            if settings.demo:
-                install_demo(store, today)
-            store.set_meta("initialised_on", today.isoformat())
+            with store.transaction():
+                if settings.demo:
+                    install_demo(store, today)
+                store.admin.set_meta("initialised_on", today.isoformat())
     except BaseException:
         database.close()
         raise

@@ -5,9 +5,9 @@ read what they wrote last quarter beside what they think now. A leader may mark 
 answer as shared; the rest of the team then sees that person's newest answer to
 that question, and nothing else of theirs.
 
-This module holds the questions, checks answers before they are stored, and
-writes a leader's reflections as a Markdown or plain-text document. It never
-touches the database.
+This module holds the questions, checks answers and decides what a save does
+before the leadership store writes it, and writes a leader's reflections as a
+Markdown or plain-text document.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from datetime import datetime
 from enum import Enum
 
 import pandas as pd
+
+from cx.store import Store
 
 MAX_ANSWER_LENGTH = 10_000
 
@@ -146,10 +148,35 @@ def decide_save(latest: SavedAnswer | None, answer: str, shared: bool) -> SaveAc
     return SaveAction.NOTHING
 
 
+def save(store: Store, person_id: int, question_code: str, text: str | None, *, shared: bool,
+         now: datetime) -> SaveAction:
+    """Save a leader's answer (or only its sharing) and return what was done.
+
+    Raises ValueError naming the field for an unknown person or question, or an
+    empty or over-long answer; nothing is written then.
+    """
+    question(question_code)
+    answer = clean_answer(text)
+    with store.transaction():
+        store.people.names([person_id], field="You are")
+        history = group_history(store.leadership.answers_of(person_id))[question_code]
+        action = decide_save(history[0] if history else None, answer, shared)
+        if action is SaveAction.NEW_VERSION:
+            store.leadership.add_answer(person_id, question_code, answer, shared=shared, now=now)
+        elif action is SaveAction.SHARING_ONLY:
+            store.leadership.set_sharing(person_id, question_code, shared)
+    return action
+
+
+def my_answers(store: Store, person_id: int) -> dict[str, list[SavedAnswer]]:
+    """The person's own saved answers per question code, newest first (see `group_history`)."""
+    return group_history(store.leadership.answers_of(person_id))
+
+
 def group_history(history: pd.DataFrame) -> dict[str, list[SavedAnswer]]:
     """One leader's saved answers per question code, newest first.
 
-    `history` has the columns of `Store.checklist_history`: answer_id, question,
+    `history` has the columns of `LeadershipStore.answers_of`: answer_id, question,
     answer, shared, saved_at. Every question code is a key, with an empty list when
     it has not been answered; rows for codes that are not current questions are
     left out.
@@ -173,7 +200,7 @@ def saved_label(moment: datetime) -> str:
 def shared_answers_table(shared: pd.DataFrame) -> pd.DataFrame:
     """Other leaders' shared answers for display, in the order of the questions.
 
-    `shared` has the columns of `Store.shared_checklist_answers`: name, question,
+    `shared` has the columns of `LeadershipStore.shared_answers`: name, question,
     answer, saved_at. Returns the columns Question, Leader, Answer, Saved.
     """
     order = {code: i for i, code in enumerate(QUESTION_CODES)}

@@ -1,10 +1,10 @@
 """The roadmap for cultural change: eleven steps the leadership team takes itself.
 
-The team keeps the roadmap as a shared checklist: for each step a status, an
-owner, a date (the target, or when it was done) and a note of the evidence. A
-step nobody has touched counts as not started. This module holds the steps and
-statuses, checks an update before it is stored, and works out progress. It never
-touches the database.
+The team keeps the roadmap as a shared checklist: for each step a status (from
+the one vocabulary in `cx.status`), an owner, a date (the target, or when it was
+done) and a note of the evidence. A step nobody has touched counts as not
+started. This module holds the steps, checks an update before the leadership
+store keeps it, and works out progress.
 """
 
 from __future__ import annotations
@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import pandas as pd
+
+from cx.status import OVERDUE_TAG, STEP_STATUSES, Status
+from cx.status import status as status_named
+from cx.store import Store
 
 MAX_EVIDENCE_LENGTH = 2_000
 
@@ -59,34 +63,12 @@ STEPS: tuple[Step, ...] = (
 STEP_NUMBERS: tuple[int, ...] = tuple(s.number for s in STEPS)
 
 
-@dataclass(frozen=True)
-class Status:
-    code: str
-    word: str
-    symbol: str
-
-    @property
-    def label(self) -> str:
-        """Symbol and word together, so the status never rests on colour or shape alone."""
-        return f"{self.symbol} {self.word}"
-
-
-STATUSES: tuple[Status, ...] = (
-    Status("not_started", "Not started", "○"),
-    Status("in_progress", "In progress", "◐"),
-    Status("done", "Done", "●"),
-)
-STATUS_CODES: tuple[str, ...] = tuple(s.code for s in STATUSES)
-_STATUS_BY_CODE = {s.code: s for s in STATUSES}
-OVERDUE_LABEL = "⚠ Overdue"
+STATUS_CODES: tuple[str, ...] = tuple(s.code for s in STEP_STATUSES)
 
 
 def status(code: str) -> Status:
-    """The status with this code. Raises ValueError naming the field for an unknown code."""
-    try:
-        return _STATUS_BY_CODE[code]
-    except KeyError:
-        raise ValueError(f"Status: choose one of {', '.join(s.word for s in STATUSES)}.") from None
+    """The step status with this code. Raises ValueError naming the field for an unknown code."""
+    return status_named(code, STEP_STATUSES)
 
 
 def step(number: int) -> Step:
@@ -123,10 +105,25 @@ def clean_update(
     return StepUpdate(step_number, status_code, owner_id, step_date, note)
 
 
+def save_step(store: Store, step_number: int, status_code: str, owner_id: int | None,
+              step_date: date | None, evidence: str | None, *, updated_by: int | None, now: datetime) -> None:
+    """Record a step's status, owner, date and evidence, replacing what was there.
+
+    Raises ValueError naming the field (see `clean_update`), or for an owner or
+    editor who is not in the team list.
+    """
+    update = clean_update(step_number, status_code, owner_id, step_date, evidence)
+    with store.transaction():
+        store.people.names([update.owner_id], field="Owner")
+        store.people.names([updated_by], field="You are")
+        store.leadership.save_culture_step(update.step, update.status, update.owner_id, update.step_date,
+                                           update.evidence, updated_by=updated_by, now=now)
+
+
 def roadmap(stored: pd.DataFrame, today: date) -> pd.DataFrame:
     """All eleven steps with what the team has recorded, one row per step in order.
 
-    `stored` has the columns of `Store.culture_steps` (step, status, owner_id, owner,
+    `stored` has the columns of `LeadershipStore.culture_steps` (step, status, owner_id, owner,
     step_date, evidence, updated_at, updated_by_name); steps missing from it are not
     started. Returns step, title, text, status (code), status_label, owner_id, owner,
     step_date, overdue, evidence, updated_at, updated_by_name. A step is overdue
@@ -136,7 +133,7 @@ def roadmap(stored: pd.DataFrame, today: date) -> pd.DataFrame:
                           "text": [s.text for s in STEPS]})
     merged = steps.merge(stored, on="step", how="left")
     merged["status"] = merged["status"].fillna("not_started")
-    merged["status_label"] = merged["status"].map(lambda c: status(c).label)
+    merged["status_label"] = merged["status"].map(lambda c: status(c).tag)
     dates = merged["step_date"].map(lambda d: None if pd.isna(d) else pd.Timestamp(d).date())
     merged["step_date"] = dates.astype(object)
     merged["overdue"] = [
@@ -224,7 +221,7 @@ def display_table(steps: pd.DataFrame) -> pd.DataFrame:
         if d is None:
             return ""
         text = f"{d.day} {d:%b %Y}"
-        return f"{text} {OVERDUE_LABEL}" if overdue else text
+        return f"{text} {OVERDUE_TAG}" if overdue else text
 
     return pd.DataFrame(
         {

@@ -23,6 +23,9 @@ import pandas as pd
 
 from cx.demo_leadership import install_leadership_demo
 from cx.demo_programme import install_assessment_demo, install_roadmap_demo
+from cx.measures import save_target
+from cx.store import Store
+from cx.store.uploads import UploadBatch
 
 DEMO_SEED = 20_201_107
 DEMO_SOURCE = "Fenbridge residents' transaction survey (demo)"
@@ -378,31 +381,32 @@ def _engagement(rng: np.random.Generator, months: pd.DatetimeIndex, responses: p
     return pd.concat(frames, ignore_index=True)
 
 
-def install_demo(store, today: date) -> int:
+def install_demo(store: Store, today: date) -> int:
     """Write the demo council into an empty database in one transaction; return responses written.
 
-    `store` is a cx.store.Store. The end month is the last complete month before
+    The end month is the last complete month before
     `today` and is recorded in app_meta as `demo_end_month`, so the data can be
     regenerated exactly.
     """
     end_month = last_complete_month(today)
     data = build_demo(end_month)
     stamp = datetime.combine(today, datetime.min.time())
+    uploads = store.uploads
     with store.transaction():
-        batch = store.create_batch(kind="responses", source=DEMO_SOURCE, uploaded_at=stamp,
-                                   tool="demo", uploaded_by="PlaceCX demo")
-        written = store.insert_responses(batch, DEMO_SOURCE, data.responses)
-        store.set_batch_counts(batch, new=written, duplicate=0, rejected=0)
-        kpi_batch = store.create_batch(kind="kpi", source=DEMO_KPI_SOURCE, uploaded_at=stamp,
-                                       tool="demo", uploaded_by="PlaceCX demo")
-        kpis = store.insert_kpi_observations(kpi_batch, data.kpis)
-        store.set_batch_counts(kpi_batch, new=kpis, duplicate=0, rejected=0)
+        batch = uploads.create_batch(UploadBatch(DEMO_SOURCE, stamp, len(data.responses), tool="demo",
+                                                 uploaded_by="PlaceCX demo"), "responses")
+        written = uploads.insert_responses(batch, DEMO_SOURCE, data.responses)
+        uploads.set_batch_counts(batch, new=written, duplicate=0, rejected=0)
+        kpi_batch = uploads.create_batch(UploadBatch(DEMO_KPI_SOURCE, stamp, len(data.kpis), tool="demo",
+                                                     uploaded_by="PlaceCX demo"), "kpi")
+        kpis = uploads.insert_kpi_observations(kpi_batch, data.kpis)
+        uploads.set_batch_counts(kpi_batch, new=kpis, duplicate=0, rejected=0)
         for name, role in LEADERS:
-            store.add_person(name, role, now=stamp)
+            store.people.add(name, role, now=stamp)
         install_assessment_demo(store, end_month)
         install_roadmap_demo(store, end_month)
         install_leadership_demo(store, today)
         for metric, service, target in DEMO_TARGETS:
-            store.set_survey_target(metric, service, target, updated_by=None, now=stamp)
-        store.set_meta("demo_end_month", end_month.isoformat())
+            save_target(store.surveys, metric, service, target, updated_by=None, now=stamp)
+        store.admin.set_meta("demo_end_month", end_month.isoformat())
     return written

@@ -13,8 +13,9 @@ from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 
-from cx.culture import StepUpdate
+from cx import checklist, culture, journeys
 from cx.journeys import STEP_COLUMNS
+from cx.store import Store
 
 # (leader, question, days before today, hour, shared, answer)
 _CHECKLIST = (
@@ -173,26 +174,25 @@ _TO_BE = (
 )
 
 
-def install_leadership_demo(store, today: date) -> None:
+def install_leadership_demo(store: Store, today: date) -> None:
     """Write the demo team's checklist answers, roadmap and worked-example journey.
 
-    `store` is a cx.store.Store inside the demo's transaction; the leaders of
-    `cx.demo.LEADERS` must already be in the people table.
+    Runs inside the demo's transaction; the leaders of `cx.demo.LEADERS` must
+    already be in the people table.
     """
-    people = store.people()
+    people = store.people.all()
     ids = dict(zip(people["name"], people["person_id"].astype(int), strict=True))
     for name, question, days_ago, hour, shared, answer in _CHECKLIST:
-        store.save_checklist_answer(ids[name], question, answer, shared=shared,
-                                    now=_moment(today, -days_ago, hour))
+        checklist.save(store, ids[name], question, answer, shared=shared, now=_moment(today, -days_ago, hour))
     for step, status, owner, days, evidence in _CULTURE:
         step_date = None if days is None else today + timedelta(days=days)
-        update = StepUpdate(step, status, ids.get(owner), step_date, evidence)
-        store.save_culture_step(update, updated_by=ids["Amara Okafor"], now=_moment(today, -5, 10))
-    journey = store.create_journey(WORKED_EXAMPLE_NAME, WORKED_EXAMPLE_DESCRIPTION,
-                                   updated_by=ids["Gareth Lewis"], now=_moment(today, -21, 13))
+        culture.save_step(store, step, status, ids.get(owner), step_date, evidence,
+                          updated_by=ids["Amara Okafor"], now=_moment(today, -5, 10))
+    journey = journeys.create(store, WORKED_EXAMPLE_NAME, WORKED_EXAMPLE_DESCRIPTION,
+                              updated_by=ids["Gareth Lewis"], now=_moment(today, -21, 13))
     for version, steps in (("as_is", _AS_IS), ("to_be", _TO_BE)):
-        store.replace_journey_steps(journey, version, _steps_frame(steps),
-                                    updated_by=ids["Gareth Lewis"], now=_moment(today, -20, 16))
+        journeys.save_steps(store, journey, version, _steps_frame(steps),
+                            updated_by=ids["Gareth Lewis"], now=_moment(today, -20, 16))
 
 
 def _moment(today: date, days: int, hour: int) -> datetime:

@@ -19,7 +19,9 @@ import pandas as pd
 from cx.assessment import RatingEntry
 from cx.formatting import period_label
 from cx.framework import BLOCKS, STAGES
-from cx.roadmap import ActionInput, starter_plan
+from cx import heat_map, roadmap
+from cx.roadmap import ActionInput
+from cx.store import Store
 
 _LETTERS = {"S": "strength", "P": "progress", "C": "critical"}
 
@@ -108,28 +110,29 @@ _ROUNDS = (
 )
 
 
-def install_assessment_demo(store, end_month: date) -> list[int]:
+def install_assessment_demo(store: Store, end_month: date) -> list[int]:
     """Add the two demo rounds with every leader's submitted ratings; return the round ids.
 
-    `store` is a cx.store.Store inside a transaction, with the demo leaders added.
+    Runs inside the demo's transaction, with the demo leaders added.
     Rounds and submissions are dated by their meetings, a week or so before each.
     """
-    people = store.people()
+    people = store.people.all()
     ids = dict(zip(people["name"], people["person_id"].astype(int), strict=True))
     rounds = []
     for held_on, (grids, comments, first_tries) in zip(round_dates(end_month), _ROUNDS, strict=True):
         opened = datetime.combine(held_on - timedelta(days=21), datetime.min.time())
-        round_id = store.create_assessment_round(
-            f"{period_label(held_on, 'quarter')} review", held_on, [ids[name] for name in grids],
+        round_id = heat_map.create_round(
+            store,
+f"{period_label(held_on, 'quarter')} review", held_on, [ids[name] for name in grids],
             created_by=ids["Amara Okafor"], now=opened,
         )
         for offset, (leader, grid) in enumerate(grids.items()):
             day = datetime.combine(held_on - timedelta(days=7 - offset), datetime.min.time())
             if leader in first_tries:
-                store.submit_ratings(round_id, ids[leader], _entries(first_tries[leader], comments, leader),
-                                     now=day + timedelta(hours=9))
-            store.submit_ratings(round_id, ids[leader], _entries(grid, comments, leader),
-                                 now=day + timedelta(days=1, hours=10 + offset))
+                heat_map.submit(store.assessment, round_id, ids[leader],
+                                _entries(first_tries[leader], comments, leader), now=day + timedelta(hours=9))
+            heat_map.submit(store.assessment, round_id, ids[leader], _entries(grid, comments, leader),
+                            now=day + timedelta(days=1, hours=10 + offset))
         rounds.append(round_id)
     return rounds
 
@@ -192,50 +195,49 @@ def _when(start: date, offset: int) -> datetime:
     return datetime.combine(day, datetime.min.time()) + timedelta(hours=10)
 
 
-def install_roadmap_demo(store, end_month: date) -> None:
+def install_roadmap_demo(store: Store, end_month: date) -> None:
     """Set up the demo programme, its entry stages and actions, with their history of changes.
 
-    `store` is a cx.store.Store inside a transaction, with the demo leaders added.
+    Runs inside the demo's transaction, with the demo leaders added.
     """
-    people = store.people()
+    people = store.people.all()
     ids = dict(zip(people["name"], people["person_id"].astype(int), strict=True))
     lead = ids["Amara Okafor"]
     start = programme_start(end_month)
     opened = _when(start, 0) - timedelta(days=3)
-    store.set_roadmap_programme(start, 4, by=lead, now=opened)
     entry = {block.code: "basics" for block in BLOCKS}
-    store.set_roadmap_entry_stages(entry, by=lead, now=opened)
-    for key, action in starter_plan(start, 4, entry):
-        action_id = store.create_roadmap_action(action, by=lead, now=opened, toolkit_key=key)
+    roadmap.save_programme(store, start, 4, entry, by=lead, now=opened)
+    for key, action in roadmap.starter_plan(start, 4, entry):
+        action_id = roadmap.create_action(store, action, by=lead, now=opened, toolkit_key=key)
         if key in _PLAN:
             owner, first, due, metric, notes, steps = _PLAN[key]
             _plan_action(store, action_id, start, ids[owner], first, due, metric, notes, lead)
             _apply_steps(store, action_id, start, steps, ids[owner])
     for title, stage, blocks, owner, first, due, notes, steps, archived_at in _OWN_ACTIONS:
         created = _when(start, first) - timedelta(days=2)
-        action_id = store.create_roadmap_action(
-            ActionInput(title, stage, blocks, ids[owner], "not_started", _month(start, first),
+        action_id = roadmap.create_action(
+            store, ActionInput(title, stage, blocks, ids[owner], "not_started", _month(start, first),
                         _month(start, due) - timedelta(days=1), notes),
             by=ids[owner], now=created)
         _apply_steps(store, action_id, start, steps, ids[owner])
         if archived_at is not None:
-            store.set_roadmap_action_archived(action_id, True, by=lead, now=_when(start, archived_at))
+            roadmap.set_archived(store, action_id, True, by=lead, now=_when(start, archived_at))
 
 
-def _plan_action(store, action_id: int, start: date, owner: int, first: int | None, due: int | None,
+def _plan_action(store: Store, action_id: int, start: date, owner: int, first: int | None, due: int | None,
                  metric: tuple[str, float] | None, notes: str, lead: int) -> None:
     """The lead assigns an owner, dates and a measure to a starter action in the first week."""
-    current = store.roadmap_action(action_id)
+    current = roadmap.load_action(store.roadmap, action_id)
     dates = {} if first is None else {"start_date": _month(start, first),
                                       "due_date": _month(start, due) - timedelta(days=1)}
     metric_fields = {"metric": metric[0], "target": metric[1]} if metric else {}
-    store.update_roadmap_action(
-        action_id, replace(current, owner_id=owner, notes=notes, **dates, **metric_fields),
+    roadmap.update_action(
+        store, action_id, replace(current, owner_id=owner, notes=notes, **dates, **metric_fields),
         by=lead, now=_when(start, 0))
 
 
-def _apply_steps(store, action_id: int, start: date, steps, owner: int) -> None:
+def _apply_steps(store: Store, action_id: int, start: date, steps, owner: int) -> None:
     for offset, status in steps:
-        current = store.roadmap_action(action_id)
-        store.update_roadmap_action(action_id, replace(current, status=status), by=owner,
-                                    now=_when(start, offset) + timedelta(days=7))
+        current = roadmap.load_action(store.roadmap, action_id)
+        roadmap.update_action(store, action_id, replace(current, status=status), by=owner,
+                              now=_when(start, offset) + timedelta(days=7))

@@ -8,18 +8,21 @@ pain points, how they feel and the opportunities to improve. PlaceCX adds an
 emotion score from -2 (very negative) to +2 (very positive) so that the feelings
 can be drawn as a curve across the journey.
 
-Pure: checks and reorders steps typed into a grid, and builds the template
-layout, the curve's data and the XLSX download. Never touches the database.
+Checks and reorders steps typed into a grid before the journey store keeps them,
+and builds the template layout, the curve's data and the XLSX download.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 
 import pandas as pd
 
 from cx.exports import to_xlsx_bytes
+from cx.store import Store
+from cx.store.journeys import STEP_COLUMNS
 
 MAX_NAME_LENGTH = 120
 MAX_CELL_LENGTH = 2_000
@@ -59,7 +62,6 @@ FIELDS: tuple[Field, ...] = (
 FIELD_CODES: tuple[str, ...] = tuple(f.code for f in FIELDS)
 TEXT_FIELDS: tuple[str, ...] = tuple(c for c in FIELD_CODES if c != "emotion_score")
 _FIELD_LABELS = {f.code: f.label for f in FIELDS}
-STEP_COLUMNS: tuple[str, ...] = ("position", *FIELD_CODES)
 
 EMOTION_WORDS: dict[int, str] = {
     -2: "Very negative", -1: "Negative", 0: "Neutral", 1: "Positive", 2: "Very positive",
@@ -95,6 +97,48 @@ def clean_name(name: str | None) -> str:
     if len(clean) > MAX_NAME_LENGTH:
         raise ValueError(f"Journey name: keep it under {MAX_NAME_LENGTH} characters (it has {len(clean)}).")
     return clean
+
+
+# ------------------------------------------------------------------ saving
+
+
+def create(store: Store, name: str | None, description: str | None, *, updated_by: int | None,
+           now: datetime) -> int:
+    """Add a journey with no steps yet and return its id.
+
+    Raises ValueError naming the field when the name is empty, too long or taken,
+    or the editor is not in the team list.
+    """
+    clean = clean_name(name)
+    with store.transaction():
+        store.people.names([updated_by], field="You are")
+        return store.journeys.create(clean, _description(description), updated_by=updated_by, now=now)
+
+
+def rename(store: Store, journey_id: int, name: str | None, description: str | None, *,
+           updated_by: int | None, now: datetime) -> None:
+    """Rename a journey and replace its description. Raises ValueError as `create`, or for an unknown journey."""
+    clean = clean_name(name)
+    with store.transaction():
+        store.people.names([updated_by], field="You are")
+        store.journeys.update(journey_id, clean, _description(description), updated_by=updated_by, now=now)
+
+
+def save_steps(store: Store, journey_id: int, version: str, steps: pd.DataFrame, *,
+               updated_by: int | None, now: datetime) -> int:
+    """Replace one version of a journey with `steps` (from `arrange_steps`); return how many.
+
+    Raises ValueError for an unknown journey, version or editor; the old steps are
+    kept when anything fails.
+    """
+    version_label(version)
+    with store.transaction():
+        store.people.names([updated_by], field="You are")
+        return store.journeys.replace_steps(journey_id, version, steps, updated_by=updated_by, now=now)
+
+
+def _description(text: str | None) -> str | None:
+    return (text or "").strip() or None
 
 
 # ------------------------------------------------------------------ editing

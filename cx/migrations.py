@@ -368,6 +368,26 @@ _LEADERSHIP = Migration(
     ),
 )
 
+# Every committed unit of work appends one row; the newest id is the data version
+# that caches are keyed on. Appends never conflict, unlike the single counter row
+# in app_meta that every write used to update.
+_CHANGE_LOG = Migration(
+    9,
+    "change log: one row per committed change, replacing the shared data-version counter",
+    (
+        "CREATE SEQUENCE change_log_seq START 1",
+        """
+        CREATE TABLE change_log (
+            change_id  BIGINT PRIMARY KEY DEFAULT nextval('change_log_seq'),
+            changed_at TIMESTAMP NOT NULL,
+            changed_by INTEGER,
+            features   VARCHAR[] NOT NULL
+        )
+        """,
+        "DELETE FROM app_meta WHERE key = 'data_version'",
+    ),
+)
+
 
 # Append new migrations at the end of this tuple, numbered in order.
 MIGRATIONS: tuple[Migration, ...] = (
@@ -379,6 +399,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _ASSESSMENT,
     _ROADMAP,
     _LEADERSHIP,
+    _CHANGE_LOG,
 )
 
 

@@ -11,18 +11,13 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from cx import metrics, trends
-from cx.filters import Slice
+from cx import trends
 from cx.formatting import format_change, format_count, format_interval, format_value, period_label
-from cx.kpis import KPIS, KpiDefinition
+from cx.measures import MEASURES, SURVEY_MEASURES, Measure
 from cx.metrics import Comparison, Estimate
 from cx.store import Store
+from cx.store.filters import Slice
 
-HEADLINE_METRICS = (
-    ("Net Promoter Score", "nps"),
-    ("Satisfaction (CSAT)", "csat"),
-    ("Ease (CES, 1 to 7)", "ces"),
-)
 _OFFSETS = {"month": pd.DateOffset(months=1), "quarter": pd.DateOffset(months=3)}
 
 
@@ -66,7 +61,7 @@ class Headline:
 
 @dataclass(frozen=True)
 class KpiHeadline:
-    definition: KpiDefinition
+    definition: Measure
     current: Estimate
     previous: Estimate
     numerator: float
@@ -82,7 +77,7 @@ class KpiHeadline:
 
     @property
     def on_target(self) -> bool | None:
-        return self.definition.meets_target(self.current.value)
+        return self.definition.meets(self.current.value, self.definition.target)
 
     def sentence(self) -> str:
         d, cur = self.definition, self.current
@@ -95,7 +90,7 @@ class KpiHeadline:
             f"({format_count(self.numerator)} {d.numerator_label} of "
             f"{format_count(self.denominator)} {d.denominator_label}), "
             f"{format_change(self.change, unit)} on {self.previous_period}; "
-            f"{status} ({d.target_words()})."
+            f"{status} ({d.target_words(d.target)})."
         )
 
 
@@ -126,7 +121,8 @@ def build_overview(store: Store, grain: str = "month") -> Overview | None:
     """
     if grain not in _OFFSETS:
         raise ValueError(f"The overview compares months or quarters, not {grain!r}.")
-    fresh = store.freshness()
+    surveys = store.surveys
+    fresh = surveys.freshness()
     if fresh.responses == 0 and fresh.kpi_observations == 0:
         return None
     newest = fresh.newest_response or datetime.combine(fresh.newest_kpi_period, datetime.min.time())
@@ -135,22 +131,20 @@ def build_overview(store: Store, grain: str = "month") -> Overview | None:
     next_start = (pd.Timestamp(current_start) + _OFFSETS[grain]).date()
     period, previous_period = period_label(current_start, grain), period_label(previous_start, grain)
 
-    rows = store.survey_metrics(
+    rows = surveys.metrics(
         Slice(start=previous_start, end=(pd.Timestamp(next_start) - pd.Timedelta(days=1)).date()),
         grain=grain,
     )
     current = trends.row_or_empty(rows, period=current_start)
     previous = trends.row_or_empty(rows, period=previous_start)
     headlines = tuple(
-        Headline(label, *trends.compare(kind, current, previous), period, previous_period)
-        for label, kind in HEADLINE_METRICS
+        Headline(MEASURES[code].label, *MEASURES[code].compare(current, previous), period, previous_period)
+        for code in SURVEY_MEASURES
     )
-    volume = store.survey_metrics(grain="month")[["period", "responses"]]
+    volume = surveys.metrics(grain="month")[["period", "responses"]]
     contact = tuple(
-        h for h in (
-            _kpi_headline(store, KPIS[code], "month")
-            for code in ("answered_within_20s", "abandoned")
-        ) if h is not None
+        h for h in (_kpi_headline(store, MEASURES[code]) for code in ("answered_within_20s", "abandoned"))
+        if h is not None
     )
     return Overview(
         grain=grain,
@@ -165,7 +159,7 @@ def build_overview(store: Store, grain: str = "month") -> Overview | None:
         previous_responses=int(previous["responses"]),
         monthly_volume=volume,
         contact_centre=contact,
-        engagement=_kpi_headline(store, KPIS["employee_engagement"], "quarter"),
+        engagement=_kpi_headline(store, MEASURES["employee_engagement"]),
         newest_kpi_period=fresh.newest_kpi_period,
         total_responses=fresh.responses,
     )
@@ -177,17 +171,9 @@ def _period_start(day: date, grain: str) -> date:
     return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
 
-def kpi_estimate(definition: KpiDefinition, numerator: float, denominator: float) -> Estimate:
-    """A KPI value from summed counts: a percentage with interval, or a mean in seconds."""
-    if definition.unit == "%":
-        return metrics.kpi_ratio(definition.label, numerator, denominator)
-    if denominator <= 0:
-        return Estimate(definition.label, None, 0, None, None, "seconds")
-    return Estimate(definition.label, numerator / denominator, int(denominator), None, None, "seconds")
-
-
-def _kpi_headline(store: Store, definition: KpiDefinition, grain: str) -> KpiHeadline | None:
-    totals = store.kpi_totals([definition.code], grain=grain)
+def _kpi_headline(store: Store, definition: Measure) -> KpiHeadline | None:
+    grain = definition.grain
+    totals = store.surveys.kpi_totals([definition.code], grain=grain)
     totals = totals[totals["denominator"] > 0]
     if totals.empty:
         return None
@@ -195,13 +181,11 @@ def _kpi_headline(store: Store, definition: KpiDefinition, grain: str) -> KpiHea
     latest_start = pd.Timestamp(latest["period"]).date()
     previous_start = (pd.Timestamp(latest_start) - _OFFSETS[grain]).date()
     before = totals[pd.to_datetime(totals["period"]) == pd.Timestamp(previous_start)]
-    previous = (
-        kpi_estimate(definition, before.iloc[0]["numerator"], before.iloc[0]["denominator"])
-        if not before.empty else Estimate(definition.label, None, 0, None, None, definition.unit)
-    )
+    previous = (definition.estimate(before.iloc[0]) if not before.empty
+                else Estimate(definition.label, None, 0, None, None, definition.unit))
     return KpiHeadline(
         definition,
-        kpi_estimate(definition, latest["numerator"], latest["denominator"]),
+        definition.estimate(latest),
         previous,
         float(latest["numerator"]),
         float(latest["denominator"]),

@@ -22,65 +22,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 
-from cx import metrics
-from cx.exports import to_xlsx_bytes
-from cx.formatting import format_date, format_value, period_label
+from cx.formatting import format_date
 from cx.framework import BLOCK_BY_CODE, BLOCKS, LEVEL_BY_CODE, STAGE_BY_CODE, STAGES
-from cx.kpis import KPIS
-from cx.metrics import Estimate
+from cx.measures import MEASURES
+from cx.status import STATUS_BY_CODE, STATUSES, percent_done
+from cx.store import Store
+from cx.store.roadmap import ACTION_FIELDS, RoadmapStore
 
 MIN_YEARS, MAX_YEARS = 3, 5
 MAX_TITLE = 120
 MAX_NOTES = 4000
-
-
-@dataclass(frozen=True)
-class Status:
-    code: str
-    word: str
-    symbol: str
-    fill: str  # colour-blind-safe (Okabe-Ito); always shown with the word and symbol
-    pattern: str  # plotly bar pattern, so statuses differ in greyscale too
-
-    @property
-    def tag(self) -> str:
-        return f"{self.symbol} {self.word}"
-
-
-STATUSES: tuple[Status, ...] = (
-    Status("not_started", "Not started", "○", "#BBBBBB", "."),
-    Status("in_progress", "In progress", "◑", "#56B4E9", "/"),
-    Status("done", "Done", "●", "#009E73", ""),
-    Status("blocked", "Blocked", "⊘", "#D55E00", "x"),
-)
-STATUS_BY_CODE: dict[str, Status] = {s.code: s for s in STATUSES}
-
-
-@dataclass(frozen=True)
-class Metric:
-    """A figure an action can aim to move; `unit` as in cx.metrics.Estimate."""
-
-    code: str
-    label: str
-    unit: str
-    low: float
-    high: float | None
-    higher_is_better: bool
-
-
-METRICS: dict[str, Metric] = {
-    m.code: m for m in (
-        Metric("nps", "Net Promoter Score", "points", -100, 100, True),
-        Metric("csat", "Satisfaction (CSAT)", "%", 0, 100, True),
-        Metric("ces", "Ease (CES, 1 to 7)", "", 1, 7, True),
-        *(Metric(k.code, k.label, k.unit, 0, 100 if k.unit == "%" else None, k.higher_is_better)
-          for k in KPIS.values()),
-    )
-}
 
 
 @dataclass(frozen=True)
@@ -190,7 +145,7 @@ def validate_action(action: ActionInput) -> ActionInput:
     if len(notes) > MAX_NOTES:
         raise ValueError(f"Notes: keep them to {MAX_NOTES:,} characters or fewer.")
     metric = action.metric or None
-    if metric is not None and metric not in METRICS:
+    if metric is not None and metric not in MEASURES:
         raise ValueError("Metric: choose one of the listed metrics.")
     _check_target(metric, action.target)
     blocks = tuple(b.code for b in BLOCKS if b.code in set(action.blocks))
@@ -202,10 +157,7 @@ def _check_target(metric: str | None, target: float | None) -> None:
         return
     if metric is None:
         raise ValueError("Target: choose the metric the target is for, or clear the target.")
-    spec = METRICS[metric]
-    if target < spec.low or (spec.high is not None and target > spec.high):
-        top = f"{spec.high:g}" if spec.high is not None else "no upper limit"
-        raise ValueError(f"Target: {spec.label} runs from {spec.low:g} to {top}; {target:g} is outside it.")
+    MEASURES[metric].check_target(target)
 
 
 def validate_programme(start: date | None, years: int | None) -> None:
@@ -285,6 +237,12 @@ def with_attention(actions: pd.DataFrame, today: date) -> pd.DataFrame:
     return frame.drop(columns="_due").reset_index(drop=True)
 
 
+def needs_attention(actions: pd.DataFrame, today: date) -> pd.DataFrame:
+    """The actions that are overdue or blocked, in the order of `with_attention`."""
+    marked = with_attention(actions, today)
+    return marked[marked["attention"]].reset_index(drop=True)
+
+
 def progress(actions: pd.DataFrame, by: str) -> pd.DataFrame:
     """Counts per status and the share done, per 'stage' or per 'block', in framework order.
 
@@ -305,7 +263,7 @@ def progress(actions: pd.DataFrame, by: str) -> pd.DataFrame:
         counts = {s.code: int((mine["status"] == s.code).sum()) for s in STATUSES}
         total = len(mine)
         rows.append({"code": group.code, "label": group.label, **counts, "total": total,
-                     "percent_done": round(100 * counts["done"] / total) if total else None})
+                     "percent_done": percent_done(counts["done"], total)})
     return pd.DataFrame(rows)
 
 
@@ -374,7 +332,7 @@ def critical_flags(actions: pd.DataFrame, cells: set[tuple[str, str]]) -> pd.Ser
 
 def describe(action: ActionInput, owners: Mapping[int, str]) -> dict[str, str]:
     """Each field of an action as the words the history records."""
-    metric = METRICS[action.metric].label if action.metric else ""
+    metric = MEASURES[action.metric].label if action.metric else ""
     return {
         "title": action.title,
         "stage": STAGE_BY_CODE[action.stage].label,
@@ -395,156 +353,140 @@ def changes(before: ActionInput, after: ActionInput, owners: Mapping[int, str]) 
     return [(FIELD_LABELS[f], old[f], new[f]) for f in FIELD_LABELS if old[f] != new[f]]
 
 
-# ----------------------------------------------------------------- display
+
+# ------------------------------------------------------------- progress
 
 
-def action_table(actions: pd.DataFrame, today: date, cells: set[tuple[str, str]],
-                 latest: Mapping[str, tuple[str, Estimate]] | None = None) -> pd.DataFrame:
-    """The plan as people read it: attention first, words and symbols for stage, status and flags.
+@dataclass(frozen=True)
+class PlanProgress:
+    """How far the plan has got: the figures Overview, Roadmap and the board pack all show."""
 
-    `latest` (from `latest_metric_values`) adds each linked metric's newest figure.
-    """
-    frame = with_attention(actions, today)
-    latest = latest or {}
-    flags = critical_flags(frame, cells)
-    return pd.DataFrame({
-        "ID": frame["action_id"],
-        "Action": frame["title"],
-        "Stage": [STAGE_BY_CODE[s].label for s in frame["stage"]],
-        "Building blocks": [", ".join(BLOCK_BY_CODE[b].short for b in bs) for bs in frame["blocks"]],
-        "Owner": frame["owner"].fillna("No owner yet") if len(frame) else [],
-        "Status": [STATUS_BY_CODE[s].tag for s in frame["status"]],
-        "Start": [format_date(d) for d in pd.to_datetime(frame["start_date"]).dt.date],
-        "Due": [format_date(d) for d in pd.to_datetime(frame["due_date"]).dt.date],
-        "Overdue": [f"{d} days" if o else "" for d, o in zip(frame["days_overdue"], frame["overdue"],
-                                                              strict=True)],
-        "Heat map": flags.tolist(),
-        "Metric and target": [_metric_text(m, t) for m, t in zip(frame["metric"], frame["target"],
-                                                                 strict=True)],
-        "Latest figure": [latest_text(m, t, latest) for m, t in zip(frame["metric"], frame["target"],
-                                                                    strict=True)],
-        "Notes": frame["notes"].fillna("") if len(frame) else [],
-    })
+    total: int
+    done: int
+    in_progress: int
+    not_started: int
+    blocked: int
+    overdue: int
+
+    @property
+    def percent_done(self) -> int | None:
+        return percent_done(self.done, self.total)
+
+    def sentence(self) -> str:
+        if self.total == 0:
+            return "The roadmap has no actions yet."
+        return (f"Roadmap: {self.done} of {self.total} actions done ({self.percent_done}%), "
+                f"{self.in_progress} in progress; {self.overdue} overdue and {self.blocked} blocked.")
 
 
-def _metric_text(metric: object, target: object) -> str:
-    if not isinstance(metric, str) or metric not in METRICS:
-        return ""
-    spec = METRICS[metric]
-    if target is None or pd.isna(target):
-        return spec.label
-    relation = "or more" if spec.higher_is_better else "or less"
-    unit = {"%": "%", "seconds": " s", "points": ""}.get(spec.unit, "")
-    value = f"{target:+g}" if spec.unit == "points" else f"{target:g}"
-    return f"{spec.label}: {value}{unit} {relation}"
-
-
-def latest_metric_values(survey_months: pd.DataFrame, kpi_months: pd.DataFrame,
-                         kpi_quarters: pd.DataFrame) -> dict[str, tuple[str, Estimate]]:
-    """The newest figure of each metric in METRICS that has data: {code: (period, estimate)}.
-
-    survey_months: `Store.survey_metrics(grain="month")`; kpi_months and
-    kpi_quarters: `Store.kpi_totals(codes, grain=...)`. A KPI recorded quarterly
-    (staff engagement) falls back to its newest quarter.
-    """
-    latest = {}
-    for code, counts, make in (
-        ("nps", "nps_n", lambda r: metrics.nps(int(r.promoters), int(r.detractors), int(r.nps_n))),
-        ("csat", "csat_n", lambda r: metrics.csat(int(r.csat_satisfied), int(r.csat_n))),
-        ("ces", "ces_n", lambda r: metrics.ces(float(r.ces_sum), float(r.ces_sumsq), int(r.ces_n))),
-    ):
-        rows = survey_months[survey_months[counts] > 0]
-        if not rows.empty:
-            row = rows.iloc[-1]
-            latest[code] = (period_label(pd.Timestamp(row.period).date(), "month"), make(row))
-    for code in KPIS:
-        for grain, frame in (("month", kpi_months), ("quarter", kpi_quarters)):
-            rows = frame[(frame["metric"] == code) & (frame["denominator"] > 0)]
-            if not rows.empty:
-                row = rows.iloc[-1]
-                latest[code] = (period_label(pd.Timestamp(row.period).date(), grain),
-                                _kpi_estimate(code, float(row.numerator), float(row.denominator)))
-                break
-    return latest
-
-
-def latest_figures(store) -> dict[str, tuple[str, Estimate]]:
-    """`latest_metric_values` from a cx.store.Store's small monthly and quarterly aggregates."""
-    codes = list(KPIS)
-    return latest_metric_values(store.survey_metrics(grain="month"),
-                                store.kpi_totals(codes, grain="month"),
-                                store.kpi_totals(codes, grain="quarter"))
-
-
-def _kpi_estimate(code: str, numerator: float, denominator: float) -> Estimate:
-    spec = KPIS[code]
-    if spec.unit == "%":
-        return metrics.kpi_ratio(spec.label, numerator, denominator)
-    return Estimate(spec.label, numerator / denominator, int(denominator), None, None, spec.unit)
-
-
-def latest_text(metric: object, target: object, latest: Mapping[str, tuple[str, Estimate]]) -> str:
-    """'71% in October 2026, ✗ short of the target' for an action's metric; '' without data."""
-    if not isinstance(metric, str) or metric not in latest:
-        return ""
-    period, estimate = latest[metric]
-    text = f"{format_value(estimate)} in {period}"
-    if target is None or pd.isna(target) or estimate.value is None:
-        return text
-    spec = METRICS[metric]
-    met = estimate.value >= target if spec.higher_is_better else estimate.value <= target
-    return text + (", ✓ meets the target" if met else ", ✗ short of the target")
-
-
-def progress_table(table: pd.DataFrame, heading: str) -> pd.DataFrame:
-    """`progress(...)` with status words as column names, for screens and exports."""
-    out = pd.DataFrame({heading: table["label"]})
-    for status in STATUSES:
-        out[status.tag] = table[status.code]
-    out["Actions"] = table["total"]
-    out["% done"] = table["percent_done"]
-    return out
-
-
-def plan_xlsx(actions: pd.DataFrame, today: date, cells: set[tuple[str, str]], title: str,
-              latest: Mapping[str, tuple[str, Estimate]] | None = None) -> bytes:
-    """The board-pack workbook: the plan (status cells coloured, words kept), progress, attention.
-
-    Text is formula-safe through cx.exports.
-    """
-    plan = action_table(actions, today, cells, latest)
-    attention = plan[[bool(o) or s == STATUS_BY_CODE["blocked"].tag
-                      for o, s in zip(plan["Overdue"], plan["Status"], strict=True)]]
-    fills = {s.tag: s.fill for s in STATUSES}
-
-    def status_fill(row: int, column: str, value: object) -> str | None:
-        return fills.get(value) if column == "Status" else None
-
-    return to_xlsx_bytes(
-        {
-            "Plan": plan,
-            "Needs attention": attention,
-            "Progress by stage": progress_table(progress(actions, "stage"), "Stage"),
-            "Progress by block": progress_table(progress(actions, "block"), "Building block"),
-        },
-        fills={"Plan": status_fill, "Needs attention": status_fill},
-        titles={"Plan": title, "Needs attention": f"{title}: overdue or blocked on {format_date(today)}",
-                "Progress by stage": title, "Progress by block": title},
+def plan_progress(actions: pd.DataFrame, today: date) -> PlanProgress:
+    """Counts by status, and overdue actions, over a frame of actions."""
+    counts = actions["status"].value_counts()
+    return PlanProgress(
+        total=len(actions),
+        done=int(counts.get("done", 0)),
+        in_progress=int(counts.get("in_progress", 0)),
+        not_started=int(counts.get("not_started", 0)),
+        blocked=int(counts.get("blocked", 0)),
+        overdue=int(overdue(actions, today).sum()) if len(actions) else 0,
     )
 
 
-def history_table(history: pd.DataFrame) -> pd.DataFrame:
-    """`Store.roadmap_history` or `roadmap_recent_changes` as people read it."""
-    table = pd.DataFrame({
-        "When": [f"{format_date(t)}, {t:%H:%M}" for t in pd.to_datetime(history["changed_at"])],
-        "Who": history["changed_by"].fillna("Not recorded") if len(history) else [],
-    })
-    if "action" in history.columns:
-        table["Action"] = [
-            "The programme" if pd.isna(i) else f"#{int(i)} {t}"
-            for i, t in zip(history["action_id"], history["action"], strict=True)
-        ]
-    table["What changed"] = history["field"].tolist()
-    table["From"] = history["old_value"].fillna("").tolist()
-    table["To"] = history["new_value"].fillna("").tolist()
-    return table
+# ---------------------------------------------------------------- saving
+# Every save checks its input here, writes through the roadmap store and records
+# what changed, in words, in the same transaction.
+
+
+def load_action(plans: RoadmapStore, action_id: int) -> ActionInput:
+    """One action's current fields. Raises ValueError when there is no such action."""
+    row = plans.action(action_id)
+    return ActionInput(row["title"], row["stage"], tuple(row["blocks"]), row["owner_id"], row["status"],
+                       row["start_date"], row["due_date"], row["notes"] or "", row["metric"], row["target"])
+
+
+def save_programme(store: Store, start: date | None, years: int | None, entry_stages: Mapping[str, str], *,
+                   by: int | None, now: datetime, with_starters: bool = False) -> int:
+    """Set the programme's start, length and entry stages; optionally add the starter actions.
+
+    Returns how many starter actions were added. Raises ValueError naming the field
+    (see `validate_programme`) or an unknown block or stage.
+    """
+    validate_programme(start, years)
+    for block, stage in entry_stages.items():
+        if block not in BLOCK_BY_CODE or stage not in STAGE_BY_CODE:
+            raise ValueError(f"Entry stage: {block!r} / {stage!r} is not a building block and stage.")
+    with store.transaction():
+        plans = store.roadmap
+        before = plans.programme()
+        plans.set_programme(start, int(years), by=by, now=now)
+        plans.record_changes(None, [
+            ("Programme start", format_date(before["start_date"]) if before else "", format_date(start)),
+            ("Programme length", f"{before['years']} years" if before else "", f"{int(years)} years"),
+        ], by=by, now=now)
+        current = plans.entry_stages()
+        changed = {b: s for b, s in entry_stages.items() if current.get(b) != s}
+        for block, stage in changed.items():
+            plans.set_entry_stage(block, stage, by=by, now=now)
+        plans.record_changes(None, [
+            (f"Entry stage: {BLOCK_BY_CODE[b].label}",
+             STAGE_BY_CODE[current[b]].label if b in current else "", STAGE_BY_CODE[s].label)
+            for b, s in changed.items()
+        ], by=by, now=now)
+        starters = starter_plan(start, int(years), entry_stages) if with_starters else []
+        for key, action in starters:
+            create_action(store, action, by=by, now=now, toolkit_key=key)
+    return len(starters)
+
+
+def create_action(store: Store, action: ActionInput, *, by: int | None, now: datetime,
+                  toolkit_key: str | None = None) -> int:
+    """Add an action to the plan and return its id; the history records its creation.
+
+    Raises ValueError naming the field (see `validate_action`), or "Owner: ..." for
+    an owner who is not in the people table.
+    """
+    clean = validate_action(action)
+    with store.transaction():
+        store.people.names([clean.owner_id], field="Owner")
+        action_id = store.roadmap.insert_action(_fields(clean), by=by, now=now, toolkit_key=toolkit_key)
+        store.roadmap.record_changes(action_id, [("Created", "", clean.title)], by=by, now=now)
+    return action_id
+
+
+def update_action(store: Store, action_id: int, action: ActionInput, *, by: int | None,
+                  now: datetime) -> list[tuple[str, str, str]]:
+    """Save an edited action and return the (field, old, new) changes recorded (none: no write).
+
+    Raises ValueError as `create_action`, or when the action does not exist.
+    """
+    clean = validate_action(action)
+    with store.transaction():
+        before = load_action(store.roadmap, action_id)
+        owners = store.people.names([clean.owner_id, before.owner_id], field="Owner")
+        diffs = changes(before, clean, owners)
+        if not diffs:
+            return []
+        changed = {name: value for name, value in _fields(clean).items()
+                   if value != _fields(before)[name]}
+        store.roadmap.update_action(action_id, changed, by=by, now=now)
+        store.roadmap.record_changes(action_id, diffs, by=by, now=now)
+    return diffs
+
+
+def set_archived(store: Store, action_id: int, archived: bool, *, by: int | None, now: datetime) -> bool:
+    """Archive (hide from the plan) or restore an action; return False when nothing changed.
+
+    Raises ValueError when the action does not exist.
+    """
+    with store.transaction():
+        was = bool(store.roadmap.action(action_id)["archived"])
+        if was == archived:
+            return False
+        store.roadmap.set_archived(action_id, archived, by=by, now=now)
+        words = {True: "Archived", False: "In the plan"}
+        store.roadmap.record_changes(action_id, [("Archived", words[was], words[archived])], by=by, now=now)
+    return True
+
+
+def _fields(action: ActionInput) -> dict[str, object]:
+    return {name: getattr(action, name) for name in ACTION_FIELDS}

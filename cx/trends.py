@@ -11,81 +11,14 @@ from datetime import date
 
 import pandas as pd
 
-from cx import metrics
 from cx.formatting import format_change, format_count, format_interval, format_value, period_label
-from cx.kpis import KPIS
+from cx.measures import MEASURES, Measure
 from cx.metrics import Comparison, Estimate
 
 
-@dataclass(frozen=True)
-class Measure:
-    code: str
-    label: str
-    short: str
-    unit: str  # as in metrics.Estimate
-    lowest: float
-    highest: float
-    help: str
-
-    def format_target(self, target: float) -> str:
-        return format_value(Estimate(self.label, target, 0, None, None, self.unit))
-
-
-MEASURES: dict[str, Measure] = {
-    m.code: m
-    for m in (
-        Measure("nps", "Net Promoter Score", "NPS", "points", -100, 100,
-                "Promoters (9 or 10) minus detractors (0 to 6), as points from −100 to +100."),
-        Measure("csat", "Satisfaction (CSAT)", "CSAT", "%", 0, 100,
-                "Share of answers that are 4 or 5 on the five-point satisfaction scale."),
-        Measure("ces", "Ease (CES, 1 to 7)", "CES", "", 1, 7,
-                "Mean ease score, 1 (very difficult) to 7 (very easy); five-point answers are "
-                "stretched onto 1 to 7."),
-    )
-}
-TESTS_USED = ("NPS: two-sample z-test on the promoter-minus-detractor score; CSAT: two-proportion "
-              "z-test; CES: Welch z-test on the two means. A change is called significant when "
-              "the test gives p < 0.05 (|z| ≥ 1.96).")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-CONTACT_CENTRE = ("answered_within_20s", "abandoned", "first_contact_resolution", "average_wait_seconds")
 _EMPTY = pd.Series({"responses": 0, "nps_n": 0, "promoters": 0, "detractors": 0, "csat_n": 0,
                     "csat_satisfied": 0, "ces_n": 0, "ces_sum": 0.0, "ces_sumsq": 0.0})
-
-
-def check_target(metric: str, target: float) -> None:
-    """Raises ValueError naming the measure when it is unknown or `target` is outside its scale."""
-    if metric not in MEASURES:
-        raise ValueError(f"Measure: {metric!r} is not one of NPS, CSAT or CES.")
-    measure = MEASURES[metric]
-    if not measure.lowest <= target <= measure.highest:
-        raise ValueError(f"Target for {measure.short}: must be between {measure.lowest:g} and "
-                         f"{measure.highest:g}, not {target:g}.")
-
-
-def estimate(metric: str, row: pd.Series) -> Estimate:
-    """The measure's estimate from one row of survey aggregates (Store.survey_metrics)."""
-    if metric == "nps":
-        return metrics.nps(int(row["promoters"]), int(row["detractors"]), int(row["nps_n"]))
-    if metric == "csat":
-        return metrics.csat(int(row["csat_satisfied"]), int(row["csat_n"]))
-    if metric == "ces":
-        return metrics.ces(float(row["ces_sum"]), float(row["ces_sumsq"]), int(row["ces_n"]))
-    raise ValueError(f"Unknown measure {metric!r}.")
-
-
-def compare(metric: str, current: pd.Series, previous: pd.Series) -> tuple[Estimate, Estimate, Comparison]:
-    """Both estimates and the two-sample test of current against previous."""
-    now, before = estimate(metric, current), estimate(metric, previous)
-    if metric == "nps":
-        test = metrics.compare_nps(
-            (int(current["promoters"]), int(current["detractors"]), int(current["nps_n"])),
-            (int(previous["promoters"]), int(previous["detractors"]), int(previous["nps_n"])))
-    elif metric == "csat":
-        test = metrics.compare_proportions((int(current["csat_satisfied"]), int(current["csat_n"])),
-                                           (int(previous["csat_satisfied"]), int(previous["csat_n"])))
-    else:
-        test = metrics.compare_means(now, before)
-    return now, before, test
 
 
 def row_or_empty(rows: pd.DataFrame, **keys: object) -> pd.Series:
@@ -110,27 +43,19 @@ def target_for(targets: pd.DataFrame, metric: str, services: tuple[str, ...]) ->
     return None if council.empty else float(council["target"].iloc[0])
 
 
-def target_words(measure: Measure, value: float | None, target: float | None) -> str:
-    """'on target (90% or more)' / 'below target (90% or more)' / '' without a target or value."""
-    if target is None or value is None:
-        return ""
-    met = value >= target
-    return f"{'✓ on target' if met else '✗ below target'} ({measure.format_target(target)} or more)"
-
-
 def trend_table(rows: pd.DataFrame, metric: str, grain: str, min_n: int,
                 target: float | None = None) -> pd.DataFrame:
     """One row per period: period, label, value, low, high, n, reliable, target status in words."""
     measure = MEASURES[metric]
     records = []
     for _, row in rows.iterrows():
-        est = estimate(metric, row)
+        est = measure.estimate(row)
         records.append({
             "period": pd.Timestamp(row["period"]).date(),
             "Period": period_label(pd.Timestamp(row["period"]).date(), grain),
             "value": est.value, "low": est.low, "high": est.high, "n": est.n,
             "reliable": est.is_reliable(min_n),
-            "Target": target_words(measure, est.value, target) if est.is_reliable(min_n) else
+            "Target": measure.target_status(est.value, target) if est.is_reliable(min_n) else
             f"fewer than {min_n} answers",
         })
     columns = ["period", "Period", "value", "low", "high", "n", "reliable", "Target"]
@@ -150,9 +75,7 @@ class TrendHeadline:
 
     @property
     def on_target(self) -> bool | None:
-        if self.target is None or self.current is None or self.current.value is None:
-            return None
-        return self.current.value >= self.target
+        return self.measure.meets(None if self.current is None else self.current.value, self.target)
 
     def sentence(self) -> str:
         """The headline in words: value, n, interval, change and its test, target."""
@@ -170,8 +93,7 @@ class TrendHeadline:
                      f"({self.comparison.test} at 95%)")
         else:
             text += f"; no answers in {self.previous_period} to compare with"
-        words = target_words(self.measure, cur.value, self.target)
-        return text + (f"; {words}." if words else "; no target set.")
+        return text + f"; {self.measure.target_status(cur.value, self.target)}."
 
 
 def headline(rows: pd.DataFrame, metric: str, grain: str, min_n: int, target: float | None) -> TrendHeadline:
@@ -187,8 +109,8 @@ def headline(rows: pd.DataFrame, metric: str, grain: str, min_n: int, target: fl
     latest = reliable["period"].iloc[-1]
     earlier = table[table["period"] < latest]
     previous_start = earlier["period"].iloc[-1] if not earlier.empty else _previous_start(latest, grain)
-    current, previous, test = compare(metric, row_or_empty(rows, period=latest),
-                                      row_or_empty(rows, period=previous_start))
+    current, previous, test = measure.compare(row_or_empty(rows, period=latest),
+                                              row_or_empty(rows, period=previous_start))
     return TrendHeadline(measure, current, previous, test, period_label(latest, grain),
                          period_label(previous_start, grain), target, min_n)
 
@@ -241,8 +163,9 @@ class GroupComparison:
 def compare_groups(metric: str, first: tuple[str, pd.Series], second: tuple[str, pd.Series],
                    min_n: int) -> GroupComparison:
     """Compare two groups (services, channels or periods) with the measure's two-sample test."""
-    a, b, test = compare(metric, first[1], second[1])
-    return GroupComparison(MEASURES[metric], first[0], second[0], a, b, test, min_n)
+    measure = MEASURES[metric]
+    a, b, test = measure.compare(first[1], second[1])
+    return GroupComparison(measure, first[0], second[0], a, b, test, min_n)
 
 
 def breakdown_table(rows: pd.DataFrame, metric: str, dimension: str, min_n: int, *,
@@ -252,9 +175,9 @@ def breakdown_table(rows: pd.DataFrame, metric: str, dimension: str, min_n: int,
     hide_small leaves out groups below `min_n` entirely (used for staff members, so a
     handful of answers never singles a person out).
     """
-    records = []
+    measure, records = MEASURES[metric], []
     for _, row in rows.iterrows():
-        est = estimate(metric, row)
+        est = measure.estimate(row)
         if est.value is None:
             continue
         records.append({"group": "(not recorded)" if pd.isna(row[dimension]) else str(row[dimension]),
@@ -270,9 +193,9 @@ def breakdown_table(rows: pd.DataFrame, metric: str, dimension: str, min_n: int,
 
 def weekday_hour_table(rows: pd.DataFrame, metric: str, min_n: int) -> pd.DataFrame:
     """Long table weekday (name), hour, value, n, reliable for every day × hour with answers."""
-    records = []
+    measure, records = MEASURES[metric], []
     for _, row in rows.iterrows():
-        est = estimate(metric, row)
+        est = measure.estimate(row)
         if est.value is None:
             continue
         records.append({"Day": WEEKDAYS[int(row["weekday"]) - 1], "Hour": int(row["hour"]),
@@ -287,20 +210,14 @@ def kpi_table(totals: pd.DataFrame, grain: str) -> pd.DataFrame:
     """
     records = []
     for _, row in totals.iterrows():
-        definition = KPIS[row["metric"]]
+        measure = MEASURES[row["metric"]]
         if not row["denominator"] or row["denominator"] <= 0:
             continue
-        if definition.unit == "%":
-            est = metrics.kpi_ratio(definition.label, float(row["numerator"]), float(row["denominator"]))
-        else:
-            est = Estimate(definition.label, float(row["numerator"]) / float(row["denominator"]),
-                           int(row["denominator"]), None, None, "seconds")
-        met = definition.meets_target(est.value)
-        words = "no target set" if met is None else \
-            f"{'✓ on target' if met else '✗ off target'} ({definition.target_words()})"
+        est = measure.estimate(row)
+        words = measure.target_status(est.value, measure.target)
         start = pd.Timestamp(row["period"]).date()
-        records.append({"period": start, "Period": period_label(start, grain), "code": definition.code,
-                        "Measure": definition.label, "value": est.value, "low": est.low, "high": est.high,
+        records.append({"period": start, "Period": period_label(start, grain), "code": measure.code,
+                        "Measure": measure.label, "value": est.value, "low": est.low, "high": est.high,
                         "n": est.n, "Target": words})
     return pd.DataFrame.from_records(
         records, columns=["period", "Period", "code", "Measure", "value", "low", "high", "n", "Target"])

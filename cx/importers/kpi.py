@@ -2,7 +2,7 @@
 
 Contact-centre and staff-survey figures arrive as counts ("Calls offered",
 "Answered within 20s", "Abandoned"...). They become KPI observations with a
-numerator and a denominator, as defined in `cx.kpis.KPIS`, so they can be summed
+numerator and a denominator, as defined in `cx.measures.MEASURES`, so they can be summed
 across services and periods before dividing. A ratio needs both of its counts;
 a KPI whose counts are not both mapped is not produced, and the mapping says so.
 """
@@ -15,7 +15,7 @@ import pandas as pd
 
 from cx.importers.mapping import Mapping, Problem, Validated, _key, check_mapping
 from cx.importers.scores import is_no_answer
-from cx.kpis import KPIS
+from cx import measures
 
 # Counts a KPI export may hold, and the names tools and spreadsheets give them.
 MEASURES: dict[str, tuple[str, list[str]]] = {
@@ -34,7 +34,7 @@ MEASURES: dict[str, tuple[str, list[str]]] = {
     "respondents": ("Staff survey respondents", ["respondents", "staff respondents",
                                                  "staff survey respondents"]),
 }
-# KPI code -> (numerator measure, denominator measure), following cx.kpis definitions.
+# KPI code -> (numerator measure, denominator measure), following the definitions in cx.measures.
 RATIOS: dict[str, tuple[str, str]] = {
     "answered_within_20s": ("answered_within_20s", "calls_offered"),
     "abandoned": ("abandoned", "calls_offered"),
@@ -133,7 +133,7 @@ def validate_kpis(frame: pd.DataFrame, lines: list[int], mapping: Mapping) -> Va
                                 "the row has no figures for any KPI"))
     bad |= empty
     problems.sort(key=lambda p: (p.line, p.column))
-    notes = [f"KPIs worked out: {', '.join(KPIS[c].label for c in codes)}."]
+    notes = [f"KPIs worked out: {', '.join(measures.MEASURES[c].label for c in codes)}."]
     return Validated(out, problems, len(frame), int(bad.sum()), notes)
 
 

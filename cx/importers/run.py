@@ -16,7 +16,8 @@ import pandas as pd
 
 from cx.importers import Inspection, validate_export
 from cx.importers.mapping import Mapping, Problem
-from cx.store import UploadBatch
+from cx.store import Store
+from cx.store.uploads import UploadBatch
 
 PROBLEM_COLUMNS = {"line": "Line", "column_name": "Column", "value": "Value", "reason": "Reason"}
 Progress = Callable[[str], None]
@@ -63,10 +64,10 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
     )
 
 
-def import_export(store, inspection: Inspection, mapping: Mapping | None = None, *, source: str | None,
+def import_export(store: Store, inspection: Inspection, mapping: Mapping | None = None, *, source: str | None,
                   uploaded_by: str | None, now: datetime, valid_only: bool = False,
                   progress: Progress | None = None) -> ImportResult:
-    """Validate and import an inspected export; `store` is a cx.store.Store.
+    """Validate and import an inspected export.
 
     With `valid_only` False (the default) any rejected row stops the import and
     nothing is written. Raises ImportRefused in that case, ValueError for a mapping
@@ -94,8 +95,8 @@ def import_export(store, inspection: Inspection, mapping: Mapping | None = None,
     )
     rejections = problems_frame(result.problems)
     if mapping.kind == "kpi":
-        counts = store.import_kpis(batch, result.frame, rejections)
+        counts = store.uploads.import_kpis(batch, result.frame, rejections)
     else:
-        counts = store.import_responses(batch, result.frame, rejections, result.extra_names)
+        counts = store.uploads.import_responses(batch, result.frame, rejections, result.extra_names)
     return ImportResult(counts.batch, counts.new, counts.duplicate, counts.rejected, result.data_rows,
                         source, result.problems, result.notes)

@@ -1,0 +1,193 @@
+"""The one catalogue of measures: what each figure is, how it is estimated, tested and judged.
+
+Overview, Trends, Roadmap and the exports all ask this module, so a measure has
+one label, one unit, one scale, one direction, one estimate from the stored
+aggregates, one two-sample test, one target rule and one way of being written.
+
+Survey measures are estimated from a row of `SurveyStore.metrics` (counts, sums
+and sums of squares); KPI measures from a summed numerator and denominator
+(`SurveyStore.kpi_totals`), never from averaged percentages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from cx import metrics
+from cx.formatting import format_value
+from cx.metrics import Comparison, Estimate
+from cx.store.surveys import SurveyStore
+
+_UNIT_SUFFIX = {"%": "%", "seconds": " s", "points": "", "": ""}
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measure PlaceCX reports.
+
+    unit: as in `cx.metrics.Estimate` ("points", "%", "seconds", "" for a mean).
+    lowest, highest: the scale a value or target must lie on (None = open).
+    source: "survey" (from response aggregates) or "kpi" (numerator/denominator).
+    grain: the period KPI figures are recorded for ("month"; staff engagement "quarter").
+    target: the default target (KPIs; survey targets are set per council in the database).
+    """
+
+    code: str
+    label: str
+    short: str
+    unit: str
+    lowest: float | None
+    highest: float | None
+    higher_is_better: bool
+    source: str
+    definition: str
+    target: float | None = None
+    grain: str = "month"
+    numerator_label: str = ""
+    denominator_label: str = ""
+
+    # ------------------------------------------------------------ estimating
+
+    def estimate(self, row: Mapping) -> Estimate:
+        """The estimate from one aggregate row (survey counts, or numerator and denominator)."""
+        if self.code == "nps":
+            return metrics.nps(int(row["promoters"]), int(row["detractors"]), int(row["nps_n"]))
+        if self.code == "csat":
+            return metrics.csat(int(row["csat_satisfied"]), int(row["csat_n"]))
+        if self.code == "ces":
+            return metrics.ces(float(row["ces_sum"]), float(row["ces_sumsq"]), int(row["ces_n"]))
+        return self.ratio(float(row["numerator"]), float(row["denominator"]))
+
+    def ratio(self, numerator: float, denominator: float) -> Estimate:
+        """A KPI figure from summed counts: a share with its interval, or a mean in seconds."""
+        if self.unit == "%":
+            return metrics.kpi_ratio(self.label, numerator, denominator)
+        if denominator <= 0:
+            return Estimate(self.label, None, 0, None, None, self.unit)
+        return Estimate(self.label, numerator / denominator, int(denominator), None, None, self.unit)
+
+    def compare(self, current: Mapping, previous: Mapping) -> tuple[Estimate, Estimate, Comparison]:
+        """Both estimates and the measure's two-sample test of current against previous."""
+        now, before = self.estimate(current), self.estimate(previous)
+        if self.code == "nps":
+            test = metrics.compare_nps(
+                (int(current["promoters"]), int(current["detractors"]), int(current["nps_n"])),
+                (int(previous["promoters"]), int(previous["detractors"]), int(previous["nps_n"])))
+        elif self.code == "csat":
+            test = metrics.compare_proportions(
+                (int(current["csat_satisfied"]), int(current["csat_n"])),
+                (int(previous["csat_satisfied"]), int(previous["csat_n"])))
+        elif self.unit == "%":
+            test = metrics.compare_proportions(
+                (int(current["numerator"]), int(current["denominator"])),
+                (int(previous["numerator"]), int(previous["denominator"])))
+        else:
+            test = metrics.compare_means(now, before)
+        return now, before, test
+
+    # ---------------------------------------------------------------- targets
+
+    def check_target(self, target: float) -> None:
+        """Raises ValueError naming the measure when `target` is off its scale."""
+        low = -float("inf") if self.lowest is None else self.lowest
+        high = float("inf") if self.highest is None else self.highest
+        if not low <= target <= high:
+            if self.highest is None:
+                raise ValueError(f"Target for {self.short}: must be {self.lowest:g} or more, not {target:g}.")
+            raise ValueError(f"Target for {self.short}: must be between {self.lowest:g} and "
+                             f"{self.highest:g}, not {target:g}.")
+
+    def meets(self, value: float | None, target: float | None) -> bool | None:
+        """True/False against the target in the measure's direction; None without value or target."""
+        if value is None or target is None:
+            return None
+        return value >= target if self.higher_is_better else value <= target
+
+    def format_target(self, target: float) -> str:
+        """'90%', '+10', '60 s', '5.5': a target written in the measure's unit."""
+        if self.unit == "points":
+            return f"{target:+g}"
+        return f"{target:g}{_UNIT_SUFFIX[self.unit]}"
+
+    def target_words(self, target: float | None) -> str:
+        """'target 90% or more' / 'target 5% or less' / 'no target set'."""
+        if target is None:
+            return "no target set"
+        return f"target {self.format_target(target)} {'or more' if self.higher_is_better else 'or less'}"
+
+    def target_status(self, value: float | None, target: float | None) -> str:
+        """'✓ on target (target 90% or more)', '✗ off target (...)', or 'no target set'."""
+        met = self.meets(value, target)
+        if met is None:
+            return "no target set" if target is None else ""
+        return f"{'✓ on target' if met else '✗ off target'} ({self.target_words(target)})"
+
+    def value_words(self, value: float) -> str:
+        """A bare value in the measure's unit, e.g. '81%' or '+12'."""
+        return format_value(Estimate(self.label, value, 0, None, None, self.unit))
+
+
+MEASURES: dict[str, Measure] = {
+    m.code: m
+    for m in (
+        Measure("nps", "Net Promoter Score", "NPS", "points", -100, 100, True, "survey",
+                "Promoters (9 or 10) minus detractors (0 to 6), as points from −100 to +100."),
+        Measure("csat", "Satisfaction (CSAT)", "CSAT", "%", 0, 100, True, "survey",
+                "Share of answers that are 4 or 5 on the five-point satisfaction scale."),
+        Measure("ces", "Ease (CES, 1 to 7)", "CES", "", 1, 7, True, "survey",
+                "Mean ease score, 1 (very difficult) to 7 (very easy); five-point answers are "
+                "stretched onto 1 to 7."),
+        Measure("answered_within_20s", "Calls answered within 20 seconds", "Answered in 20 s", "%", 0, 100,
+                True, "kpi",
+                "Calls answered within 20 seconds divided by all calls offered, abandoned calls "
+                "included and no short abandons excluded (the strictest common variant).",
+                target=80.0, numerator_label="calls answered within 20 s", denominator_label="calls offered"),
+        Measure("abandoned", "Calls abandoned", "Abandoned", "%", 0, 100, False, "kpi",
+                "Calls where the caller hung up before being answered, divided by calls offered.",
+                target=5.0, numerator_label="calls abandoned", denominator_label="calls offered"),
+        Measure("first_contact_resolution", "Resolved at first contact", "First-contact resolution", "%",
+                0, 100, True, "kpi",
+                "Answered calls where the caller's need was met without a further contact.",
+                target=75.0, numerator_label="calls resolved at first contact",
+                denominator_label="calls answered"),
+        Measure("average_wait_seconds", "Average wait before answer", "Average wait", "seconds", 0, None,
+                False, "kpi", "Total waiting time of answered calls divided by calls answered.",
+                target=60.0, numerator_label="total seconds waited", denominator_label="calls answered"),
+        Measure("employee_engagement", "Employee engagement", "Engagement", "%", 0, 100, True, "kpi",
+                "Staff survey respondents classed as engaged, divided by all who answered.",
+                target=70.0, grain="quarter", numerator_label="engaged respondents",
+                denominator_label="staff survey respondents"),
+    )
+}
+SURVEY_MEASURES: tuple[str, ...] = tuple(c for c, m in MEASURES.items() if m.source == "survey")
+KPI_MEASURES: tuple[str, ...] = tuple(c for c, m in MEASURES.items() if m.source == "kpi")
+CONTACT_CENTRE: tuple[str, ...] = ("answered_within_20s", "abandoned", "first_contact_resolution",
+                                   "average_wait_seconds")
+TESTS_USED = ("NPS: two-sample z-test on the promoter-minus-detractor score; CSAT and other shares: "
+              "two-proportion z-test; CES: Welch z-test on the two means. A change is called significant "
+              "when the test gives p < 0.05 (|z| ≥ 1.96).")
+
+
+def measure(code: str) -> Measure:
+    """The measure with this code. Raises ValueError naming the field for an unknown code."""
+    try:
+        return MEASURES[code]
+    except KeyError:
+        raise ValueError(f"Measure: {code!r} is not a measure PlaceCX knows.") from None
+
+
+def save_target(surveys: SurveyStore, metric: str, service: str, target: float | None, *,
+                updated_by: int | None, now: datetime) -> None:
+    """Set (or, with None, remove) a survey measure's target for one service ('' = every service).
+
+    Raises ValueError naming the field for a measure that is not a survey measure
+    or a target off the measure's scale.
+    """
+    chosen = measure(metric)
+    if chosen.source != "survey":
+        raise ValueError(f"Measure: targets here are for {', '.join(SURVEY_MEASURES).upper()} only.")
+    if target is not None:
+        chosen.check_target(target)
+    surveys.set_target(metric, service, target, updated_by=updated_by, now=now)

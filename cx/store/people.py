@@ -1,0 +1,90 @@
+"""People, application metadata and the change log that versions the data.
+
+The change log is append-only: each committed unit of work that wrote anything
+adds one row (see `cx.store.base.Session`). Its newest id is the data version
+that caches are keyed on; `version_of` narrows it to the features a page reads,
+so saving a heat-map rating does not throw away cached survey figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import pandas as pd
+
+from cx.store.base import FeatureStore, quote_identifier, writes
+
+
+class PeopleStore(FeatureStore):
+    """The people the app knows: leaders, raters, authors."""
+
+    @writes("people")
+    def add(self, name: str, role: str | None, *, now: datetime) -> int:
+        """Add a person and return their id.
+
+        Raises ValueError when the name is empty or already used (names must tell
+        people apart on screen).
+        """
+        clean = (name or "").strip()
+        if not clean:
+            raise ValueError("Name: enter the person's name.")
+        if self._exists("SELECT 1 FROM people WHERE lower(name) = lower(?)", [clean]):
+            raise ValueError(f"Name: there is already someone called {clean}.")
+        row = self._one(
+            "INSERT INTO people (name, role, created_at) VALUES (?, ?, ?) RETURNING person_id",
+            [clean, (role or "").strip() or None, now],
+        )
+        return int(row[0])
+
+    def all(self) -> pd.DataFrame:
+        """Everyone known to the app: person_id, name, role, ordered by name."""
+        return self._frame("SELECT person_id, name, role FROM people ORDER BY lower(name)")
+
+    def names(self, person_ids: Sequence[int | None], *, field: str = "Person") -> dict[int, str]:
+        """{id: name} for the given ids (None is skipped).
+
+        Raises ValueError naming `field` for an id that is not in the people table.
+        """
+        wanted = sorted({int(p) for p in person_ids if p is not None})
+        names = dict(self._execute(
+            "SELECT person_id, name FROM people WHERE person_id IN (SELECT unnest(?))", [wanted]
+        ).fetchall())
+        missing = set(wanted) - set(names)
+        if missing:
+            raise ValueError(f"{field}: choose someone from the team list (no person with id "
+                             f"{', '.join(map(str, sorted(missing)))}).")
+        return names
+
+
+class AdminStore(FeatureStore):
+    """Metadata, table counts and the data version."""
+
+    def meta(self, key: str) -> str | None:
+        row = self._one("SELECT value FROM app_meta WHERE key = ?", [key])
+        return None if row is None else row[0]
+
+    @writes("meta")
+    def set_meta(self, key: str, value: str) -> None:
+        self._execute(
+            "INSERT INTO app_meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
+
+    def data_version(self) -> int:
+        """A number that grows with every committed write; cache keys include it."""
+        return int(self._one("SELECT coalesce(max(change_id), 0) FROM change_log")[0])
+
+    def version_of(self, features: Sequence[str]) -> int:
+        """The newest change to any of `features` (0 if none): a narrower cache key."""
+        return int(self._one(
+            "SELECT coalesce(max(change_id), 0) FROM change_log WHERE list_has_any(features, ?)",
+            [list(features)],
+        )[0])
+
+    def table_counts(self) -> dict[str, int]:
+        """Rows per user table, for status output and tests."""
+        names = [row[0] for row in self._execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY 1"
+        ).fetchall()]
+        return {name: self._one("SELECT count(*) FROM " + quote_identifier(name))[0] for name in names}
