@@ -44,7 +44,7 @@ def row_by_row_seconds() -> float:
         start = time.perf_counter()
         with store.transaction():
             for record in rows.itertuples(index=False):
-                store.insert_responses(1, DEMO_SOURCE, rows.__class__([record], columns=columns))
+                store.uploads.insert_responses(1, DEMO_SOURCE, rows.__class__([record], columns=columns))
         elapsed = time.perf_counter() - start
         db.close()
     return elapsed * len(frame) / SAMPLE

@@ -85,6 +85,7 @@ def run_real(path: Path, db: Path) -> int:
 
 def run_naive(path: Path, db: Path) -> int:
     from cx.store import Database
+    from cx.store.uploads import UploadBatch
 
     raw = pd.read_csv(path) if path.suffix == ".csv" else pd.read_excel(path, engine="openpyxl")
     frame = pd.DataFrame({
@@ -96,8 +97,8 @@ def run_naive(path: Path, db: Path) -> int:
     try:
         store = database.store()
         with store.transaction():
-            batch = store.create_batch(kind="responses", source="bench", uploaded_at=datetime.now())
-            written = store.insert_responses(batch, "bench", frame)
+            batch = store.uploads.create_batch(UploadBatch("bench", datetime.now(), len(frame)), "responses")
+            written = store.uploads.insert_responses(batch, "bench", frame)
     finally:
         database.close()
     return written

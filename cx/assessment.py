@@ -213,6 +213,17 @@ def team_map_table(summary: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def critical_cells(summary: pd.DataFrame) -> set[tuple[str, str]]:
+    """The (block, stage) cells whose team level is a critical focus."""
+    rated = summary[summary["consensus"].map(lambda c: c == "critical")]
+    return set(zip(rated["block"], rated["stage"], strict=True))
+
+
+def differing_cells(summary: pd.DataFrame) -> int:
+    """How many cells are marked "views differ"."""
+    return int(summary["views_differ"].sum())
+
+
 def discussion_list(summary: pd.DataFrame) -> pd.DataFrame:
     """The rated cells in the order a facilitator should walk them in the meeting.
 

@@ -16,10 +16,10 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
+from cx import heat_map, roadmap
 from cx.assessment import RatingEntry
 from cx.formatting import period_label
 from cx.framework import BLOCKS, STAGES
-from cx import heat_map, roadmap
 from cx.roadmap import ActionInput
 from cx.store import Store
 

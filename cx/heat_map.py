@@ -78,11 +78,11 @@ class RoundView:
 
     @property
     def critical_cells(self) -> int:
-        return int((self.summary["consensus"] == "critical").sum()) if self.rated else 0
+        return len(self.critical())
 
     @property
     def differing_cells(self) -> int:
-        return int(self.summary["views_differ"].sum()) if self.rated else 0
+        return assessment.differing_cells(self.summary) if self.rated else 0
 
     @property
     def improved_cells(self) -> int | None:
@@ -92,10 +92,7 @@ class RoundView:
 
     def critical(self) -> set[tuple[str, str]]:
         """The (block, stage) cells the team rates a critical focus."""
-        if not self.rated:
-            return set()
-        rated = self.summary[self.summary["consensus"] == "critical"]
-        return set(zip(rated["block"], rated["stage"], strict=True))
+        return assessment.critical_cells(self.summary) if self.rated else set()
 
     def raters_sentence(self) -> str:
         """'3 of 4 raters have submitted; still to submit: Tom (draft).' """
@@ -142,7 +139,8 @@ def round_view(store: Store, chosen: int | None = None) -> RoundView | None:
 
 
 def create_round(store: Store, name: str, held_on: date | None, rater_ids: Sequence[int], *,
-                 created_by: int | None, now: datetime, new_person: tuple[str, str | None] | None = None) -> int:
+                 created_by: int | None, now: datetime,
+                 new_person: tuple[str, str | None] | None = None) -> int:
     """Create a round with its raters (and, optionally, a new person who joins them); return its id.
 
     Raises ValueError naming the field: an empty or long name, no date, no raters,

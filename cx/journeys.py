@@ -117,7 +117,10 @@ def create(store: Store, name: str | None, description: str | None, *, updated_b
 
 def rename(store: Store, journey_id: int, name: str | None, description: str | None, *,
            updated_by: int | None, now: datetime) -> None:
-    """Rename a journey and replace its description. Raises ValueError as `create`, or for an unknown journey."""
+    """Rename a journey and replace its description.
+
+    Raises ValueError as `create`, or for an unknown journey.
+    """
     clean = clean_name(name)
     with store.transaction():
         store.people.names([updated_by], field="You are")

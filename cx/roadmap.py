@@ -307,12 +307,6 @@ def suggest_entry_stages(summary: pd.DataFrame) -> dict[str, tuple[str, str]]:
     return suggestions
 
 
-def critical_cells(summary: pd.DataFrame) -> set[tuple[str, str]]:
-    """The (block, stage) cells the heat-map summary rates a critical focus."""
-    rated = summary[summary["consensus"].map(lambda c: c == "critical")]
-    return set(zip(rated["block"], rated["stage"], strict=True))
-
-
 def critical_flags(actions: pd.DataFrame, cells: set[tuple[str, str]]) -> pd.Series:
     """Per action, '' or '! Critical focus: Data, Employees' naming the critical blocks at its stage."""
     symbol = LEVEL_BY_CODE["critical"].tag
@@ -490,3 +484,23 @@ def set_archived(store: Store, action_id: int, archived: bool, *, by: int | None
 
 def _fields(action: ActionInput) -> dict[str, object]:
     return {name: getattr(action, name) for name in ACTION_FIELDS}
+
+
+def missing_starters(store: Store) -> list[tuple[str, ActionInput]]:
+    """The toolkit's starter actions for the current programme that the plan (or its archive) lacks."""
+    programme = store.roadmap.programme()
+    if programme is None:
+        return []
+    present = set(store.roadmap.actions()["toolkit_key"].dropna()) | set(
+        store.roadmap.actions(archived=True)["toolkit_key"].dropna())
+    plan = starter_plan(programme["start_date"], int(programme["years"]), store.roadmap.entry_stages())
+    return [(key, action) for key, action in plan if key not in present]
+
+
+def add_missing_starters(store: Store, *, by: int | None, now: datetime) -> int:
+    """Add every missing starter action (see `missing_starters`); return how many were added."""
+    with store.transaction():
+        missing = missing_starters(store)
+        for key, action in missing:
+            create_action(store, action, by=by, now=now, toolkit_key=key)
+    return len(missing)

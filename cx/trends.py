@@ -15,7 +15,6 @@ from cx.formatting import format_change, format_count, format_interval, format_v
 from cx.measures import MEASURES, Measure
 from cx.metrics import Comparison, Estimate
 
-
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _EMPTY = pd.Series({"responses": 0, "nps_n": 0, "promoters": 0, "detractors": 0, "csat_n": 0,
                     "csat_satisfied": 0, "ces_n": 0, "ces_sum": 0.0, "ces_sumsq": 0.0})

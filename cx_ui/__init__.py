@@ -5,10 +5,12 @@ Pages import this module and `cx`; `cx` itself never imports Streamlit.
 
 from __future__ import annotations
 
+import functools
 import runpy
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -20,7 +22,9 @@ from cx.bootstrap import open_app_database
 from cx.config import Settings
 from cx.errors import PlaceCXError
 from cx.exports import to_csv_bytes, to_xlsx_bytes
-from cx.store import Database, Store
+from cx.formatting import escape_markdown
+from cx.store import Database, FeatureStore, Store
+from cx_ui import state
 
 T = TypeVar("T")
 ROUTER = Path(__file__).resolve().parent.parent / "app.py"
@@ -61,23 +65,32 @@ def store() -> Store:
         st.stop()
 
 
-def cached(store_: Store, query: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run `query(store, *args, **kwargs)` through st.cache_data, keyed on the data version.
+def cached(query: Callable[..., T], *args: Any, reads: Sequence[str] = (), **kwargs: Any) -> T:
+    """Run a query through st.cache_data, keyed on its arguments and the data it reads.
 
-    Only use it for functions that return small aggregated results: every cache hit
-    returns an unpickled copy. Any committed write bumps the data version, so no
-    stale figure survives an import.
+    `query` is a feature store's bound method (`store.surveys.metrics`), whose
+    class says which features it reads, or a function taking the `Store` among its
+    arguments (`build_overview, store, grain`), with `reads` naming the features it
+    depends on (empty: any change). A committed write to one of those features
+    changes the key, so no stale figure survives an import. Only use it for
+    small aggregated results: every cache hit returns an unpickled copy.
     """
-    key = f"{query.__module__}.{query.__qualname__}"
-    return _cached_call(key, str(settings().db_path), store_.data_version(), args,
-                        tuple(sorted(kwargs.items())), store_, query)
+    owner = getattr(query, "__self__", None)
+    if isinstance(owner, FeatureStore):
+        session, reads, name = owner._session, owner.READS, f"{type(owner).__qualname__}.{query.__name__}"
+    else:
+        session = next(a._session for a in args if isinstance(a, Store))
+        name = f"{query.__module__}.{query.__qualname__}"
+    key_args = tuple("<store>" if isinstance(a, Store) else a for a in args)
+    return _cached_call(name, str(settings().db_path), session.data_version(reads), key_args,
+                        tuple(sorted(kwargs.items())), functools.partial(query, *args, **kwargs))
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def _cached_call(key: str, db_path: str, version: int, args: tuple, kwargs: tuple, _store: Store,
-                 _query: Callable) -> Any:
-    del key, db_path, version  # part of the cache key only; leading underscores are not hashed
-    return _query(_store, *args, **dict(kwargs))
+def _cached_call(name: str, db_path: str, version: int, args: tuple, kwargs: tuple,
+                 _call: Callable[[], Any]) -> Any:
+    del name, db_path, version, args, kwargs  # the cache key only; the leading underscore is not hashed
+    return _call()
 
 
 _FOCUS_CSS = (Path(__file__).with_name("focus.css")).read_text(encoding="utf-8")
@@ -154,13 +167,9 @@ def download_buttons(frame: pd.DataFrame, *, file_stem: str, title: str, key: st
     )
 
 
-def remember(widget_key: str, saved_key: str) -> None:
-    """on_change callback: copy a widget's value to a key that survives page changes.
-
-    Streamlit forgets a widget's state when a page without that widget runs, so
-    values that must persist across pages live under a separate, non-widget key.
-    """
-    st.session_state[saved_key] = st.session_state[widget_key]
+def literal(text: object) -> str:
+    """Text a person or a file typed, made literal for anything Streamlit renders as Markdown."""
+    return escape_markdown(str(text))
 
 
 def current_person(store_: Store) -> tuple[int, str] | None:
@@ -169,13 +178,13 @@ def current_person(store_: Store) -> tuple[int, str] | None:
     Until sign-in exists, people say who they are; the choice is kept while they
     move between pages and is recorded with what they save.
     """
-    people = store_.people()
+    people = store_.people.all()
     if people.empty:
         st.sidebar.info("Nobody has been added to the team yet.")
         return None
     names = dict(zip(people["person_id"].tolist(), people["name"].tolist(), strict=True))
     roles = dict(zip(people["person_id"].tolist(), people["role"].tolist(), strict=True))
-    saved = st.session_state.get("person_id")
+    saved = state.PERSON.get()
     chosen = st.sidebar.selectbox(
         "You are",
         options=list(names),
@@ -183,29 +192,63 @@ def current_person(store_: Store) -> tuple[int, str] | None:
         format_func=lambda pid: f"{names[pid]} ({roles[pid]})" if isinstance(roles[pid], str) else names[pid],
         placeholder="Choose your name",
         key="person_widget",
-        on_change=remember,
-        args=("person_widget", "person_id"),
+        on_change=state.remember,
+        args=("person_widget", state.PERSON.key),
         help="Until sign-in exists, choose who you are. Your name is saved with your answers.",
     )
     return None if chosen is None else (chosen, names[chosen])
 
 
-# --- Messages that outlive a rerun (heat map, roadmap) ------------------------
-# Form callbacks run before the page; a message they leave here is shown once, at
-# the top of the next run, so every part of the page already shows the new data.
+@dataclass(frozen=True)
+class Saved(Generic[T]):
+    """The outcome of `save`: whether it was saved, and what the unit of work returned."""
 
-_NOTICE = "cx_ui_notice"
+    ok: bool
+    value: T | None = None
 
 
-def notice(message: str, *, error: bool = False) -> None:
-    """Leave a success (or error) message for the next run of the page."""
-    st.session_state[_NOTICE] = ("error" if error else "success", message)
+def save(unit: Callable[[Store], T], *, done: str | Callable[[T], str] | None = None,
+         form: str | None = None) -> Saved[T]:
+    """Run a unit of work in one transaction (retried on a write conflict) and report the outcome.
+
+    On success leaves `done` (text, or a function of the result) as a notice. On a
+    ValueError or PlaceCXError nothing is saved, the error's sentence is kept to show
+    beside `form` (or as a notice), and what the person typed stays in the form.
+    """
+    try:
+        result = store().run(unit)
+    except (ValueError, PlaceCXError) as error:
+        if form is None:
+            state.notice(str(error), error=True)
+        else:
+            state.set_form_error(form, str(error))
+        return Saved(False)
+    if done is not None:
+        state.notice(done(result) if callable(done) else done)
+    return Saved(True, result)
+
+
+def save_here(unit: Callable[[Store], T], *, done: str | Callable[[T], str] | None = None) -> None:
+    """`save` for a button handled in the page body: rerun on success, else show the error here."""
+    if save(unit, done=done, form="_here").ok:
+        st.rerun()
+    show_form_error("_here")
 
 
 def show_notice() -> None:
-    """Show, once, the message left by `notice`; call near the top of a page."""
-    kind, message = st.session_state.pop(_NOTICE, (None, None))
+    """Show, once, the message left by a save; call near the top of a page."""
+    kept = state.take_notice()
+    if kept is None:
+        return
+    kind, message = kept
     if kind == "success":
         st.success(message, icon=":material/check_circle:")
-    elif kind == "error":
+    else:
+        st.error(message, icon=":material/error:")
+
+
+def show_form_error(form: str) -> None:
+    """Show, once, the error a save left for this form."""
+    message = state.take_form_error(form)
+    if message:
         st.error(message, icon=":material/error:")

@@ -14,6 +14,7 @@ import streamlit as st
 import cx_ui
 from cx import checklist
 from cx.exports import file_stem
+from cx_ui import state
 
 cx_ui.page_title("Leadership checklist")
 store = cx_ui.store()
@@ -28,30 +29,25 @@ if me is None:
     st.stop()
 person_id, person_name = me
 cx_ui.show_notice()
-history = checklist.group_history(store.checklist_history(person_id))
+history = checklist.my_answers(store, person_id)
 
 
 def save(question: checklist.Question, saved: list[checklist.SavedAnswer], text: str, shared: bool) -> None:
     """Store the form's answer (or only its sharing), then rerun so the history shows it."""
-    try:
-        answer = checklist.clean_answer(text)
-    except ValueError as error:
-        st.error(str(error))
+    saved = cx_ui.save(lambda store: checklist.save(store, person_id, question.code, text, shared=shared,
+                                                    now=datetime.now()), form=question.code)
+    if not saved.ok:
+        cx_ui.show_form_error(question.code)
         return
-    action = checklist.decide_save(saved[0] if saved else None, answer, shared)
+    action = saved.value
     if action is checklist.SaveAction.NOTHING:
         st.info("Nothing has changed since you last saved this answer.")
         return
-    with store.transaction():
-        if action is checklist.SaveAction.NEW_VERSION:
-            store.save_checklist_answer(person_id, question.code, answer, shared=shared, now=datetime.now())
-        else:
-            store.set_checklist_sharing(person_id, question.code, shared)
     if action is checklist.SaveAction.SHARING_ONLY:
-        cx_ui.notice(f"“{question.topic}”: your latest answer is now "
-                    f"{'shared with the team' if shared else 'private'}.")
+        state.notice(f"“{question.topic}”: your latest answer is now "
+                     f"{'shared with the team' if shared else 'private'}.")
     else:
-        cx_ui.notice(f"“{question.topic}”: answer saved.")
+        state.notice(f"“{question.topic}”: answer saved.")
     st.rerun()
 
 
@@ -122,7 +118,7 @@ with mine:
     )
 
 with team:
-    shared_answers = checklist.shared_answers_table(store.shared_checklist_answers(person_id))
+    shared_answers = checklist.shared_answers_table(store.leadership.shared_answers(person_id))
     if shared_answers.empty:
         st.info("Nobody else has shared an answer yet.")
     else:

@@ -9,6 +9,7 @@ import streamlit as st
 import cx_ui
 from cx import culture
 from cx.formatting import format_date
+from cx.status import OVERDUE_TAG, STATUS_BY_CODE
 
 cx_ui.page_title("Culture change")
 store = cx_ui.store()
@@ -19,15 +20,15 @@ st.caption(
 )
 cx_ui.show_notice()
 
-steps = culture.roadmap(store.culture_steps(), date.today())
+steps = culture.roadmap(store.leadership.culture_steps(), date.today())
 progress = culture.progress(steps)
 
 st.header("Progress")
 done, doing, waiting, late = st.columns(4)
-done.metric("● Done", f"{progress.done} of {progress.total}", border=True)
-doing.metric("◐ In progress", progress.in_progress, border=True)
-waiting.metric("○ Not started", progress.not_started, border=True)
-late.metric(culture.OVERDUE_LABEL, progress.overdue, border=True,
+done.metric(STATUS_BY_CODE["done"].tag, f"{progress.done} of {progress.total}", border=True)
+doing.metric(STATUS_BY_CODE["in_progress"].tag, progress.in_progress, border=True)
+waiting.metric(STATUS_BY_CODE["not_started"].tag, progress.not_started, border=True)
+late.metric(OVERDUE_TAG, progress.overdue, border=True,
             help="Not done, and the step's date has passed.")
 st.progress(progress.share_done, text=progress.sentence())
 
@@ -48,7 +49,7 @@ cx_ui.download_buttons(table, file_stem=f"culture-change-{date.today().isoformat
                        key="culture-dl")
 
 st.header("Update a step")
-people = store.people()
+people = store.people.all()
 names = dict(zip(people["person_id"].tolist(), people["name"].tolist(), strict=True))
 number = st.selectbox(
     "Step", options=list(culture.STEP_NUMBERS), key="culture_step",
@@ -65,7 +66,7 @@ with st.form(f"culture-form-{number}"):
     status_code = st.radio(
         "Status", options=list(culture.STATUS_CODES), horizontal=True, key=f"culture-status-{number}",
         index=culture.STATUS_CODES.index(record.status),
-        format_func=lambda c: culture.status(c).label,
+        format_func=lambda c: culture.status(c).tag,
     )
     owner_options = [None, *names]
     owner_id = st.selectbox(
@@ -85,12 +86,7 @@ with st.form(f"culture-form-{number}"):
     submitted = st.form_submit_button("Save step", type="primary", key=f"culture-save-{number}")
 
 if submitted:
-    try:
-        update = culture.clean_update(number, status_code, owner_id, step_date, evidence)
-        with store.transaction():
-            store.save_culture_step(update, updated_by=me[0] if me else None, now=datetime.now())
-    except ValueError as error:
-        st.error(str(error))
-    else:
-        cx_ui.notice(f"Step {number} saved: {culture.status(status_code).label}.")
-        st.rerun()
+    cx_ui.save_here(
+        lambda store: culture.save_step(store, number, status_code, owner_id, step_date, evidence,
+                                        updated_by=me[0] if me else None, now=datetime.now()),
+        done=f"Step {number} saved: {culture.status(status_code).tag}.")

@@ -7,13 +7,14 @@ from datetime import date, datetime
 import streamlit as st
 
 import cx_ui
-from cx import assessment, charts
+from cx import assessment, charts, heat_map
 from cx.assessment import IncompleteSubmission, RatingEntry
 from cx.exports import to_csv_bytes
-from cx.formatting import escape_markdown, format_date
+from cx.formatting import format_date
 from cx.framework import BLOCKS, LEVEL_BY_CODE, LEVELS, STAGES, cell_label
+from cx.heat_map import CELL_COUNT
 from cx.map_image import team_map_svg
-from cx.store import Store
+from cx_ui import state
 
 cx_ui.page_title("Heat map")
 store = cx_ui.store()
@@ -25,38 +26,40 @@ def level_key(round_id: int, person_id: int, block: str, stage: str, part: str) 
 
 def form_entries(round_id: int, person_id: int) -> list[RatingEntry]:
     """The rater's answers as the form holds them (read from the widgets' state)."""
-    state = st.session_state
+    def value(block: str, stage: str, part: str, default=None):
+        return state.widget_value(level_key(round_id, person_id, block, stage, part), default)
+
     return [
-        RatingEntry(
-            block.code, stage.code,
-            state.get(level_key(round_id, person_id, block.code, stage.code, "level")),
-            state.get(level_key(round_id, person_id, block.code, stage.code, "comment"), ""),
-            state.get(level_key(round_id, person_id, block.code, stage.code, "evidence"), ""),
-        )
+        RatingEntry(block.code, stage.code, value(block.code, stage.code, "level"),
+                    value(block.code, stage.code, "comment", ""),
+                    value(block.code, stage.code, "evidence", ""))
         for block in BLOCKS for stage in STAGES
     ]
 
 
 def save_answers(round_id: int, person_id: int, submit: bool) -> None:
     """Form callback (runs before the page, so every tab shows the new answers)."""
-    writer = cx_ui.store()
     entries = form_entries(round_id, person_id)
     now = datetime.now().replace(microsecond=0)
+
+    def draft(store) -> None:
+        heat_map.save_draft(store.assessment, round_id, person_id, entries, now=now)
+
+    if not submit:
+        cx_ui.save(draft, done="Draft saved. Nothing counts until you submit.")
+        return
     try:
-        if submit:
-            with writer.transaction():
-                writer.submit_ratings(round_id, person_id, entries, now=now)
-            cx_ui.notice("Your ratings are submitted and now count in the team map.")
-        else:
-            with writer.transaction():
-                writer.save_rating_draft(round_id, person_id, entries, now=now)
-            cx_ui.notice("Draft saved. Nothing counts until you submit.")
+        assessment.check_complete(entries)
     except IncompleteSubmission as error:
-        with writer.transaction():
-            writer.save_rating_draft(round_id, person_id, entries, now=now)
-        cx_ui.notice(f"{error} Your answers so far are saved as a draft.", error=True)
+        if not cx_ui.save(draft).ok:
+            return
+        state.notice(f"{error} Your answers so far are saved as a draft.", error=True)
+        return
     except ValueError as error:
-        cx_ui.notice(str(error), error=True)
+        state.notice(str(error), error=True)
+        return
+    cx_ui.save(lambda store: heat_map.submit(store.assessment, round_id, person_id, entries, now=now),
+               done="Your ratings are submitted and now count in the team map.")
 
 
 def new_round_form(people) -> None:
@@ -71,36 +74,27 @@ def new_round_form(people) -> None:
         st.caption("Someone new to the team? Add them here and they join the raters.")
         st.text_input("New rater's name", key="new_round_person")
         st.text_input("New rater's role", key="new_round_role")
-        error = st.session_state.pop("new_round_error", None)
-        if error:
-            st.error(error, icon=":material/error:")
+        cx_ui.show_form_error("new-round")
         st.form_submit_button("Create round", type="primary", on_click=create_round)
 
 
 def create_round() -> None:
     """Form callback: runs before the page, so the round picker can switch to the new round."""
-    state = st.session_state
-    writer = cx_ui.store()
     now = datetime.now().replace(microsecond=0)
-    raters = list(state.get("new_round_raters", []))
-    try:
-        with writer.transaction():
-            if state.get("new_round_person", "").strip():
-                raters.append(writer.add_person(state["new_round_person"], state.get("new_round_role"),
-                                                now=now))
-            round_id = writer.create_assessment_round(
-                state.get("new_round_name", ""), state.get("new_round_date"), raters,
-                created_by=state.get("person_id"), now=now)
-    except ValueError as error:
-        state["new_round_error"] = str(error)
-        return
-    state["heatmap_round"] = state["heatmap_round_widget"] = round_id
-    cx_ui.notice("Round created. Raters can now rate the cells.")
+    saved = cx_ui.save(
+        lambda store: heat_map.create_round(
+            store, state.widget_value("new_round_name", ""), state.widget_value("new_round_date"),
+            state.widget_value("new_round_raters", []), created_by=state.PERSON.get(), now=now,
+            new_person=(state.widget_value("new_round_person", ""), state.widget_value("new_round_role"))),
+        done="Round created. Raters can now rate the cells.", form="new-round")
+    if saved.ok:
+        state.HEAT_MAP_ROUND.set(saved.value)
+        state.set_widget("heatmap_round_widget", saved.value)
 
 
 cx_ui.show_notice()
-rounds = cx_ui.cached(store, Store.assessment_rounds)
-people = store.people()
+rounds = cx_ui.cached(store.assessment.rounds)
+people = store.people.all()
 
 if rounds.empty:
     st.info("No assessment round has been set up yet. Create one below; each rater then rates the "
@@ -109,23 +103,21 @@ if rounds.empty:
     st.stop()
 
 round_names = dict(zip(rounds["round_id"].tolist(), rounds["name"].tolist(), strict=True))
-saved = st.session_state.get("heatmap_round")
+shown_round = heat_map.current_round(rounds, state.HEAT_MAP_ROUND.get())
 round_id = st.selectbox(
     "Round", options=list(round_names), format_func=round_names.get,
-    index=list(round_names).index(saved) if saved in round_names else 0,
-    key="heatmap_round_widget", on_change=cx_ui.remember, args=("heatmap_round_widget", "heatmap_round"),
-    help="Rounds are listed newest meeting first.",
+    index=list(round_names).index(shown_round),
+    key="heatmap_round_widget", on_change=state.remember,
+    args=("heatmap_round_widget", state.HEAT_MAP_ROUND.key),
+    help="Rounds are listed newest meeting first. Unless you choose one, every page shows the newest round "
+         "that has submissions.",
 )
-round_row = rounds.set_index("round_id").loc[round_id]
-round_name = round_names[round_id]
-ratings = cx_ui.cached(store, Store.round_ratings, round_id)
-raters = store.round_raters(round_id)
-summary = assessment.summarise(ratings)
-waiting = raters[raters["status"] != "submitted"]
+view = cx_ui.cached(heat_map.round_view, store, round_id, reads=("assessment", "people"))
+round_name, ratings, raters, summary = view.name, view.ratings, view.raters, view.summary
 st.caption(
-    f"Meeting on {format_date(round_row['held_on'])} · {int(round_row['submitted'])} of "
-    f"{int(round_row['raters'])} raters have submitted · team level = the median of the raters' "
-    "levels; when they split evenly, the more critical of the two."
+    f"Meeting on {format_date(view.held_on)} · {view.submitted} of {view.rater_count} raters have "
+    "submitted · team level = the median of the raters' levels; when they split evenly, the more "
+    "critical of the two."
 )
 
 team_tab, rate_tab, talk_tab, compare_tab, rounds_tab = st.tabs(
@@ -137,16 +129,13 @@ with team_tab:
         st.info("Nobody has submitted ratings for this round yet. The team map appears with the "
                 "first submission.")
     else:
-        if not waiting.empty:
-            st.text("Still to submit: " + ", ".join(
-                f"{row.name} ({row.status})" for row in waiting.itertuples()))
-        differ = int(summary["views_differ"].sum())
-        critical = int((summary["consensus"] == "critical").sum())
+        st.text(view.raters_sentence())
         left, middle, right = st.columns(3)
-        left.metric("Raters who submitted", f"{ratings['person_id'].nunique()}", border=True)
-        middle.metric("Cells where views differ", f"{differ} of 15", border=True)
-        right.metric(f"{LEVEL_BY_CODE['critical'].tag} cells", f"{critical} of 15", border=True)
-        title = f"Team heat map: {round_name} ({ratings['person_id'].nunique()} raters)"
+        left.metric("Raters who submitted", f"{view.submitted} of {view.rater_count}", border=True)
+        middle.metric("Cells where views differ", f"{view.differing_cells} of {CELL_COUNT}", border=True)
+        right.metric(f"{LEVEL_BY_CODE['critical'].tag} cells", f"{view.critical_cells} of {CELL_COUNT}",
+                     border=True)
+        title = f"Team heat map: {round_name} ({view.submitted} of {view.rater_count} raters)"
         cx_ui.chart_with_table(charts.heat_map(summary, title), assessment.team_map_table(summary),
                                key="team-map")
         cx_ui.chart_with_table(
@@ -164,7 +153,7 @@ with team_tab:
 
         st.header("Download")
         stem = "heat-map-" + "".join(ch if ch.isalnum() else "-" for ch in round_name.lower()).strip("-")
-        subtitle = f"{ratings['person_id'].nunique()} raters · meeting on {format_date(round_row['held_on'])}"
+        subtitle = f"{view.submitted} of {view.rater_count} raters · meeting on {format_date(view.held_on)}"
         buttons = st.container(horizontal=True)
         buttons.download_button(
             "Team map (XLSX)", data=lambda: assessment.team_map_xlsx(summary, f"Team heat map: {round_name}"),
@@ -179,7 +168,7 @@ with team_tab:
         )
         buttons.download_button(
             "Raw ratings (CSV)",
-            data=lambda: to_csv_bytes(assessment.labelled_history(store.rating_history(round_id))),
+            data=lambda: to_csv_bytes(assessment.labelled_history(store.assessment.history(round_id))),
             file_name=f"{stem}-ratings.csv", mime="text/csv", on_click="ignore",
             icon=":material/download:", key="dl-ratings-csv",
         )
@@ -191,14 +180,13 @@ with rate_tab:
         st.info("Choose your name under 'You are' in the sidebar to rate the cells.")
     elif me[0] not in set(raters["person_id"]):
         st.info("You are not one of this round's raters.")
-        if st.button("Add me as a rater of this round", key="join-round"):
-            with store.transaction():
-                store.add_assessment_raters(round_id, [me[0]])
-            st.rerun()
+        st.button("Add me as a rater of this round", key="join-round",
+                  on_click=cx_ui.save, args=(lambda s: s.assessment.add_raters(round_id, [me[0]]),),
+                  kwargs={"done": "You are now one of this round's raters."})
     else:
         person_id = me[0]
         mine = raters.set_index("person_id").loc[person_id]
-        sheet = store.rating_sheet(round_id, person_id).set_index(["block", "stage"])
+        sheet = store.assessment.sheet(round_id, person_id).set_index(["block", "stage"])
         if mine["status"] == "submitted" and (sheet.empty or sheet["source"].iloc[0] == "submitted"):
             st.text(f"You submitted on {format_date(mine['submitted_at'])} at {mine['submitted_at']:%H:%M}. "
                     "Submitting again "
@@ -269,15 +257,14 @@ with compare_tab:
     if not others:
         st.info("Comparing needs a second round. Create one under 'Rounds and raters'.")
     else:
-        ids = list(round_names)
-        older = ids[ids.index(round_id) + 1:]
+        default = heat_map.earlier_round(rounds, round_id)
         earlier_id = st.selectbox(
             "Compare with", options=list(others), format_func=others.get,
-            index=list(others).index(older[0]) if older else 0, key="heatmap_compare",
+            index=list(others).index(default) if default in others else 0, key="heatmap_compare",
         )
-        earlier = assessment.summarise(cx_ui.cached(store, Store.round_ratings, earlier_id))
+        earlier = assessment.summarise(cx_ui.cached(store.assessment.ratings, earlier_id))
         comparison = assessment.compare_rounds(earlier, summary)
-        st.header(escape_markdown(assessment.change_summary(comparison, others[earlier_id])))
+        st.header(cx_ui.literal(assessment.change_summary(comparison, others[earlier_id])))
         counts = comparison["change"].value_counts()
         for column, code in zip(st.columns(3), ("better", "same", "worse"), strict=True):
             change = assessment.CHANGES[code]
@@ -302,15 +289,10 @@ with rounds_tab:
         with st.form("add-raters"):
             extra = st.multiselect("Add raters to this round", options=outside, format_func=names.get,
                                    key="heatmap_add_raters")
-            if st.form_submit_button("Add raters"):
-                try:
-                    with store.transaction():
-                        store.add_assessment_raters(round_id, extra)
-                except ValueError as error:
-                    st.error(str(error))
-                else:
-                    st.rerun()
-    history = store.rating_history(round_id)
+            st.form_submit_button("Add raters", on_click=lambda: cx_ui.save(
+                lambda s: s.assessment.add_raters(round_id, state.widget_value("heatmap_add_raters", [])),
+                done="Raters added."))
+    history = store.assessment.history(round_id)
     replaced = history[~history["current"]]
     if not replaced.empty:
         st.header("Earlier answers, since replaced")

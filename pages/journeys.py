@@ -13,6 +13,7 @@ import streamlit as st
 import cx_ui
 from cx import charts, journeys
 from cx.exports import file_stem
+from cx_ui import state
 
 cx_ui.page_title("Journey maps")
 store = cx_ui.store()
@@ -26,7 +27,7 @@ st.caption(
 )
 cx_ui.show_notice()
 
-all_journeys = store.journeys()
+all_journeys = store.journeys.all()
 
 with (st.expander("Create a journey", expanded=all_journeys.empty, icon=":material/add:"),
       st.form("new-journey")):
@@ -34,17 +35,15 @@ with (st.expander("Create a journey", expanded=all_journeys.empty, icon=":materi
                              placeholder="For example: Report a missed bin collection")
     new_description = st.text_area("What it covers (optional)", height=80, key="journey-new-description")
     if st.form_submit_button("Create journey", key="journey-create"):
-        try:
-            with store.transaction():
-                created = store.create_journey(new_name, new_description, updated_by=editor_id,
-                                               now=datetime.now())
-        except ValueError as error:
-            st.error(str(error))
-        else:
-            st.session_state["journey_id"] = created
-            st.session_state.pop("journey_widget", None)
-            cx_ui.notice("Journey created. Add its steps in the grid under **Edit the steps**.")
+        created = cx_ui.save(lambda store: journeys.create(store, new_name, new_description,
+                                                           updated_by=editor_id, now=datetime.now()),
+                             done="Journey created. Add its steps in the grid under **Edit the steps**.",
+                             form="new-journey")
+        if created.ok:
+            state.JOURNEY.set(created.value)
+            state.forget_widgets("journey_widget")
             st.rerun()
+        cx_ui.show_form_error("new-journey")
 
 if all_journeys.empty:
     st.info("There are no journey maps yet. Create one above to start mapping.")
@@ -52,11 +51,11 @@ if all_journeys.empty:
 
 names = dict(zip(all_journeys["journey_id"].tolist(), all_journeys["name"].tolist(), strict=True))
 ids = list(names)
-saved_journey = st.session_state.get("journey_id")
+saved_journey = state.JOURNEY.get()
 journey_id = st.selectbox(
     "Journey", options=ids, index=ids.index(saved_journey) if saved_journey in ids else 0,
-    format_func=names.get, key="journey_widget", on_change=cx_ui.remember,
-    args=("journey_widget", "journey_id"),
+    format_func=names.get, key="journey_widget", on_change=state.remember,
+    args=("journey_widget", state.JOURNEY.key),
 )
 journey = all_journeys.loc[all_journeys["journey_id"] == journey_id].iloc[0]
 description = journey["description"] if isinstance(journey["description"], str) else ""
@@ -66,7 +65,7 @@ changed_by = journey["updated_by_name"]
 changed_by = changed_by if isinstance(changed_by, str) else "someone not named"
 st.text(f"As is: {journey['as_is_steps']} steps · To be: {journey['to_be_steps']} steps · last changed "
         f"on {journey['updated_at'].day} {journey['updated_at']:%B %Y} by {changed_by}.")
-steps = store.journey_steps(journey_id)
+steps = store.journeys.steps(journey_id)
 
 st.header("The map, as is and to be")
 for column, version in zip(st.columns(2), journeys.VERSIONS, strict=True):
@@ -110,17 +109,16 @@ as_is = steps[steps["version"] == "as_is"]
 if version_code == "to_be" and own.empty and not as_is.empty and st.button(
     "Start the to-be map from a copy of the as-is map", icon=":material/content_copy:", key="journey-copy"
 ):
-    with store.transaction():
-        store.replace_journey_steps(journey_id, "to_be", as_is, updated_by=editor_id, now=datetime.now())
-    cx_ui.notice("The to-be map starts as a copy of the as-is map. Change it below.")
-    st.rerun()
+    cx_ui.save_here(lambda store: journeys.save_steps(store, journey_id, "to_be", as_is, updated_by=editor_id,
+                                                      now=datetime.now()),
+                    done="The to-be map starts as a copy of the as-is map. Change it below.")
 
 st.caption(
     "One row per step (the map above shows them as columns, as in the template). Add a step with "
     "the + under the grid; remove one by ticking its row and pressing the bin. To move a step, type "
     "the place you want in Position. Nothing is saved until you press Save steps."
 )
-revision = st.session_state.get("journey_editor_revision", 0)
+revision = state.JOURNEY_GRID_REVISION.get() or 0
 text_columns = {
     f.code: st.column_config.TextColumn(f.label, help=f.hint, max_chars=journeys.MAX_CELL_LENGTH)
     for f in journeys.FIELDS if f.code != "emotion_score"
@@ -144,7 +142,7 @@ edited = st.data_editor(
 buttons = st.container(horizontal=True)
 save_clicked = buttons.button("Save steps", type="primary", key="journey-save")
 if buttons.button("Discard unsaved changes", key="journey-discard"):
-    st.session_state["journey_editor_revision"] = revision + 1
+    state.JOURNEY_GRID_REVISION.set(revision + 1)  # a new grid key empties the grid
     st.rerun()
 if save_clicked:
     try:
@@ -153,12 +151,10 @@ if save_clicked:
         st.error("The steps were not saved. Put these right, then save again.\n\n"
                  + "\n".join(f"- {problem}" for problem in str(error).splitlines()))
     else:
-        with store.transaction():
-            store.replace_journey_steps(journey_id, version_code, arranged, updated_by=editor_id,
-                                        now=datetime.now())
-        st.session_state["journey_editor_revision"] = revision + 1
-        cx_ui.notice(f"Saved the {label.lower()} map: {len(arranged)} steps.")
-        st.rerun()
+        state.JOURNEY_GRID_REVISION.set(revision + 1)
+        cx_ui.save_here(lambda store: journeys.save_steps(store, journey_id, version_code, arranged,
+                                                          updated_by=editor_id, now=datetime.now()),
+                        done=f"Saved the {label.lower()} map: {len(arranged)} steps.")
 
 st.header("Rename or delete this journey")
 with st.form(f"journey-rename-{journey_id}"):
@@ -167,15 +163,9 @@ with st.form(f"journey-rename-{journey_id}"):
     new_description = st.text_area("What it covers (optional)", value=description, height=80,
                                    key=f"journey-rename-description-{journey_id}")
     if st.form_submit_button("Save name and description", key="journey-rename"):
-        try:
-            with store.transaction():
-                store.update_journey(journey_id, new_name, new_description, updated_by=editor_id,
-                                     now=datetime.now())
-        except ValueError as error:
-            st.error(str(error))
-        else:
-            cx_ui.notice("Saved the journey's name and description.")
-            st.rerun()
+        cx_ui.save_here(lambda store: journeys.rename(store, journey_id, new_name, new_description,
+                                                      updated_by=editor_id, now=datetime.now()),
+                        done="Saved the journey's name and description.")
 
 step_count = int(journey["as_is_steps"]) + int(journey["to_be_steps"])
 confirmed = st.checkbox(
@@ -183,9 +173,6 @@ confirmed = st.checkbox(
     key=f"journey-delete-confirm-{journey_id}",
 )
 if st.button("Delete journey", disabled=not confirmed, key="journey-delete", icon=":material/delete:"):
-    with store.transaction():
-        store.delete_journey(journey_id)
-    st.session_state.pop("journey_id", None)
-    st.session_state.pop("journey_widget", None)
-    cx_ui.notice("The journey was deleted.")
-    st.rerun()
+    state.JOURNEY.pop()
+    state.forget_widgets("journey_widget")
+    cx_ui.save_here(lambda store: store.journeys.delete(journey_id), done="The journey was deleted.")

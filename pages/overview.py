@@ -8,9 +8,12 @@ import streamlit as st
 
 import cx_ui
 from cx import charts
-from cx.formatting import escape_markdown, format_count, format_interval, format_value, signed_change
+from cx.formatting import format_count, format_interval, format_value, signed_change
 from cx.glance import Glance, build_glance
+from cx.heat_map import CELL_COUNT
 from cx.overview import Headline, KpiHeadline, build_overview
+from cx.status import STATUS_BY_CODE
+from cx_ui import state
 
 cx_ui.page_title("Overview")
 store = cx_ui.store()
@@ -25,8 +28,8 @@ grain = st.segmented_control(
     help="Headline figures for the newest month (or quarter) with data, against the one before.",
 ) or "month"
 
-overview = cx_ui.cached(store, build_overview, grain)
-glance = cx_ui.cached(store, build_glance, date.today())
+overview = cx_ui.cached(build_overview, store, grain, reads=("surveys", "kpis"))
+glance = cx_ui.cached(build_glance, store, date.today(), state.HEAT_MAP_ROUND.get())
 
 
 def programme_section(glance: Glance) -> None:
@@ -37,21 +40,24 @@ def programme_section(glance: Glance) -> None:
     heat, plan, change = st.columns(3)
     with heat:
         if glance.heat_map:
-            st.metric("! Critical focus cells (heat map)", f"{glance.heat_map.critical_cells} of 15",
+            st.metric("! Critical focus cells (heat map)",
+                      f"{glance.heat_map.critical_cells} of {CELL_COUNT}",
                       border=True)
         else:
             st.metric("Heat map", "No ratings yet", border=True)
         st.page_link("pages/heat_map.py", label="Open the heat map", icon=":material/grid_on:")
     with plan:
-        if glance.roadmap and glance.roadmap.total:
-            st.metric("● Roadmap actions done", f"{glance.roadmap.done} of {glance.roadmap.total}",
+        if glance.roadmap and glance.roadmap.progress.total:
+            plan = glance.roadmap.progress
+            st.metric(f"{STATUS_BY_CODE['done'].tag} roadmap actions", f"{plan.done} of {plan.total}",
                       border=True)
         else:
             st.metric("Roadmap", "No actions yet", border=True)
         st.page_link("pages/roadmap.py", label="Open the roadmap", icon=":material/timeline:")
     with change:
         if glance.culture:
-            st.metric("● Culture-change steps done", f"{glance.culture.done} of {glance.culture.total}",
+            st.metric(f"{STATUS_BY_CODE['done'].tag} culture-change steps",
+                      f"{glance.culture.done} of {glance.culture.total}",
                       border=True)
         else:
             st.metric("Culture change", "Not started", border=True)
@@ -60,7 +66,7 @@ def programme_section(glance: Glance) -> None:
     if glance.culture:
         sentences.append(f"Culture change: {glance.culture.sentence()}")
     # Round names and action titles are typed by people: shown as literal text.
-    st.markdown("  \n".join(escape_markdown(s) for s in sentences))
+    st.markdown("  \n".join(cx_ui.literal(s) for s in sentences))
     if glance.roadmap is not None and not glance.roadmap.attention.empty:
         st.subheader("Roadmap actions that need attention")
         st.dataframe(glance.roadmap.attention, hide_index=True, width="stretch")
@@ -120,7 +126,7 @@ def kpi_card(kpi: KpiHeadline) -> None:
         help=d.definition,
     )
     st.caption(
-        f"{status}: {d.target_words()} · {format_count(kpi.numerator)} {d.numerator_label} "
+        f"{status}: {d.target_words(d.target)} · {format_count(kpi.numerator)} {d.numerator_label} "
         f"of {format_count(kpi.denominator)} {d.denominator_label}"
     )
 

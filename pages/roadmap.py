@@ -7,11 +7,13 @@ from datetime import date, datetime, timedelta
 import streamlit as st
 
 import cx_ui
-from cx import assessment, charts, roadmap
-from cx.formatting import escape_markdown, format_date
+from cx import charts, roadmap, roadmap_view
+from cx.formatting import format_date
 from cx.framework import BLOCK_BY_CODE, BLOCKS, STAGE_BY_CODE, STAGES
-from cx.roadmap import METRICS, STATUS_BY_CODE, STATUSES, ActionInput
-from cx.store import Store
+from cx.measures import MEASURES
+from cx.roadmap import ActionInput
+from cx.status import STATUS_BY_CODE, STATUSES
+from cx_ui import state
 
 cx_ui.page_title("Roadmap")
 store = cx_ui.store()
@@ -26,7 +28,7 @@ def now() -> datetime:
 
 
 def who() -> int | None:
-    return st.session_state.get("person_id")
+    return state.PERSON.get()
 
 
 # --------------------------------------------------------------- the action form
@@ -49,9 +51,9 @@ def action_fields(prefix: str, initial: ActionInput, owners: dict[int, str]) -> 
                     index=[s.code for s in STATUSES].index(initial.status), key=f"{prefix}-status")
     left.date_input("Start date", value=initial.start_date, format="DD/MM/YYYY", key=f"{prefix}-start")
     right.date_input("Due date", value=initial.due_date, format="DD/MM/YYYY", key=f"{prefix}-due")
-    metric_options = ["", *METRICS]
+    metric_options = ["", *MEASURES]
     left.selectbox("Metric it should move (optional)", options=metric_options,
-                   format_func=lambda c: METRICS[c].label if c else "No metric",
+                   format_func=lambda c: MEASURES[c].label if c else "No metric",
                    index=metric_options.index(initial.metric or ""), key=f"{prefix}-metric")
     right.number_input("Target (optional)", value=initial.target, step=1.0, key=f"{prefix}-target",
                        help="For example 80 for 80% of calls answered within 20 seconds, or 10 for an "
@@ -60,70 +62,56 @@ def action_fields(prefix: str, initial: ActionInput, owners: dict[int, str]) -> 
 
 
 def read_fields(prefix: str) -> ActionInput:
-    state = st.session_state
-    owner = state.get(f"{prefix}-owner")
+    def value(name: str, default=None):
+        return state.widget_value(f"{prefix}-{name}", default)
+
+    owner = value("owner")
     return ActionInput(
-        title=state.get(f"{prefix}-title", ""),
-        stage=state.get(f"{prefix}-stage"),
-        blocks=tuple(state.get(f"{prefix}-blocks", ())),
+        title=value("title", ""),
+        stage=value("stage"),
+        blocks=tuple(value("blocks", ())),
         owner_id=None if owner in (None, NO_OWNER) else owner,
-        status=state.get(f"{prefix}-status"),
-        start_date=state.get(f"{prefix}-start"),
-        due_date=state.get(f"{prefix}-due"),
-        notes=state.get(f"{prefix}-notes", ""),
-        metric=state.get(f"{prefix}-metric") or None,
-        target=state.get(f"{prefix}-target"),
+        status=value("status"),
+        start_date=value("start"),
+        due_date=value("due"),
+        notes=value("notes", ""),
+        metric=value("metric") or None,
+        target=value("target"),
     )
 
 
 def add_action() -> None:
     """Form callback: runs before the page, so progress and lists show the new action."""
-    try:
-        with cx_ui.store().transaction() as writer:
-            action_id = writer.create_roadmap_action(read_fields("new"), by=who(), now=now())
-    except ValueError as error:
-        st.session_state["new-error"] = str(error)
-        return
-    cx_ui.notice(f"Action #{action_id} added to the plan.")
-    for suffix in ("title", "notes", "target"):
-        st.session_state.pop(f"new-{suffix}", None)
+    action = read_fields("new")
+    added = cx_ui.save(lambda store: roadmap.create_action(store, action, by=who(), now=now()),
+                       done=lambda action_id: f"Action #{action_id} added to the plan.", form="new")
+    if added.ok:
+        state.forget_widgets("new-title", "new-notes", "new-target")
 
 
 def save_action(action_id: int) -> None:
-    prefix = f"edit-{action_id}"
-    try:
-        with cx_ui.store().transaction() as writer:
-            diffs = writer.update_roadmap_action(action_id, read_fields(prefix), by=who(), now=now())
-    except ValueError as error:
-        st.session_state[f"{prefix}-error"] = str(error)
-        return
-    fields = ", ".join(field.lower() for field, _, _ in diffs)
-    cx_ui.notice(f"Action #{action_id} saved: {fields} changed." if diffs
-                 else f"Action #{action_id}: nothing had changed.")
+    action = read_fields(f"edit-{action_id}")
+
+    def said(diffs: list) -> str:
+        fields = ", ".join(field.lower() for field, _, _ in diffs)
+        if not diffs:
+            return f"Action #{action_id}: nothing had changed."
+        return f"Action #{action_id} saved: {fields} changed."
+
+    cx_ui.save(lambda store: roadmap.update_action(store, action_id, action, by=who(), now=now()),
+               done=said, form=f"edit-{action_id}")
 
 
 def set_archived(action_id: int, archived: bool) -> None:
-    with cx_ui.store().transaction() as writer:
-        writer.set_roadmap_action_archived(action_id, archived, by=who(), now=now())
     verb = "archived; it no longer counts in the plan" if archived else "restored to the plan"
-    cx_ui.notice(f"Action #{action_id} {verb}.")
+    cx_ui.save(lambda store: roadmap.set_archived(store, action_id, archived, by=who(), now=now()),
+               done=f"Action #{action_id} {verb}.")
 
 
-def form_error(key: str) -> None:
-    message = st.session_state.pop(key, None)
-    if message:
-        st.error(message, icon=":material/error:")
+# ------------------------------------------------------------- the page model
 
-
-# ------------------------------------------------------------- the heat map link
-
-rounds = cx_ui.cached(store, Store.assessment_rounds)
-latest_round = None if rounds.empty else rounds.iloc[0]
-summary = (assessment.summarise(cx_ui.cached(store, Store.round_ratings, int(latest_round["round_id"])))
-           if latest_round is not None else None)
-rated = summary is not None and bool((summary["n"] > 0).any())
-critical = roadmap.critical_cells(summary) if rated else set()
-suggestions = roadmap.suggest_entry_stages(summary) if rated else {}
+page = cx_ui.cached(roadmap_view.roadmap_page, store, state.HEAT_MAP_ROUND.get())
+critical, suggestions = page.critical, page.suggestions
 
 
 def programme_form(programme: dict | None, entry: dict[str, str], *, first_time: bool) -> None:
@@ -135,9 +123,9 @@ def programme_form(programme: dict | None, entry: dict[str, str], *, first_time:
         right.number_input("Length in years", min_value=roadmap.MIN_YEARS, max_value=roadmap.MAX_YEARS,
                            value=programme["years"] if programme else 4, step=1, key="programme-years")
         st.header("Where each building block steps in")
-        if rated:
-            st.caption(escape_markdown(
-                f"Suggested from the {latest_round['name']} heat map: the first stage the team does not "
+        if page.round is not None:
+            st.caption(cx_ui.literal(
+                f"Suggested from the {page.round.name} heat map: the first stage the team does not "
                 "rate a strength."))
         else:
             st.caption("No heat-map round has been rated yet, so there is no suggestion; every block "
@@ -155,28 +143,21 @@ def programme_form(programme: dict | None, entry: dict[str, str], *, first_time:
         if first_time:
             st.checkbox("Start the plan with the toolkit's typical actions for each stage", value=True,
                         key="programme-starters")
-        form_error("programme-error")
+        cx_ui.show_form_error("programme")
         st.form_submit_button("Save the programme", type="primary", on_click=save_programme,
                               disabled=me is None)
 
 
 def save_programme() -> None:
-    state = st.session_state
-    stages = {b.code: state[f"entry-{b.code}"] for b in BLOCKS}
-    start, years = state.get("programme-start"), state.get("programme-years")
-    try:
-        with cx_ui.store().transaction() as writer:
-            writer.set_roadmap_programme(start, years, by=who(), now=now())
-            writer.set_roadmap_entry_stages(stages, by=who(), now=now())
-            added = 0
-            if state.pop("programme-starters", False):
-                for key, action in roadmap.starter_plan(start, int(years), stages):
-                    writer.create_roadmap_action(action, by=who(), now=now(), toolkit_key=key)
-                    added += 1
-    except ValueError as error:
-        state["programme-error"] = str(error)
-        return
-    cx_ui.notice("Programme saved." + (f" {added} starter actions added to the plan." if added else ""))
+    stages = {b.code: state.widget_value(f"entry-{b.code}") for b in BLOCKS}
+    start, years = state.widget_value("programme-start"), state.widget_value("programme-years")
+    starters = bool(state.widget_value("programme-starters", False))
+    cx_ui.save(
+        lambda store: roadmap.save_programme(store, start, years, stages, by=who(), now=now(),
+                                             with_starters=starters),
+        done=lambda added: "Programme saved."
+        + (f" {added} starter actions added to the plan." if added else ""),
+        form="programme")
 
 
 # -------------------------------------------------------------------- the page
@@ -186,7 +167,7 @@ if me is None:
     st.info("Choose your name under 'You are' in the sidebar to change the plan: every change is "
             "recorded with the name of the person who made it.")
 
-programme = store.roadmap_programme()
+programme = page.programme
 if programme is None:
     st.info("The programme has not been set up yet. Choose its start, its length and where each "
             "building block steps in; the toolkit's typical actions can start the plan.")
@@ -200,9 +181,8 @@ where = "not started yet" if today < start else f"now in year {year_now}"
 st.caption(f"Programme from {format_date(start)} to {format_date(end)} ({years} years); {where}. "
            f"Today is {format_date(today)}.")
 
-actions = cx_ui.cached(store, Store.roadmap_actions)
-latest = cx_ui.cached(store, roadmap.latest_figures)
-people = store.people()
+actions, latest = page.actions, page.latest
+people = store.people.all()
 owners = dict(zip(people["person_id"].tolist(), people["name"].tolist(), strict=True))
 
 filters = st.columns(3)
@@ -220,10 +200,7 @@ shown = roadmap.filter_actions(actions, owners=[None if o == NO_OWNER else o for
 if len(shown) < len(actions):
     st.caption(f"Showing {len(shown)} of {len(actions)} actions on every tab; the board-pack download "
                "holds the whole plan.")
-marked = roadmap.with_attention(shown, today)
-overdue_count = int(marked["overdue"].sum())
-blocked_count = int((marked["status"] == "blocked").sum())
-done_count = int((marked["status"] == "done").sum())
+plan = roadmap.plan_progress(shown, today)
 
 progress_tab, actions_tab, timeline_tab, add_tab, programme_tab, history_tab = st.tabs(
     ["Progress", "Actions", "Timeline", "Add an action", "Programme", "History"]
@@ -231,16 +208,14 @@ progress_tab, actions_tab, timeline_tab, add_tab, programme_tab, history_tab = s
 
 with progress_tab:
     cards = st.columns(4)
-    cards[0].metric("Actions in the plan", f"{len(shown)}", border=True)
-    share = f" ({round(100 * done_count / len(shown))}%)" if len(shown) else ""
-    cards[1].metric(f"{STATUS_BY_CODE['done'].tag}", f"{done_count}{share}", border=True)
-    cards[2].metric("Overdue", f"{overdue_count}", border=True,
+    cards[0].metric("Actions in the plan", f"{plan.total}", border=True)
+    share = f" ({plan.percent_done}%)" if plan.total else ""
+    cards[1].metric(f"{STATUS_BY_CODE['done'].tag}", f"{plan.done}{share}", border=True)
+    cards[2].metric("Overdue", f"{plan.overdue}", border=True,
                     help="Not done, and the due date has passed.")
-    cards[3].metric(f"{STATUS_BY_CODE['blocked'].tag}", f"{blocked_count}", border=True)
+    cards[3].metric(f"{STATUS_BY_CODE['blocked'].tag}", f"{plan.blocked}", border=True)
     st.header("Needs attention: overdue or blocked")
-    attention = roadmap.action_table(shown[shown["action_id"].isin(marked.loc[marked["attention"],
-                                                                              "action_id"])],
-                                     today, critical)
+    attention = roadmap_view.action_table(roadmap.needs_attention(shown, today), today, critical)
     if attention.empty:
         st.text("Nothing is overdue or blocked.")
     else:
@@ -248,23 +223,23 @@ with progress_tab:
                      hide_index=True, width="stretch", key="attention-table")
     by_stage = roadmap.progress(shown, "stage")
     cx_ui.chart_with_table(charts.roadmap_progress(by_stage, "Actions by roadmap stage and status", "Stage"),
-                           roadmap.progress_table(by_stage, "Stage"), key="progress-stage")
+                           roadmap_view.progress_table(by_stage, "Stage"), key="progress-stage")
     by_block = roadmap.progress(shown, "block")
     cx_ui.chart_with_table(
         charts.roadmap_progress(by_block, "Actions by building block and status (an action can "
                                 "serve several blocks)", "Building block"),
-        roadmap.progress_table(by_block, "Building block"), key="progress-block",
+        roadmap_view.progress_table(by_block, "Building block"), key="progress-block",
     )
 
 with actions_tab:
     st.caption("Overdue and blocked actions come first, then the soonest due. '! Critical focus' marks "
                "actions at a stage the latest heat map rates a critical focus for one of their "
                "building blocks.")
-    st.dataframe(roadmap.action_table(shown, today, critical, latest), hide_index=True, width="stretch",
+    st.dataframe(roadmap_view.action_table(shown, today, critical, latest), hide_index=True, width="stretch",
                  key="actions-table")
     st.download_button(
         "Download the plan for the board pack (XLSX)",
-        data=lambda: roadmap.plan_xlsx(actions, today, critical,
+        data=lambda: roadmap_view.plan_xlsx(actions, today, critical,
                                        f"Customer experience roadmap, {format_date(today)}", latest),
         file_name=f"roadmap-{today.isoformat()}.xlsx", on_click="ignore", icon=":material/download:",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="plan-xlsx",
@@ -278,17 +253,18 @@ with actions_tab:
         chosen = st.selectbox("Action", options=list(titles), format_func=lambda i: f"#{i} {titles[i]}",
                               key="roadmap-edit-choice")
         with st.form(f"edit-{chosen}"):
-            action_fields(f"edit-{chosen}", store.roadmap_action(chosen), owners)
-            form_error(f"edit-{chosen}-error")
+            action_fields(f"edit-{chosen}", roadmap.load_action(store.roadmap, chosen), owners)
+            cx_ui.show_form_error(f"edit-{chosen}")
             st.form_submit_button("Save changes", type="primary", on_click=save_action, args=(chosen,),
                                   disabled=me is None)
         st.button("Archive this action", key=f"archive-{chosen}", on_click=set_archived, args=(chosen, True),
                   disabled=me is None, help="Archived actions leave the plan and its progress figures; "
                                             "they can be restored.")
         st.subheader("History of this action")
-        st.dataframe(roadmap.history_table(store.roadmap_history(chosen)), hide_index=True, width="stretch",
+        st.dataframe(roadmap_view.history_table(store.roadmap.history(chosen)), hide_index=True,
+                     width="stretch",
                      key="action-history")
-    archived = store.roadmap_actions(archived=True)
+    archived = store.roadmap.actions(archived=True)
     if not archived.empty:
         with st.expander(f"Archived actions ({len(archived)})"):
             st.dataframe(archived[["action_id", "title", "owner"]].rename(
@@ -306,34 +282,27 @@ with timeline_tab:
         flags = roadmap.critical_flags(shown, critical)
         fig = charts.roadmap_timeline(shown, f"Actions over the programme, {format_date(start)} to "
                                       f"{format_date(end)}", start=start, end=end, today=today, flags=flags)
-        cx_ui.chart_with_table(fig, roadmap.action_table(shown, today, critical)[
+        cx_ui.chart_with_table(fig, roadmap_view.action_table(shown, today, critical)[
             ["ID", "Action", "Stage", "Status", "Start", "Due", "Overdue", "Heat map"]], key="timeline")
 
 with add_tab, st.form("new-action"):
     first_day = max(today, start)
     action_fields("new", ActionInput("", "basics", (), None, "not_started", first_day,
                                      first_day + timedelta(days=90)), owners)
-    form_error("new-error")
+    cx_ui.show_form_error("new")
     st.form_submit_button("Add the action", type="primary", on_click=add_action, disabled=me is None)
 
 with programme_tab:
-    programme_form(programme, store.roadmap_entry_stages(), first_time=False)
-    present = set(actions["toolkit_key"].dropna()) | set(
-        store.roadmap_actions(archived=True)["toolkit_key"].dropna())
-    missing = [key for key, _ in roadmap.starter_plan(start, years, store.roadmap_entry_stages())
-               if key not in present]
+    programme_form(programme, page.entry_stages, first_time=False)
+    missing = roadmap.missing_starters(store)
     if missing:
         st.caption(f"{len(missing)} of the toolkit's typical actions for your entry stages are not in the "
                    "plan.")
-        if st.button("Add them", key="add-starters", disabled=me is None):
-            with store.transaction():
-                for key, action in roadmap.starter_plan(start, years, store.roadmap_entry_stages()):
-                    if key in missing:
-                        store.create_roadmap_action(action, by=who(), now=now(), toolkit_key=key)
-            cx_ui.notice(f"{len(missing)} starter actions added.")
-            st.rerun()
+        st.button("Add them", key="add-starters", disabled=me is None, on_click=cx_ui.save,
+                  args=(lambda store: roadmap.add_missing_starters(store, by=who(), now=now()),),
+                  kwargs={"done": lambda added: f"{added} starter actions added."})
 
 with history_tab:
     st.caption("Every change to the plan, newest first: who made it, when, and the value before and after.")
-    st.dataframe(roadmap.history_table(store.roadmap_recent_changes()), hide_index=True, width="stretch",
+    st.dataframe(roadmap_view.history_table(store.roadmap.recent_changes()), hide_index=True, width="stretch",
                  key="history-table")

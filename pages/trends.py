@@ -11,7 +11,6 @@ import streamlit as st
 
 import cx_ui
 from cx import charts, trends
-from cx.filters import DIMENSION_LABELS, Slice
 from cx.formatting import (
     format_count,
     format_date,
@@ -20,7 +19,9 @@ from cx.formatting import (
     period_label,
     signed_change,
 )
-from cx.kpis import KPIS
+from cx.measures import CONTACT_CENTRE, MEASURES, SURVEY_MEASURES, TESTS_USED, save_target
+from cx.store.filters import DIMENSION_LABELS, Slice
+from cx_ui import state
 
 cx_ui.page_title("Trends")
 store = cx_ui.store()
@@ -28,7 +29,8 @@ min_n = cx_ui.settings().min_n
 me = cx_ui.current_person(store)
 cx_ui.show_notice()
 
-fresh = store.freshness()
+surveys = store.surveys
+fresh = surveys.freshness()
 if fresh.responses == 0 and fresh.kpi_observations == 0:
     st.info("There are no survey responses or contact-centre figures yet. Load a survey export on the "
             "Upload page, or start with the demo council (PLACECX_DEMO=1 on a new database).")
@@ -38,13 +40,8 @@ default_range = (date(newest.year - 1, newest.month, 1), newest)
 
 
 def persistent(widget, label: str, name: str, default, **kwargs):
-    """A widget whose value survives moving to another page and back (kept under trends_<name>)."""
-    saved = f"trends_{name}"
-    if saved not in st.session_state:
-        st.session_state[saved] = default
-    st.session_state[f"trends_widget_{name}"] = st.session_state[saved]
-    return widget(label, key=f"trends_widget_{name}", on_change=cx_ui.remember,
-                  args=(f"trends_widget_{name}", saved), **kwargs)
+    """A widget whose value survives moving to another page and back."""
+    return state.persistent(widget, label, state.trends_filter(name), default, **kwargs)
 
 
 # ------------------------------------------------------------------ filters
@@ -56,11 +53,11 @@ with st.expander("Filters: which responses to include", expanded=True, icon=":ma
     chosen: dict[str, tuple[str, ...]] = {}
     for column, dimension in zip(columns, ("service", "channel", "area", "segment"), strict=True):
         with column:
-            options = cx_ui.cached(store, type(store).distinct_values, dimension)
+            options = cx_ui.cached(surveys.values, dimension)
             picked = persistent(st.multiselect, DIMENSION_LABELS[dimension], dimension, [],
                                 options=options, placeholder="All")
             chosen[dimension] = tuple(v for v in picked if v in options)
-    attributes = cx_ui.cached(store, type(store).extra_attributes)
+    attributes = cx_ui.cached(surveys.extra_attributes)
     extra: list[tuple[str, tuple[str, ...]]] = []
     if not attributes.empty:
         names = list(dict.fromkeys(attributes["name"]))
@@ -80,19 +77,20 @@ except ValueError as error:
 
 left, right = st.columns(2)
 with left:
-    metric = persistent(st.segmented_control, "Measure", "metric", "csat", options=list(trends.MEASURES),
-                        format_func=lambda code: trends.MEASURES[code].short,
-                        help=" ".join(f"{m.short}: {m.help}" for m in trends.MEASURES.values())) or "csat"
+    metric = persistent(st.segmented_control, "Measure", "metric", "csat", options=list(SURVEY_MEASURES),
+                        format_func=lambda code: MEASURES[code].short,
+                        help=" ".join(f"{MEASURES[c].short}: {MEASURES[c].definition}"
+                                      for c in SURVEY_MEASURES)) or "csat"
 with right:
     grain = persistent(st.segmented_control, "Period", "grain", "month", options=["week", "month", "quarter"],
                        format_func=str.capitalize) or "month"
-measure = trends.MEASURES[metric]
+measure = MEASURES[metric]
 unit_label = {"points": "NPS (points)", "%": "Per cent", "": "Mean score (1 to 7)"}[measure.unit]
-targets = cx_ui.cached(store, type(store).survey_targets)
+targets = cx_ui.cached(surveys.targets)
 target = trends.target_for(targets, metric, chosen["service"])
 
 # ------------------------------------------------------------------ trend
-rows = cx_ui.cached(store, type(store).survey_metrics, where, grain=grain)
+rows = cx_ui.cached(surveys.metrics, where, grain=grain)
 table = trends.trend_table(rows, metric, grain, min_n, target)
 top = trends.headline(rows, metric, grain, min_n, target)
 st.header(f"{measure.label} over time")
@@ -103,11 +101,11 @@ if top.current is not None:
                 else signed_change(top.comparison.change, top.current.unit),
                 delta_description=f"on {top.previous_period}",
                 help=f"n = {format_count(top.current.n)} · {format_interval(top.current)}")
-    status = {True: "✓ On target", False: "✗ Below target", None: "No target set"}[top.on_target]
+    status = {True: "✓ On target", False: "✗ Off target", None: "No target set"}[top.on_target]
     card.caption(status)
 words.write(top.sentence())
 words.caption(f"Grey hollow points have fewer than {min_n} answers and are never used as the headline. "
-              f"Significance: {trends.TESTS_USED}")
+              f"Significance: {TESTS_USED}")
 if table.empty:
     st.info("No responses match these filters.")
 else:
@@ -122,7 +120,7 @@ st.header("Compare")
 mode = st.radio("What to compare", ["service", "channel", "year"], horizontal=True, key="trends_compare",
                 format_func={"service": "Two services", "channel": "Two channels",
                              "year": "Latest period against a year before"}.get,
-                help=trends.TESTS_USED)
+                help=TESTS_USED)
 if mode == "year":
     latest = table[table["reliable"]]["period"].iloc[-1] if table["reliable"].any() else None
     if latest is None:
@@ -130,14 +128,14 @@ if mode == "year":
     else:
         year_before = (pd.Timestamp(latest) - pd.DateOffset(years=1)).date()
         wider = replace(where, start=year_before)
-        both = cx_ui.cached(store, type(store).survey_metrics, wider, grain=grain)
+        both = cx_ui.cached(surveys.metrics, wider, grain=grain)
         result = trends.compare_groups(
             metric, (period_label(latest, grain), trends.row_or_empty(both, period=latest)),
             (period_label(year_before, grain), trends.row_or_empty(both, period=year_before)), min_n)
         st.write(result.sentence())
         st.dataframe(result.table(), hide_index=True)
 else:
-    options = cx_ui.cached(store, type(store).distinct_values, mode)
+    options = cx_ui.cached(surveys.values, mode)
     if len(options) < 2:
         st.info(f"There is only one {DIMENSION_LABELS[mode].lower()} in the data.")
     else:
@@ -146,7 +144,7 @@ else:
                                     key=f"trends_first_{mode}")
         second = second_col.selectbox(f"Second {DIMENSION_LABELS[mode].lower()}", options, index=1,
                                       key=f"trends_second_{mode}")
-        groups = cx_ui.cached(store, type(store).survey_metrics, where, by=(mode,))
+        groups = cx_ui.cached(surveys.metrics, where, by=(mode,))
         result = trends.compare_groups(metric, (first, trends.row_or_empty(groups, **{mode: first})),
                                        (second, trends.row_or_empty(groups, **{mode: second})), min_n)
         st.write(result.sentence())
@@ -156,7 +154,7 @@ else:
 st.header("Breakdowns")
 dimension = st.selectbox("Break down by", ["service", "channel", "segment", "area", "staff_id"],
                          format_func=DIMENSION_LABELS.get, key="trends_breakdown")
-groups = cx_ui.cached(store, type(store).survey_metrics, where, by=(dimension,))
+groups = cx_ui.cached(surveys.metrics, where, by=(dimension,))
 breakdown, hidden = trends.breakdown_table(groups, metric, dimension, min_n,
                                            hide_small=dimension == "staff_id")
 if hidden:
@@ -172,8 +170,7 @@ else:
                            key="breakdown-dl")
 
 st.subheader("By day of week and hour of day")
-by_hour = trends.weekday_hour_table(cx_ui.cached(store, type(store).survey_by_weekday_hour, where), metric,
-                                    min_n)
+by_hour = trends.weekday_hour_table(cx_ui.cached(surveys.by_weekday_hour, where), metric, min_n)
 if by_hour["reliable"].any():
     hour_view = by_hour.assign(Value=[f"{v:.1f}" for v in by_hour["value"]])[["Day", "Hour", "Value", "n"]]
     cx_ui.chart_with_table(charts.weekday_hour_chart(by_hour, measure.short, min_n), hour_view,
@@ -186,7 +183,7 @@ st.header("Contact centre")
 st.caption("Each figure is the sum of its numerators over the sum of its denominators across the chosen "
            "services and periods, never an average of percentages.")
 kpi_grain = "quarter" if grain == "quarter" else "month"
-totals = cx_ui.cached(store, type(store).kpi_totals, list(trends.CONTACT_CENTRE), grain=kpi_grain,
+totals = cx_ui.cached(surveys.kpi_totals, list(CONTACT_CENTRE), grain=kpi_grain,
                       services=chosen["service"], start=start, end=end)
 kpis = trends.kpi_table(totals, kpi_grain)
 if kpis.empty:
@@ -195,14 +192,14 @@ else:
     latest_rows = kpis[kpis["period"] == kpis["period"].max()]
     cards = st.columns(len(latest_rows))
     for card, (_, row) in zip(cards, latest_rows.iterrows(), strict=True):
-        definition = KPIS[row["code"]]
+        definition = MEASURES[row["code"]]
         value = f"{row['value']:.0f} s" if definition.unit == "seconds" else f"{row['value']:.0f}%"
         card.metric(f"{definition.label}, {row['Period']}", value, border=True,
                     help=f"n = {format_count(row['n'])} {definition.denominator_label}. "
                          f"{definition.definition}")
         card.caption(row["Target"])
     percent = kpis[kpis["code"] != "average_wait_seconds"]
-    percent_targets = {KPIS[c].label: KPIS[c].target for c in trends.CONTACT_CENTRE}
+    percent_targets = {MEASURES[c].label: MEASURES[c].target for c in CONTACT_CENTRE}
     view = trends.display_table(percent, "%").assign(Measure=percent["Measure"].tolist())
     cx_ui.chart_with_table(charts.kpi_chart(percent, "Contact-centre measures by period", "Per cent",
                                             percent_targets), view, key="kpi")
@@ -218,10 +215,10 @@ else:
 st.header("Staff engagement beside customer satisfaction")
 st.caption("Engaged staff tend to give better service; the two lines show whether they move together here. "
            "Engagement comes from the quarterly staff survey.")
-engagement = trends.kpi_table(cx_ui.cached(store, type(store).kpi_totals, ["employee_engagement"],
-                                           grain="quarter", start=start, end=end), "quarter")
-satisfaction = trends.trend_table(cx_ui.cached(store, type(store).survey_metrics, where, grain="quarter"),
-                                  "csat", "quarter", min_n)
+engagement = trends.kpi_table(cx_ui.cached(surveys.kpi_totals, ["employee_engagement"], grain="quarter",
+                                           start=start, end=end), "quarter")
+satisfaction = trends.trend_table(cx_ui.cached(surveys.metrics, where, grain="quarter"), "csat", "quarter",
+                                  min_n)
 satisfaction = satisfaction[satisfaction["reliable"]]
 if engagement.empty:
     st.info("No staff engagement figures in this period.")
@@ -236,12 +233,12 @@ st.caption("Unhappy customers first (NPS 0 to 6 or CSAT 1 or 2), newest first wi
            "Comments are shown exactly as written.")
 search = st.text_input("Search the comments", key="trends_search", max_chars=200,
                        placeholder="For example: bin, pothole, phone")
-total = cx_ui.cached(store, type(store).comment_count, where, search=search.strip())
+total = cx_ui.cached(surveys.comment_count, where, search=search.strip())
 page_size = 25
 pages = max(1, -(-total // page_size))
 page_number = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, step=1,
                               key="trends_comment_page") if pages > 1 else 1
-comments = cx_ui.cached(store, type(store).comments, where, search=search.strip(), limit=page_size,
+comments = cx_ui.cached(surveys.comments, where, search=search.strip(), limit=page_size,
                         offset=(int(page_number) - 1) * page_size)
 st.caption(f"{format_count(total)} comments match; showing {len(comments)}.")
 if not comments.empty:
@@ -259,24 +256,19 @@ with st.expander("Targets for the survey measures", icon=":material/flag:"):
     st.caption("A target for the whole council applies unless one service is chosen and has its own.")
     st.dataframe(targets.assign(service=targets["service"].replace("", "Every service")).rename(
         columns={"metric": "Measure", "service": "Service", "target": "Target"}), hide_index=True)
-    services = cx_ui.cached(store, type(store).distinct_values, "service")
+    services = cx_ui.cached(surveys.values, "service")
     with st.form("target-form"):
-        target_metric = st.selectbox("Measure", list(trends.MEASURES), key="target_metric",
-                                     format_func=lambda code: trends.MEASURES[code].short)
+        target_metric = st.selectbox("Measure", list(SURVEY_MEASURES), key="target_metric",
+                                     format_func=lambda code: MEASURES[code].short)
         target_service = st.selectbox("Service", ["", *services], key="target_service",
                                       format_func=lambda s: s or "Every service")
         target_value = st.number_input("Target (leave at blank to remove)", value=None, key="target_value",
                                        help="NPS −100 to 100; CSAT 0 to 100 (%); CES 1 to 7.")
         if st.form_submit_button("Save target", disabled=me is None):
-            try:
-                with store.transaction():
-                    store.set_survey_target(target_metric, target_service, target_value,
-                                            updated_by=me[0], now=datetime.now())
-            except ValueError as error:
-                st.error(str(error))
-            else:
-                cx_ui.notice("Target saved.")
-                st.rerun()
+            cx_ui.save_here(lambda store: save_target(store.surveys, target_metric, target_service,
+                                                      target_value,
+                                                      updated_by=me[0], now=datetime.now()),
+                            done="Target saved.")
     if me is None:
         st.caption("Choose your name under 'You are' to change targets.")
 

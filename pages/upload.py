@@ -16,7 +16,6 @@ import streamlit as st
 import cx_ui
 from cx.errors import PlaceCXError
 from cx.exports import file_stem
-from cx.formatting import escape_markdown
 from cx.importers import FileRefused, inspect_export, validate_export
 from cx.importers.kpi import GRAINS, KPI_ROLE_LABELS
 from cx.importers.mapping import DATE_ORDERS, ROLE_LABELS, Mapping
@@ -29,6 +28,7 @@ from cx.importers.run import (
     import_export,
     problems_frame,
 )
+from cx_ui import state
 
 cx_ui.page_title("Upload survey exports")
 store = cx_ui.store()
@@ -50,7 +50,7 @@ def _inspect(upload) -> tuple:
     """The inspection of this upload, kept in the session so reruns do not parse it again."""
     content = upload.getvalue()
     digest = hashlib.sha256(content).hexdigest()
-    kept = st.session_state.get("upload_inspection")
+    kept = state.UPLOAD_INSPECTION.get()
     if kept and kept[0] == digest:
         return kept[1], None
     try:
@@ -58,7 +58,7 @@ def _inspect(upload) -> tuple:
             inspection = inspect_export(content, upload.name)
     except FileRefused as error:
         return None, str(error)
-    st.session_state["upload_inspection"] = (digest, inspection)
+    state.UPLOAD_INSPECTION.set((digest, inspection))
     return inspection, None
 
 
@@ -67,7 +67,7 @@ upload = st.file_uploader("Survey export (CSV, TSV or XLSX)", type=["csv", "tsv"
                           key="upload-file")
 inspection, refusal = (None, None) if upload is None else _inspect(upload)
 if refusal:
-    st.error(escape_markdown(f"This file was not read: {refusal}"), icon=":material/error:")
+    st.error(cx_ui.literal(f"This file was not read: {refusal}"), icon=":material/error:")
 
 if inspection is not None:
     facts = [f"Survey tool: {inspection.layout.tool}",
@@ -81,7 +81,7 @@ if inspection is not None:
     signature = columns_signature(inspection.layout.columns)
     kind = st.radio("What the file holds", list(KINDS), index=list(KINDS).index(inspection.kind),
                     format_func=KINDS.get, horizontal=True, key=f"upload-kind-{signature}")
-    profiles = store.mapping_profiles()
+    profiles = store.uploads.profiles()
     profiles = profiles[profiles["kind"] == kind]
     profile_names = ["Proposed mapping", *profiles["name"].tolist()]
     matching = profiles.loc[profiles["columns_signature"] == signature, "name"].tolist()
@@ -136,7 +136,7 @@ if inspection is not None:
     try:
         checked = validate_export(inspection, mapping)
     except ValueError as error:
-        st.error(escape_markdown(str(error)), icon=":material/error:")
+        st.error(cx_ui.literal(str(error)), icon=":material/error:")
         st.stop()
     for note in checked.notes:
         st.text(f"Note: {note}")
@@ -163,28 +163,32 @@ if inspection is not None:
         submitted = st.form_submit_button("Import", type="primary", key="upload-import-button")
     if submitted:
         who = me[1] if me else None
+        now = datetime.now().replace(microsecond=0)
+
+        def unit(writer, status):
+            result = import_export(writer, inspection, mapping, source=source, uploaded_by=who, now=now,
+                                   valid_only=choice == "valid",
+                                   progress=lambda stage: status.update(label=f"{stage}…"))
+            if save_as.strip():
+                writer.uploads.save_profile(save_as, kind=kind, source=result.source,
+                                            columns_signature=signature,
+                                            mapping=json.dumps(mapping.as_dict()), saved_by=who, now=now)
+            return result
+
         try:
             with st.status("Importing…", expanded=True) as status:
-                result = import_export(store, inspection, mapping, source=source, uploaded_by=who,
-                                       now=datetime.now().replace(microsecond=0),
-                                       valid_only=choice == "valid",
-                                       progress=lambda stage: status.update(label=f"{stage}…"))
-                if save_as.strip():
-                    store.save_mapping_profile(save_as, kind=kind, source=result.source,
-                                               columns_signature=signature,
-                                               mapping=json.dumps(mapping.as_dict()), saved_by=who,
-                                               now=datetime.now().replace(microsecond=0))
+                result = store.run(lambda writer: unit(writer, status))
                 status.update(label="Import finished", state="complete")
         except (ImportRefused, PlaceCXError, ValueError) as error:
-            st.error(escape_markdown(str(error)), icon=":material/error:")
+            st.error(cx_ui.literal(str(error)), icon=":material/error:")
         else:
-            st.session_state.pop("upload_inspection", None)
-            cx_ui.notice(f"Upload {result.batch} imported: {result.new:,} new rows, "
+            state.UPLOAD_INSPECTION.pop()
+            state.notice(f"Upload {result.batch} imported: {result.new:,} new rows, "
                          f"{result.duplicate:,} already held, {result.rejected:,} rejected.")
             st.rerun()
 
 st.header("Upload history")
-history = store.upload_history()
+history = store.uploads.history()
 if history.empty:
     st.info("Nothing has been uploaded yet.")
     st.stop()
@@ -203,7 +207,7 @@ labels = {
     for row in history.itertuples()
 }
 picked = st.selectbox("Choose an upload", list(labels), format_func=labels.get, key="upload-history-pick")
-kept_rejections = store.batch_rejections(picked)
+kept_rejections = store.uploads.rejections(picked)
 if not kept_rejections.empty:
     cx_ui.download_buttons(kept_rejections.rename(columns=PROBLEM_COLUMNS),
                            file_stem=file_stem(f"rejected rows upload {picked}"),
@@ -211,15 +215,14 @@ if not kept_rejections.empty:
 row = history[history["batch_id"] == picked].iloc[0]
 held = int(row["rows_new"])
 if st.button("Remove this upload", key="upload-remove", icon=":material/delete:"):
-    st.session_state["upload_confirm"] = picked
-if st.session_state.get("upload_confirm") == picked:
+    state.UPLOAD_CONFIRM.set(picked)
+if state.UPLOAD_CONFIRM.get() == picked:
     st.warning(f"Removing upload {picked} also removes the {held:,} rows it added. This cannot be undone.")
     confirm, cancel = st.columns(2)
     if confirm.button(f"Yes, remove upload {picked}", key="upload-remove-confirm", type="primary"):
-        removed = store.remove_batch(picked)
-        st.session_state.pop("upload_confirm", None)
-        cx_ui.notice(f"Upload {picked} removed with its {removed:,} rows.")
-        st.rerun()
+        state.UPLOAD_CONFIRM.pop()
+        cx_ui.save_here(lambda writer: writer.uploads.remove_batch(picked),
+                        done=lambda removed: f"Upload {picked} removed with its {removed:,} rows.")
     if cancel.button("Keep it", key="upload-remove-cancel"):
-        st.session_state.pop("upload_confirm", None)
+        state.UPLOAD_CONFIRM.pop()
         st.rerun()

@@ -13,9 +13,9 @@ import re
 
 import pandas as pd
 
+from cx import measures
 from cx.importers.mapping import Mapping, Problem, Validated, _key, check_mapping
 from cx.importers.scores import is_no_answer
-from cx import measures
 
 # Counts a KPI export may hold, and the names tools and spreadsheets give them.
 MEASURES: dict[str, tuple[str, list[str]]] = {

@@ -19,7 +19,7 @@ from __future__ import annotations
 import random
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -90,9 +90,9 @@ class Store:
                 time.sleep(random.uniform(0.01, 0.05) * attempt)
         raise AssertionError("unreachable")
 
-    def data_version(self) -> int:
-        """A number that grows with every committed write; cache keys include it."""
-        return self.admin.data_version()
+    def data_version(self, features: Sequence[str] = ()) -> int:
+        """A number that grows with every committed write (to `features`, if given)."""
+        return self._session.data_version(features)
 
 
 class Database:

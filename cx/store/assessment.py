@@ -21,6 +21,8 @@ Answer = tuple[str, str, str | None, str | None, str | None]
 class AssessmentStore(FeatureStore):
     """Rounds, raters, drafts and submissions of the heat map."""
 
+    READS = ("assessment", "people")
+
     @writes("assessment")
     def create_round(self, name: str, held_on: date, rater_ids: Sequence[int], *,
                      created_by: int | None, now: datetime) -> int:

@@ -19,6 +19,7 @@ The rule, enforced here rather than promised in docstrings:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -96,6 +97,19 @@ class Session:
         finally:
             self._depth = 0
 
+    def data_version(self, features: Sequence[str] = ()) -> int:
+        """The newest change-log id (0 for none), over all features or only `features`.
+
+        Cache keys include it: any committed write to a feature a cached figure
+        reads makes the cache miss.
+        """
+        row = self.cursor.execute(
+            "SELECT coalesce(max(change_id), 0) FROM change_log "
+            "WHERE len(?) = 0 OR list_has_any(features, ?)",
+            [list(features), list(features)],
+        ).fetchone()
+        return int(row[0])
+
     def note_write(self, feature: str) -> None:
         """Record that the open transaction changed data of `feature` (for the change log)."""
         if not self._depth:
@@ -122,10 +136,8 @@ class Session:
                                 "moment; try again.") from error
 
     def _rollback(self) -> None:
-        try:
+        with contextlib.suppress(duckdb.Error):  # a failed COMMIT has already ended the transaction
             self.cursor.execute("ROLLBACK")
-        except duckdb.Error:
-            pass  # a failed COMMIT has already ended the transaction
 
 
 def _conflict(error: duckdb.Error) -> PlaceCXError:
@@ -155,7 +167,13 @@ def writes(feature: str) -> Callable[[F], F]:
 
 
 class FeatureStore:
-    """Base of the stores per feature: SQL over the session's cursor, values always bound."""
+    """Base of the stores per feature: SQL over the session's cursor, values always bound.
+
+    `READS` names the features whose changes can alter what this store's queries
+    return (empty: any change), so caches of its queries can be keyed narrowly.
+    """
+
+    READS: tuple[str, ...] = ()
 
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -204,10 +222,8 @@ class FeatureStore:
         finally:
             # After a failed statement the view cannot be dropped until rollback;
             # registering the same name again simply replaces it.
-            try:
+            with contextlib.suppress(duckdb.Error):
                 cursor.unregister(view)
-            except duckdb.Error:
-                pass
         return int(written)
 
 

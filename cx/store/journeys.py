@@ -18,6 +18,8 @@ STEP_COLUMNS: tuple[str, ...] = (
 class JourneyStore(FeatureStore):
     """Journeys and their steps."""
 
+    READS = ("journeys", "people")
+
     @writes("journeys")
     def create(self, name: str, description: str | None, *, updated_by: int | None, now: datetime) -> int:
         """Add a journey with no steps yet and return its id.
@@ -65,8 +67,8 @@ class JourneyStore(FeatureStore):
             raise ValueError("Journey: choose a journey from the list.")
 
     def _refuse_taken_name(self, name: str, journey_id: int | None) -> None:
-        if self._exists("SELECT 1 FROM journeys WHERE lower(name) = lower(?) AND journey_id IS DISTINCT FROM ?",
-                        [name, journey_id]):
+        if self._exists("SELECT 1 FROM journeys WHERE lower(name) = lower(?) "
+                        "AND journey_id IS DISTINCT FROM ?", [name, journey_id]):
             # The name is not repeated: pages show this message as Markdown.
             raise ValueError("Journey name: there is already a journey with this name; choose another.")
 

@@ -17,6 +17,8 @@ from cx.store.base import FeatureStore, writes
 class LeadershipStore(FeatureStore):
     """Checklist answers and culture-change steps."""
 
+    READS = ("checklist", "culture", "people")
+
     @writes("checklist")
     def add_answer(self, person_id: int, question: str, answer: str, *, shared: bool, now: datetime) -> int:
         """Add a dated answer to one checklist question and return its id; earlier answers stay."""

@@ -1,10 +1,4 @@
-"""People, application metadata and the change log that versions the data.
-
-The change log is append-only: each committed unit of work that wrote anything
-adds one row (see `cx.store.base.Session`). Its newest id is the data version
-that caches are keyed on; `version_of` narrows it to the features a page reads,
-so saving a heat-map rating does not throw away cached survey figures.
-"""
+"""People, and application metadata with the table counts the command line reports."""
 
 from __future__ import annotations
 
@@ -18,6 +12,8 @@ from cx.store.base import FeatureStore, quote_identifier, writes
 
 class PeopleStore(FeatureStore):
     """The people the app knows: leaders, raters, authors."""
+
+    READS = ("people",)
 
     @writes("people")
     def add(self, name: str, role: str | None, *, now: datetime) -> int:
@@ -58,7 +54,7 @@ class PeopleStore(FeatureStore):
 
 
 class AdminStore(FeatureStore):
-    """Metadata, table counts and the data version."""
+    """Metadata and table counts."""
 
     def meta(self, key: str) -> str | None:
         row = self._one("SELECT value FROM app_meta WHERE key = ?", [key])
@@ -70,17 +66,6 @@ class AdminStore(FeatureStore):
             "INSERT INTO app_meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [key, value],
         )
-
-    def data_version(self) -> int:
-        """A number that grows with every committed write; cache keys include it."""
-        return int(self._one("SELECT coalesce(max(change_id), 0) FROM change_log")[0])
-
-    def version_of(self, features: Sequence[str]) -> int:
-        """The newest change to any of `features` (0 if none): a narrower cache key."""
-        return int(self._one(
-            "SELECT coalesce(max(change_id), 0) FROM change_log WHERE list_has_any(features, ?)",
-            [list(features)],
-        )[0])
 
     def table_counts(self) -> dict[str, int]:
         """Rows per user table, for status output and tests."""

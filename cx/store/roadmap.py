@@ -23,6 +23,8 @@ Diff = tuple[str, str, str]
 class RoadmapStore(FeatureStore):
     """Programme settings, actions and their history."""
 
+    READS = ("roadmap", "people")
+
     def programme(self) -> dict | None:
         """The programme's start_date, years, updated_at and updated_by, or None before it is set."""
         row = self._one("SELECT start_date, years, updated_at, updated_by FROM roadmap_programme")

@@ -52,6 +52,8 @@ class DataFreshness:
 class SurveyStore(FeatureStore):
     """Read the survey and KPI aggregates; set the survey targets."""
 
+    READS = ("surveys", "kpis", "targets")
+
     def freshness(self) -> DataFreshness:
         """Newest response time, newest KPI period, and how many of each are stored."""
         responses, newest = self._one("SELECT count(*), max(completed_at) FROM responses")

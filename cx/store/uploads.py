@@ -58,6 +58,8 @@ class ImportCounts:
 class UploadStore(FeatureStore):
     """Write uploads as batches; read their history, rejected rows and mapping profiles."""
 
+    READS = ("uploads", "surveys", "kpis")
+
     @writes("uploads")
     def create_batch(self, batch: UploadBatch, kind: str) -> int:
         """Record an upload batch (kind 'responses' or 'kpi') and return its id."""

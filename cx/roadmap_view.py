@@ -1,4 +1,5 @@
-"""The roadmap as people read it: tables, the latest figure of each linked measure, the board pack.
+"""The roadmap as people read it: the page model, tables, the latest figure of each linked
+measure, and the board pack.
 
 Built on the rules in `cx.roadmap`; every status is shown with its symbol and word.
 """
@@ -6,6 +7,7 @@ Built on the rules in `cx.roadmap`; every status is shown with its symbol and wo
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
@@ -13,9 +15,10 @@ import pandas as pd
 from cx.exports import to_xlsx_bytes
 from cx.formatting import format_date, format_value, period_label
 from cx.framework import BLOCK_BY_CODE, STAGE_BY_CODE
+from cx.heat_map import RoundView, round_view
 from cx.measures import KPI_MEASURES, MEASURES, SURVEY_MEASURES
 from cx.metrics import Estimate
-from cx.roadmap import critical_flags, needs_attention, progress, with_attention
+from cx.roadmap import critical_flags, needs_attention, progress, suggest_entry_stages, with_attention
 from cx.status import STATUS_BY_CODE, STATUSES
 from cx.store import Store
 
@@ -155,3 +158,36 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
     table["From"] = history["old_value"].fillna("").tolist()
     table["To"] = history["new_value"].fillna("").tolist()
     return table
+
+
+# ------------------------------------------------------------- page model
+
+
+@dataclass(frozen=True)
+class RoadmapPage:
+    """What the Roadmap page shows, decided once: the plan, and the heat-map round it is read against."""
+
+    programme: dict | None
+    entry_stages: dict[str, str]
+    actions: pd.DataFrame  # RoadmapStore.actions
+    round: RoundView | None  # the heat-map round `cx.heat_map.current_round` picks, if it has ratings
+    suggestions: dict[str, tuple[str, str]]  # block -> (suggested entry stage, reason)
+    latest: dict[str, tuple[str, Estimate]]  # measure code -> (period, newest figure)
+
+    @property
+    def critical(self) -> set[tuple[str, str]]:
+        return self.round.critical() if self.round is not None else set()
+
+
+def roadmap_page(store: Store, chosen_round: int | None = None) -> RoadmapPage:
+    """The Roadmap page's model; the heat-map round is the one every page shows."""
+    view = round_view(store, chosen_round)
+    rated = view if view is not None and view.rated else None
+    return RoadmapPage(
+        programme=store.roadmap.programme(),
+        entry_stages=store.roadmap.entry_stages(),
+        actions=store.roadmap.actions(),
+        round=rated,
+        suggestions=suggest_entry_stages(rated.summary) if rated is not None else {},
+        latest=latest_figures(store),
+    )

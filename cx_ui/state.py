@@ -1,0 +1,105 @@
+"""Session state through named accessors: what a person chose, kept while they move between pages.
+
+Streamlit forgets a widget's value when a page without that widget runs, so a
+choice that other pages use (who you are, the heat-map round, the open journey)
+lives under its own key here, read and written only through these names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+import streamlit as st
+
+T = TypeVar("T")
+
+
+class Remembered(Generic[T]):
+    """One value kept in the session under a fixed key."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def get(self) -> T | None:
+        return st.session_state.get(self.key)
+
+    def set(self, value: T) -> None:
+        st.session_state[self.key] = value
+
+    def pop(self) -> T | None:
+        return st.session_state.pop(self.key, None)
+
+
+PERSON: Remembered[int] = Remembered("person_id")
+HEAT_MAP_ROUND: Remembered[int] = Remembered("heatmap_round")
+JOURNEY: Remembered[int] = Remembered("journey_id")
+UPLOAD_INSPECTION: Remembered[tuple] = Remembered("upload_inspection")
+UPLOAD_CONFIRM: Remembered[int] = Remembered("upload_confirm")
+JOURNEY_GRID_REVISION: Remembered[int] = Remembered("journey_editor_revision")
+
+
+def trends_filter(name: str) -> Remembered:
+    """A Trends filter or choice (dates, services, measure, ...), kept across pages."""
+    return Remembered(f"trends_{name}")
+
+
+def remember(widget_key: str, saved_key: str) -> None:
+    """on_change callback: copy a widget's value to the key that survives page changes."""
+    st.session_state[saved_key] = st.session_state[widget_key]
+
+
+def persistent(widget: Callable[..., Any], label: str, saved: Remembered, default: Any, **kwargs: Any) -> Any:
+    """Draw `widget` so that its value survives moving to another page and back.
+
+    The value lives under `saved`; the widget gets its own key, set from `saved`
+    before it is drawn and copied back when it changes.
+    """
+    if saved.key not in st.session_state:
+        saved.set(default)
+    widget_key = f"widget_{saved.key}"
+    st.session_state[widget_key] = saved.get()
+    return widget(label, key=widget_key, on_change=remember, args=(widget_key, saved.key), **kwargs)
+
+
+def widget_value(key: str, default: Any = None) -> Any:
+    """A form widget's current value, read by a form callback before the page reruns."""
+    return st.session_state.get(key, default)
+
+
+def set_widget(key: str, value: Any) -> None:
+    """Set a widget's value from a callback, before the widget is drawn again."""
+    st.session_state[key] = value
+
+
+def forget_widgets(*keys: str) -> None:
+    """Clear form widgets so the form opens empty next time."""
+    for key in keys:
+        st.session_state.pop(key, None)
+
+
+# --- Messages that outlive a rerun ------------------------------------------
+# Form callbacks run before the page; a message they leave here is shown once, at
+# the top of the next run (or beside its form), so every part of the page already
+# shows the new data.
+
+_NOTICE = Remembered[tuple[str, str]]("cx_ui_notice")
+
+
+def notice(message: str, *, error: bool = False) -> None:
+    """Leave a success (or error) message for the next run of the page."""
+    _NOTICE.set(("error" if error else "success", message))
+
+
+def take_notice() -> tuple[str, str] | None:
+    """The message left by `notice` (kind, text), once."""
+    return _NOTICE.pop()
+
+
+def set_form_error(form: str, message: str) -> None:
+    """Keep an error to show beside the form `form` on the next run."""
+    st.session_state[f"form_error_{form}"] = message
+
+
+def take_form_error(form: str) -> str | None:
+    return st.session_state.pop(f"form_error_{form}", None)
