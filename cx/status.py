@@ -40,7 +40,7 @@ def status(code: str, allowed: tuple[Status, ...] = STATUSES) -> Status:
     for candidate in allowed:
         if candidate.code == code:
             return candidate
-    raise ValueError(f"Status: choose one of {', '.join(s.word.lower() for s in allowed)}.")
+    raise ValueError(f"Status: choose one of {', '.join(s.word for s in allowed)}.")
 
 
 def percent_done(done: int, total: int) -> int | None:

@@ -5,6 +5,7 @@ from datetime import date, datetime
 import duckdb
 import pytest
 
+from cx import heat_map
 from cx.assessment import RatingEntry
 from cx.framework import CELLS
 from cx.store import Database
@@ -21,11 +22,11 @@ def small_team(tmp_path, app_env):
     db = Database(path)
     store = db.store()
     with store.transaction():
-        ann = store.add_person("Ann Example", "Director", now=NOW)
-        ben = store.add_person("Ben Example", "Head of Waste", now=NOW)
-        round_id = store.create_assessment_round("Q1 2027 review", date(2027, 1, 20), [ann, ben],
+        ann = store.people.add("Ann Example", "Director", now=NOW)
+        ben = store.people.add("Ben Example", "Head of Waste", now=NOW)
+        round_id = heat_map.create_round(store, "Q1 2027 review", date(2027, 1, 20), [ann, ben],
                                                  created_by=ann, now=NOW)
-        store.submit_ratings(round_id, ann, [
+        heat_map.submit(store.assessment, round_id, ann, [
             RatingEntry(b, s, "critical" if b == "data" else "progress", "Gaps" if b == "data" else "")
             for b, s in CELLS
         ], now=NOW)
@@ -106,7 +107,7 @@ def test_someone_who_is_not_a_rater_can_join_the_round(small_team, tmp_path):
     db = Database(path)
     store = db.store()
     with store.transaction():
-        cal = store.add_person("Cal Example", None, now=NOW)
+        cal = store.people.add("Cal Example", None, now=NOW)
     db.close()
     at = open_page("pages/heat_map.py", person_id=cal)
     assert "You are not one of this round's raters." in [i.value for i in at.info]

@@ -6,7 +6,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cx import roadmap
+from cx import heat_map, roadmap
 from cx.assessment import RatingEntry
 from cx.framework import CELLS
 from cx.roadmap import ActionInput
@@ -25,13 +25,13 @@ def plan(tmp_path, app_env):
     db = Database(path)
     store = db.store()
     with store.transaction():
-        ann = store.add_person("Ann Example", "Director", now=NOW)
-        ben = store.add_person("Ben Example", None, now=NOW)
+        ann = store.people.add("Ann Example", "Director", now=NOW)
+        ben = store.people.add("Ben Example", None, now=NOW)
         store.set_roadmap_programme(TODAY - timedelta(days=300), 4, by=ann, now=NOW)
-        store.create_roadmap_action(ActionInput("Survey customers", "basics", ("data",), ann, "done",
+        roadmap.create_action(store, ActionInput("Survey customers", "basics", ("data",), ann, "done",
                                                 TODAY - timedelta(days=300), TODAY - timedelta(days=200)),
                                     by=ann, now=NOW)
-        store.create_roadmap_action(ActionInput("Fix missed bins", "basics", ("collaboration",), ben,
+        roadmap.create_action(store, ActionInput("Fix missed bins", "basics", ("collaboration",), ben,
                                                 "in_progress", TODAY - timedelta(days=100),
                                                 TODAY + timedelta(days=30)), by=ann, now=NOW)
     db.close()
@@ -142,10 +142,10 @@ def test_first_setup_suggests_entry_stages_from_the_heat_map_and_adds_starter_ac
     db = Database(path)
     store = db.store()
     with store.transaction():
-        ann = store.add_person("Ann Example", None, now=NOW)
-        round_id = store.create_assessment_round("Q1", date(2026, 1, 10), [ann], created_by=ann, now=NOW)
+        ann = store.people.add("Ann Example", None, now=NOW)
+        round_id = heat_map.create_round(store, "Q1", date(2026, 1, 10), [ann], created_by=ann, now=NOW)
         # Employee empowerment: the basics are a strength, so it steps in at Deliver consistently.
-        store.submit_ratings(round_id, ann, [
+        heat_map.submit(store.assessment, round_id, ann, [
             RatingEntry(b, s, "strength" if (b, s) == ("employees", "basics") else
                         "critical" if (b, s) == ("data", "consistency") else "progress")
             for b, s in CELLS], now=NOW)

@@ -7,7 +7,9 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
+from cx import measures
 from cx.store import Database
+from cx.store.uploads import UploadBatch
 
 from .apptest import metric, open_page
 
@@ -35,9 +37,9 @@ def planted(tmp_path, app_env):
     db = Database(path)
     store = db.store()
     with store.transaction():
-        batch = store.create_batch(kind="responses", source="planted", uploaded_at=datetime(2026, 11, 1))
-        store.insert_responses(batch, "planted", pd.DataFrame(planted_rows()))
-        store.set_survey_target("csat", "", 90, updated_by=None, now=datetime(2026, 11, 1))
+        batch = store.uploads.create_batch(UploadBatch("planted", datetime(2026, 11, 1), 0), "responses")
+        store.uploads.insert_responses(batch, "planted", pd.DataFrame(planted_rows()))
+        measures.save_target(store.surveys, "csat", "", 90, updated_by=None, now=datetime(2026, 11, 1))
     db.close()
     app_env(path)
     return path

@@ -9,7 +9,8 @@ from .conftest import ROOT
 
 def test_importing_cx_does_not_load_streamlit():
     code = (
-        "import sys, cx, cx.store, cx.bootstrap, cx.charts, cx.overview, cx.demo, cx.__main__\n"
+        "import sys, cx, cx.store, cx.bootstrap, cx.charts, cx.overview, cx.demo, cx.__main__, cx.heat_map, "
+        "cx.roadmap_view, cx.glance, cx.measures\n"
         "print('streamlit' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
@@ -20,7 +21,7 @@ def test_importing_cx_does_not_load_streamlit():
 def test_import_linter_contracts_hold():
     result = subprocess.run(["lint-imports"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 2 kept, 0 broken" in result.stdout
+    assert "Contracts: 3 kept, 0 broken" in result.stdout
 
 
 def test_pages_hold_no_sql_and_no_duckdb():
@@ -33,12 +34,41 @@ def test_pages_hold_no_sql_and_no_duckdb():
 
 
 def test_sql_is_only_in_the_store():
-    pattern = re.compile(r"\.execute\(|\.sql\(")
+    pattern = re.compile(r"\.execute\(|\.sql\(|\bSELECT\b|\bINSERT INTO\b")
+    store = ROOT / "cx" / "store"
     offenders = [
         str(path.relative_to(ROOT)) for path in (ROOT / "cx").rglob("*.py")
-        if path.name not in {"store.py", "migrations.py"} and pattern.search(path.read_text())
+        if store not in path.parents and path.name != "migrations.py" and pattern.search(path.read_text())
     ]
     assert offenders == []
+
+
+def test_the_store_contract_names_every_domain_module():
+    """A new cx module cannot slip past the 'stores import no domain module' contract unnoticed."""
+    contract = (ROOT / ".importlinter").read_text().split("[importlinter:contract:store-imports-no-domain]")[1]
+    contract = contract.split("forbidden_modules =")[1]
+    forbidden = set(re.findall(r"^\s+cx\.(\w+)$", contract, re.M))
+    allowed = {"store", "errors", "migrations"}  # what a store may import
+    modules = {p.stem for p in (ROOT / "cx").glob("*.py") if p.stem != "__init__"} | {
+        p.name for p in (ROOT / "cx").iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert modules - allowed == forbidden
+
+
+def test_every_store_write_method_is_marked_as_a_write():
+    """Any store method whose SQL changes data runs inside the one transaction mechanism (@writes)."""
+    import ast
+
+    writing = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.M)
+    unmarked = []
+    for path in (ROOT / "cx" / "store").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.FunctionDef) or node.name.startswith("_"):
+                continue
+            texts = [c.value for c in ast.walk(node) if isinstance(c, ast.Constant) and isinstance(c.value, str)]
+            marked = any("writes" in ast.unparse(d) for d in node.decorator_list)
+            if any(writing.search(t) for t in texts) and not marked:
+                unmarked.append(f"{path.name}:{node.name}")
+    assert unmarked == []
 
 
 def test_every_page_url_is_its_file_name():

@@ -57,7 +57,7 @@ def test_import_prints_counts_and_a_second_run_finds_duplicates(tmp_path, capsys
     assert main(["import", str(path), "--db", str(db), "--no-demo"]) == 0
     assert capsys.readouterr().out.startswith("Upload 2 (generic survey ")
     database = Database(db)
-    assert database.store().freshness().responses == 20
+    assert database.store().surveys.freshness().responses == 20
     database.close()
 
 
@@ -79,7 +79,7 @@ def test_import_with_a_saved_profile_uses_its_mapping_and_source(tmp_path, capsy
     path.write_bytes(csv_bytes([["Ref", "Score", "Dept"], ["a", "9", "Parks"], ["b", "3", "Waste"]]))
     database = Database(db)
     mapping = {"roles": {"response_id": "Ref", "nps": "Score", "service": "Dept"}, "ces_scale": None}
-    database.store().save_mapping_profile("Parks survey", kind="responses", source="Parks panel",
+    database.store().uploads.save_profile("Parks survey", kind="responses", source="Parks panel",
                                           columns_signature="x", mapping=json.dumps(mapping),
                                           saved_by="Analyst", now=datetime(2026, 11, 1))
     database.close()
@@ -87,7 +87,7 @@ def test_import_with_a_saved_profile_uses_its_mapping_and_source(tmp_path, capsy
     assert main(command) == 0
     assert json.loads(capsys.readouterr().out)["source"] == "Parks panel"
     database = Database(db)
-    totals = database.store().survey_metrics(by=["service"])
+    totals = database.store().surveys.metrics(by=["service"])
     database.close()
     assert totals.set_index("service")["promoters"].to_dict() == {"Parks": 1, "Waste": 0}
     assert main(["import", str(path), "--db", str(db), "--profile", "Nope"]) == 2

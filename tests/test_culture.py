@@ -30,7 +30,7 @@ SAMPLE = stored([
 def test_eleven_numbered_steps_and_three_statuses_with_symbols():
     assert [s.number for s in culture.STEPS] == list(range(1, 12))
     assert len({s.title for s in culture.STEPS}) == 11
-    assert [s.label for s in culture.STATUSES] == ["○ Not started", "◐ In progress", "● Done"]
+    assert [culture.status(c).tag for c in culture.STATUS_CODES] == ["○ Not started", "◑ In progress", "● Done"]
 
 
 @pytest.mark.parametrize("arguments, message", [

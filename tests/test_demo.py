@@ -82,8 +82,8 @@ def test_installs_in_one_transaction_and_records_its_end_month(tmp_path):
     db = Database(tmp_path / "d.duckdb")
     store = db.store()
     written = demo.install_demo(store, today=date(2026, 11, 23))
-    assert store.table_counts()["responses"] == written
-    assert store.meta("demo_end_month") == "2026-10-01"
+    assert store.admin.table_counts()["responses"] == written
+    assert store.admin.meta("demo_end_month") == "2026-10-01"
     assert store.data_version() == 1
     db.close()
 

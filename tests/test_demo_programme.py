@@ -20,12 +20,12 @@ def demo_store(tmp_path_factory):
 
 
 def snapshot(store) -> dict[str, pd.DataFrame]:
-    rounds = store.assessment_rounds()
+    rounds = store.assessment.rounds()
     return {
         "rounds": rounds,
-        "ratings": pd.concat([store.rating_history(int(r)) for r in rounds["round_id"]]),
-        "actions": store.roadmap_actions().drop(columns="blocks"),
-        "changes": store.roadmap_recent_changes(limit=1000),
+        "ratings": pd.concat([store.assessment.history(int(r)) for r in rounds["round_id"]]),
+        "actions": store.roadmap.actions().drop(columns="blocks"),
+        "changes": store.roadmap.recent_changes(limit=1000),
     }
 
 
@@ -39,41 +39,41 @@ def test_the_same_end_month_gives_the_same_programme(demo_store, tmp_path):
 
 
 def test_two_rounds_by_the_four_leaders_with_real_disagreement(demo_store):
-    rounds = demo_store.assessment_rounds()
+    rounds = demo_store.assessment.rounds()
     assert rounds["name"].tolist() == ["Q4 2026 review", "Q2 2026 review"]
     assert [d.date() for d in rounds["held_on"]] == [date(2026, 10, 15), date(2026, 4, 15)]
     assert rounds["raters"].tolist() == [4, 4] and rounds["submitted"].tolist() == [4, 4]
     for round_id in rounds["round_id"]:
-        summary = assessment.summarise(demo_store.round_ratings(int(round_id)))
+        summary = assessment.summarise(demo_store.assessment.ratings(int(round_id)))
         assert (summary["n"] == 4).all()
         assert (summary["spread"] == 2).any()  # someone says strength where another says critical
         assert summary["views_differ"].sum() >= 4
         assert summary["comments"].map(len).sum() >= 5
-    raters = demo_store.round_raters(int(rounds["round_id"].iloc[0])).set_index("name")
+    raters = demo_store.assessment.raters(int(rounds["round_id"].iloc[0])).set_index("name")
     assert raters.loc["Tom Hargreaves", "submissions"] == 2  # re-rated; the first stays in history
 
 
 def test_the_roadmap_is_a_year_in_with_a_realistic_mix(demo_store):
-    programme = demo_store.roadmap_programme()
+    programme = demo_store.roadmap.programme()
     assert (programme["start_date"], programme["years"]) == (date(2025, 11, 1), 4)
-    actions = demo_store.roadmap_actions()
+    actions = demo_store.roadmap.actions()
     statuses = actions["status"].value_counts()
     assert set(statuses.index) == {"not_started", "in_progress", "done", "blocked"}
     assert 5 <= statuses["done"] <= 8 and statuses["blocked"] == 1
     overdue = roadmap.overdue(actions, DEMO_TODAY)
     assert actions.loc[overdue, "title"].tolist() == [
         "Review digital fixes that can be made in the short term", "Clear the planning validation backlog"]
-    assert len(demo_store.roadmap_actions(archived=True)) == 1
+    assert len(demo_store.roadmap.actions(archived=True)) == 1
     assert actions["owner"].notna().sum() >= 12
-    changes = demo_store.roadmap_recent_changes(limit=1000)
+    changes = demo_store.roadmap.recent_changes(limit=1000)
     assert changes["changed_at"].max() < datetime(2026, 11, 1)  # nothing after the demo's end month
     assert set(changes["changed_by"]) == {"Amara Okafor", "Tom Hargreaves", "Gareth Lewis", "Priya Nair"}
 
 
 def test_the_latest_round_suggests_moving_employee_empowerment_on(demo_store):
-    assert set(demo_store.roadmap_entry_stages().values()) == {"basics"}
-    latest = assessment.summarise(demo_store.round_ratings(int(demo_store.assessment_rounds().iloc[0, 0])))
+    assert set(demo_store.roadmap.entry_stages().values()) == {"basics"}
+    latest = assessment.summarise(demo_store.assessment.ratings(int(demo_store.assessment.rounds().iloc[0, 0])))
     suggested = {block: stage for block, (stage, _) in roadmap.suggest_entry_stages(latest).items()}
     assert suggested["employees"] == "consistency"
-    flags = roadmap.critical_flags(demo_store.roadmap_actions(), roadmap.critical_cells(latest))
+    flags = roadmap.critical_flags(demo_store.roadmap.actions(), assessment.critical_cells(latest))
     assert flags.ne("").sum() >= 3

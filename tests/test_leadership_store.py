@@ -5,8 +5,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from cx import demo, journeys
-from cx.culture import StepUpdate
+from cx import checklist, culture, demo, journeys
 from cx.demo_leadership import WORKED_EXAMPLE_NAME
 from cx.errors import DatabaseError
 from cx.store import Database
@@ -18,16 +17,16 @@ T1 = datetime(2026, 11, 2, 16, 30)
 @pytest.fixture
 def team(store):
     with store.transaction():
-        ids = {name: store.add_person(name, None, now=T0) for name in ("Ann", "Bob", "Cat")}
+        ids = {name: store.people.add(name, None, now=T0) for name in ("Ann", "Bob", "Cat")}
     return ids
 
 
 def test_each_save_adds_a_dated_version_and_history_is_newest_first(store, team):
     with store.transaction():
-        store.save_checklist_answer(team["Ann"], "data", "  First thoughts ", shared=False, now=T0)
-        store.save_checklist_answer(team["Ann"], "data", "Second thoughts", shared=True, now=T1)
-        store.save_checklist_answer(team["Bob"], "data", "Bob's", shared=True, now=T1)
-    history = store.checklist_history(team["Ann"])
+        checklist.save(store, team["Ann"], "data", "  First thoughts ", shared=False, now=T0)
+        checklist.save(store, team["Ann"], "data", "Second thoughts", shared=True, now=T1)
+        checklist.save(store, team["Bob"], "data", "Bob's", shared=True, now=T1)
+    history = store.leadership.answers_of(team["Ann"])
     assert history["answer"].tolist() == ["Second thoughts", "First thoughts"]
     assert history["shared"].tolist() == [True, False]
     assert history["saved_at"].tolist() == [pd.Timestamp(T1), pd.Timestamp(T0)]
@@ -40,38 +39,38 @@ def test_each_save_adds_a_dated_version_and_history_is_newest_first(store, team)
 ])
 def test_bad_checklist_saves_are_refused_naming_the_field(store, team, person, question, answer, message):
     with pytest.raises(ValueError, match=message), store.transaction():
-        store.save_checklist_answer(person or team["Ann"], question, answer, shared=False, now=T0)
-    assert store.checklist_history(team["Ann"]).empty
+        checklist.save(store, person or team["Ann"], question, answer, shared=False, now=T0)
+    assert store.leadership.answers_of(team["Ann"]).empty
 
 
 def test_others_see_only_newest_answers_their_author_shared(store, team):
     with store.transaction():
         # Ann shared an early answer, then wrote a private one: nothing of hers shows.
-        store.save_checklist_answer(team["Ann"], "data", "Ann early, shared", shared=True, now=T0)
-        store.save_checklist_answer(team["Ann"], "data", "Ann later, private", shared=False, now=T1)
-        store.save_checklist_answer(team["Ann"], "shoes", "Ann private", shared=False, now=T0)
-        store.save_checklist_answer(team["Bob"], "culture", "Bob early", shared=False, now=T0)
-        store.save_checklist_answer(team["Bob"], "culture", "Bob shared", shared=True, now=T1)
-    seen_by_cat = store.shared_checklist_answers(team["Cat"])
+        checklist.save(store, team["Ann"], "data", "Ann early, shared", shared=True, now=T0)
+        checklist.save(store, team["Ann"], "data", "Ann later, private", shared=False, now=T1)
+        checklist.save(store, team["Ann"], "shoes", "Ann private", shared=False, now=T0)
+        checklist.save(store, team["Bob"], "culture", "Bob early", shared=False, now=T0)
+        checklist.save(store, team["Bob"], "culture", "Bob shared", shared=True, now=T1)
+    seen_by_cat = store.leadership.shared_answers(team["Cat"])
     assert seen_by_cat[["name", "question", "answer"]].values.tolist() == [["Bob", "culture", "Bob shared"]]
-    assert store.shared_checklist_answers(team["Bob"]).empty
+    assert store.leadership.shared_answers(team["Bob"]).empty
     with store.transaction():
-        assert store.set_checklist_sharing(team["Ann"], "data", True)
-        assert not store.set_checklist_sharing(team["Cat"], "data", True)
-    now_seen = store.shared_checklist_answers(team["Cat"])["answer"].tolist()
+        assert store.leadership.set_sharing(team["Ann"], "data", True)
+        assert not store.leadership.set_sharing(team["Cat"], "data", True)
+    now_seen = store.leadership.shared_answers(team["Cat"])["answer"].tolist()
     assert now_seen == ["Bob shared", "Ann later, private"]
     # Only the newest version changed its setting.
-    assert store.checklist_history(team["Ann"]).query("question == 'data'")["shared"].tolist() == [True, True]
+    assert store.leadership.answers_of(team["Ann"]).query("question == 'data'")["shared"].tolist() == [True, True]
 
 
 def test_culture_steps_are_upserted_with_names(store, team):
     with store.transaction():
-        store.save_culture_step(StepUpdate(3, "in_progress", team["Bob"], date(2027, 1, 31), "Draft"),
-                                updated_by=team["Ann"], now=T0)
-        store.save_culture_step(StepUpdate(3, "done", None, date(2026, 11, 1), None), updated_by=None, now=T1)
-        store.save_culture_step(StepUpdate(7, "in_progress", team["Cat"], None, "Shifts booked"),
-                                updated_by=team["Cat"], now=T1)
-    steps = store.culture_steps()
+        culture.save_step(store, 3, "in_progress", team["Bob"], date(2027, 1, 31), "Draft",
+                          updated_by=team["Ann"], now=T0)
+        culture.save_step(store, 3, "done", None, date(2026, 11, 1), None, updated_by=None, now=T1)
+        culture.save_step(store, 7, "in_progress", team["Cat"], None, "Shifts booked",
+                          updated_by=team["Cat"], now=T1)
+    steps = store.leadership.culture_steps()
     assert steps["step"].tolist() == [3, 7]
     third = steps.iloc[0]
     assert (third["status"], third["step_date"], third["updated_at"]) == (
@@ -79,7 +78,7 @@ def test_culture_steps_are_upserted_with_names(store, team):
     assert pd.isna(third["owner"]) and pd.isna(third["evidence"]) and pd.isna(third["updated_by_name"])
     assert steps.iloc[1][["owner", "updated_by_name"]].tolist() == ["Cat", "Cat"]
     with pytest.raises(ValueError, match="^Owner: choose someone"), store.transaction():
-        store.save_culture_step(StepUpdate(1, "done", 999, None, None), updated_by=None, now=T1)
+        culture.save_step(store, 1, "done", 999, None, None, updated_by=None, now=T1)
 
 
 def stored_steps(*stages, scores=None):
@@ -92,21 +91,21 @@ def stored_steps(*stages, scores=None):
 
 def test_journeys_are_created_with_unique_names_and_their_versions_replaced(store, team):
     with store.transaction():
-        jid = store.create_journey(" Report a missed bin ", "", updated_by=team["Ann"], now=T0)
+        jid = journeys.create(store, " Report a missed bin ", "", updated_by=team["Ann"], now=T0)
         three = stored_steps("Notice", "Report", "Wait", scores=[-1, 0, -2])
-        store.replace_journey_steps(jid, "as_is", three,
+        journeys.save_steps(store, jid, "as_is", three,
                                     updated_by=team["Ann"], now=T0)
-        store.replace_journey_steps(jid, "to_be", stored_steps("Report online"), updated_by=None, now=T0)
+        journeys.save_steps(store, jid, "to_be", stored_steps("Report online"), updated_by=None, now=T0)
     with pytest.raises(ValueError, match="^Journey name: there is already a journey with this name"):
-        store.create_journey("report a MISSED bin", None, updated_by=None, now=T1)
+        journeys.create(store, "report a MISSED bin", None, updated_by=None, now=T1)
     with store.transaction():
-        store.replace_journey_steps(jid, "as_is", stored_steps("Report", "Collected", scores=[0, 2]),
+        journeys.save_steps(store, jid, "as_is", stored_steps("Report", "Collected", scores=[0, 2]),
                                     updated_by=team["Bob"], now=T1)
-    listing = store.journeys()
+    listing = store.journeys.all()
     assert listing[["name", "as_is_steps", "to_be_steps", "updated_by_name"]].values.tolist() == [
         ["Report a missed bin", 2, 1, "Bob"]]
     assert pd.isna(listing.loc[0, "description"])
-    steps = store.journey_steps(jid)
+    steps = store.journeys.steps(jid)
     assert steps.columns.tolist() == ["version", *journeys.STEP_COLUMNS]
     assert steps[["version", "position", "stage", "emotion_score"]].values.tolist() == [
         ["as_is", 1, "Report", 0], ["as_is", 2, "Collected", 2], ["to_be", 1, "Report online", pd.NA]]
@@ -114,27 +113,27 @@ def test_journeys_are_created_with_unique_names_and_their_versions_replaced(stor
 
 def test_a_step_that_breaks_a_rule_keeps_the_old_steps(store, team):
     with store.transaction():
-        jid = store.create_journey("Pay a parking fine", None, updated_by=None, now=T0)
-        store.replace_journey_steps(jid, "as_is", stored_steps("Pay"), updated_by=None, now=T0)
+        jid = journeys.create(store, "Pay a parking fine", None, updated_by=None, now=T0)
+        journeys.save_steps(store, jid, "as_is", stored_steps("Pay"), updated_by=None, now=T0)
     unchecked = stored_steps("Pay", "Appeal", scores=[0, 5])
-    with pytest.raises(DatabaseError, match="journey step breaks a rule"), store.transaction():
-        store.replace_journey_steps(jid, "as_is", unchecked, updated_by=None, now=T1)
-    assert store.journey_steps(jid)["stage"].tolist() == ["Pay"]
+    with pytest.raises(DatabaseError, match="breaks a rule of the database"), store.transaction():
+        journeys.save_steps(store, jid, "as_is", unchecked, updated_by=None, now=T1)
+    assert store.journeys.steps(jid)["stage"].tolist() == ["Pay"]
     with pytest.raises(ValueError, match="^Journey: choose a journey"):
-        store.replace_journey_steps(999, "as_is", unchecked, updated_by=None, now=T1)
+        journeys.save_steps(store, 999, "as_is", unchecked, updated_by=None, now=T1)
     with pytest.raises(ValueError, match="^Version: "):
-        store.replace_journey_steps(jid, "maybe", unchecked, updated_by=None, now=T1)
+        journeys.save_steps(store, jid, "maybe", unchecked, updated_by=None, now=T1)
 
 
 def leadership_content(path):
     db = Database(path)
     store = db.store()
-    people = store.people().set_index("person_id")["name"]
+    people = store.people.all().set_index("person_id")["name"]
     content = {
-        "history": {pid: store.checklist_history(pid) for pid in people.index},
-        "culture": store.culture_steps(),
-        "journeys": store.journeys(),
-        "steps": store.journey_steps(1),
+        "history": {pid: store.leadership.answers_of(pid) for pid in people.index},
+        "culture": store.leadership.culture_steps(),
+        "journeys": store.journeys.all(),
+        "steps": store.journeys.steps(1),
     }
     db.close()
     return people, content

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from cx import metrics
 from cx.store import Database
+from cx.store.uploads import UploadBatch
 
 
 def test_nps_value_and_adjusted_wald_interval_by_hand():
@@ -129,10 +130,13 @@ def test_sql_nps_equals_the_formula_in_any_order(memory_store, scores, seed):
             "completed_at": [datetime(2026, 1, 1)] * len(order),
             "nps": pd.array(order, dtype="UInt8"),
         })
-        with memory_store.transaction():
-            memory_store._cur.execute("DELETE FROM responses")
-            memory_store.insert_responses(1, "prop", frame)
-        row = memory_store.survey_metrics().iloc[0]
+        batch = memory_store.uploads.create_batch(UploadBatch("prop", datetime(2026, 1, 1), len(order)),
+                                                  "responses")
+        try:
+            memory_store.uploads.insert_responses(batch, "prop", frame)
+            row = memory_store.surveys.metrics().iloc[0]
+        finally:
+            memory_store.uploads.remove_batch(batch)
         results.append(metrics.nps(int(row["promoters"]), int(row["detractors"]), int(row["nps_n"])).value)
     expected = nps_by_hand(scores)
     for value in results:

@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from cx.overview import build_overview
+from cx.store.uploads import UploadBatch
 
 from .test_store import load, responses
 
@@ -47,8 +48,8 @@ def test_contact_centre_sums_services_before_dividing(store):
         "denominator": [100.0, 900.0, 100.0, 100.0],
     })
     with store.transaction():
-        batch = store.create_batch(kind="kpi", source="cc", uploaded_at=datetime(2026, 11, 1))
-        store.insert_kpi_observations(batch, kpis)
+        batch = store.uploads.create_batch(UploadBatch("cc", datetime(2026, 11, 1), 0), "kpi")
+        store.uploads.insert_kpi_observations(batch, kpis)
     view = build_overview(store)
     service_level = view.contact_centre[0]
     # (90 + 100) / (100 + 900) = 19%, not the mean of 90% and 11%.

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cx import roadmap
+from cx import assessment, roadmap, roadmap_view
 from cx.assessment import summarise
 from cx.framework import BLOCKS, CELLS, STAGES
 from cx.roadmap import ActionInput, validate_action
@@ -59,8 +59,8 @@ def good(**changes) -> ActionInput:
     ({"notes": "x" * 4001}, "Notes: keep them"),
     ({"metric": "profit"}, "Metric: choose"),
     ({"target": 80.0}, "Target: choose the metric"),
-    ({"metric": "csat", "target": 120.0}, "Target: Satisfaction .CSAT. runs from 0 to 100; 120"),
-    ({"metric": "nps", "target": -101.0}, "Target: Net Promoter Score runs from -100 to 100"),
+    ({"metric": "csat", "target": 120.0}, "Target for CSAT: must be between 0 and 100, not 120"),
+    ({"metric": "nps", "target": -101.0}, "Target for NPS: must be between -100 and 100"),
 ])
 def test_bad_actions_are_refused_naming_the_field(changes, message):
     with pytest.raises(ValueError, match=f"^{message}"):
@@ -130,7 +130,7 @@ def test_entry_stage_suggestions_start_where_the_strengths_end():
 
 
 def test_actions_at_critical_cells_are_flagged():
-    cells = roadmap.critical_cells(heat_map({("data", "basics"): "critical",
+    cells = assessment.critical_cells(heat_map({("data", "basics"): "critical",
                                              ("collaboration", "basics"): "critical"}))
     assert cells == {("data", "basics"), ("collaboration", "basics")}
     flags = roadmap.critical_flags(PLAN, cells).tolist()
@@ -181,12 +181,12 @@ def test_changes_list_each_field_in_words():
 def test_action_table_and_board_pack_workbook():
     actions = PLAN.assign(metric=["csat", None, None, None, None], target=[80.0, None, None, None, None],
                           notes=["=SUM(A1)", "", "", "", ""])
-    table = roadmap.action_table(actions, TODAY, {("data", "basics")})
+    table = roadmap_view.action_table(actions, TODAY, {("data", "basics")})
     assert table["ID"].tolist() == [2, 4, 3, 1, 5]
     assert table.iloc[0]["Status"] == "◑ In progress" and table.iloc[0]["Overdue"] == "46 days"
     assert table.iloc[3]["Metric and target"] == "Satisfaction (CSAT): 80% or more"
     assert table.iloc[1]["Owner"] == "No owner yet"
-    book = openpyxl.load_workbook(io.BytesIO(roadmap.plan_xlsx(actions, TODAY, set(), "Roadmap")))
+    book = openpyxl.load_workbook(io.BytesIO(roadmap_view.plan_xlsx(actions, TODAY, set(), "Roadmap")))
     assert book.sheetnames == ["Plan", "Needs attention", "Progress by stage", "Progress by block"]
     sheet = book["Plan"]
     header = [c.value for c in sheet[3]]
@@ -251,14 +251,14 @@ def test_latest_figures_use_the_newest_period_with_data():
     kpi_quarters = pd.DataFrame({"period": pd.to_datetime(["2026-07-01", "2026-07-01"]),
                                  "metric": ["employee_engagement", "abandoned"],
                                  "numerator": [60.0, 90.0], "denominator": [100.0, 1800.0]})
-    latest = roadmap.latest_metric_values(survey, kpi_months, kpi_quarters)
+    latest = roadmap_view.latest_metric_values(survey, kpi_months, kpi_quarters)
     assert latest["nps"][0] == "September 2026" and latest["nps"][1].value == pytest.approx(30.0)
     assert latest["csat"][0] == "October 2026" and latest["csat"][1].value == pytest.approx(75.0)
     assert latest["ces"][1].value == pytest.approx(6.0)
     assert latest["abandoned"][0] == "October 2026" and latest["abandoned"][1].value == pytest.approx(5.0)
     assert latest["employee_engagement"][0] == "Q3 2026"
     assert "answered_within_20s" not in latest
-    assert roadmap.latest_text("csat", 80.0, latest) == "75% in October 2026, ✗ short of the target"
-    assert roadmap.latest_text("abandoned", 5.0, latest) == "5% in October 2026, ✓ meets the target"
-    assert roadmap.latest_text("nps", None, latest) == "+30 in September 2026"
-    assert roadmap.latest_text("answered_within_20s", 80.0, latest) == ""
+    assert roadmap_view.latest_text("csat", 80.0, latest) == "75% in October 2026, ✗ off target"
+    assert roadmap_view.latest_text("abandoned", 5.0, latest) == "5% in October 2026, ✓ on target"
+    assert roadmap_view.latest_text("nps", None, latest) == "+30 in September 2026"
+    assert roadmap_view.latest_text("answered_within_20s", 80.0, latest) == ""

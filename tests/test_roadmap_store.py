@@ -5,6 +5,7 @@ from datetime import date, datetime
 import duckdb
 import pytest
 
+from cx import roadmap
 from cx.roadmap import ActionInput
 
 NOW = datetime(2026, 2, 1, 10, 0)
@@ -14,7 +15,7 @@ LATER = datetime(2026, 3, 1, 15, 30)
 @pytest.fixture
 def people(store):
     with store.transaction():
-        return (store.add_person("Ann", "Director", now=NOW), store.add_person("Ben", None, now=NOW))
+        return (store.people.add("Ann", "Director", now=NOW), store.people.add("Ben", None, now=NOW))
 
 
 def action(**changes) -> ActionInput:
@@ -25,17 +26,13 @@ def action(**changes) -> ActionInput:
 
 def test_programme_and_entry_stages_are_set_and_their_changes_recorded(store, people):
     ann, ben = people
-    assert store.roadmap_programme() is None
-    with store.transaction():
-        store.set_roadmap_programme(date(2026, 1, 1), 4, by=ann, now=NOW)
-        assert store.set_roadmap_entry_stages({"data": "basics", "employees": "basics"}, by=ann, now=NOW) == 2
-    with store.transaction():
-        store.set_roadmap_programme(date(2026, 1, 1), 5, by=ben, now=LATER)
-        assert store.set_roadmap_entry_stages({"data": "basics", "employees": "consistency"},
-                                              by=ben, now=LATER) == 1
-    assert store.roadmap_programme()["years"] == 5
-    assert store.roadmap_entry_stages() == {"data": "basics", "employees": "consistency"}
-    history = store.roadmap_history()
+    assert store.roadmap.programme() is None
+    roadmap.save_programme(store, date(2026, 1, 1), 4, {"data": "basics", "employees": "basics"}, by=ann, now=NOW)
+    roadmap.save_programme(store, date(2026, 1, 1), 5, {"data": "basics", "employees": "consistency"},
+                           by=ben, now=LATER)
+    assert store.roadmap.programme()["years"] == 5
+    assert store.roadmap.entry_stages() == {"data": "basics", "employees": "consistency"}
+    history = store.roadmap.history()
     assert history[["changed_by", "field", "old_value", "new_value"]].values.tolist()[:2] == [
         ["Ben", "Entry stage: Employee empowerment", "Fix the basics", "Deliver consistently"],
         ["Ben", "Programme length", "4 years", "5 years"],
@@ -48,22 +45,23 @@ def test_programme_and_entry_stages_are_set_and_their_changes_recorded(store, pe
 ])
 def test_a_bad_programme_is_refused(store, start, years, message):
     with pytest.raises(ValueError, match=message):
-        store.set_roadmap_programme(start, years, by=None, now=NOW)
+        roadmap.save_programme(store, start, years, {}, by=None, now=NOW)
+    assert store.roadmap.programme() is None
 
 
 def test_editing_an_action_records_who_changed_what(store, people):
     ann, ben = people
     with store.transaction():
-        action_id = store.create_roadmap_action(action(owner_id=ann), by=ann, now=NOW,
+        action_id = roadmap.create_action(store, action(owner_id=ann), by=ann, now=NOW,
                                                 toolkit_key="voice_of_customer")
     with store.transaction():
-        diffs = store.update_roadmap_action(
+        diffs = roadmap.update_action(store,
             action_id, action(owner_id=ben, status="in_progress", blocks=("data", "employees")),
             by=ben, now=LATER)
     assert diffs == [("Building blocks", "Data-driven transformation",
                       "Data-driven transformation, Employee empowerment"),
                      ("Owner", "Ann", "Ben"), ("Status", "○ Not started", "◑ In progress")]
-    history = store.roadmap_history(action_id)
+    history = store.roadmap.history(action_id)
     assert history[["changed_by", "field", "old_value", "new_value"]].values.tolist() == [
         ["Ben", "Status", "○ Not started", "◑ In progress"],
         ["Ben", "Owner", "Ann", "Ben"],
@@ -72,39 +70,39 @@ def test_editing_an_action_records_who_changed_what(store, people):
         ["Ann", "Created", "", "Survey customers"],
     ]
     assert history["changed_at"].iloc[0] == LATER
-    current = store.roadmap_actions().iloc[0]
+    current = store.roadmap.actions().iloc[0]
     assert list(current["blocks"]) == ["data", "employees"]
     assert (current["owner"], current["status"], current["updated_by"]) == ("Ben", "in_progress", "Ben")
     assert current["toolkit_key"] == "voice_of_customer"
     with store.transaction():
-        unchanged = store.roadmap_action(action_id)
-        assert store.update_roadmap_action(action_id, unchanged, by=ann, now=LATER) == []
-    assert len(store.roadmap_history(action_id)) == 4
+        unchanged = roadmap.load_action(store.roadmap, action_id)
+        assert roadmap.update_action(store, action_id, unchanged, by=ann, now=LATER) == []
+    assert len(store.roadmap.history(action_id)) == 4
 
 
 def test_a_bad_edit_changes_nothing(store, people):
     with store.transaction():
-        action_id = store.create_roadmap_action(action(), by=people[0], now=NOW)
+        action_id = roadmap.create_action(store, action(), by=people[0], now=NOW)
     with pytest.raises(ValueError, match="^Due date: 1 January 2026 is before"), store.transaction():
-        store.update_roadmap_action(action_id, action(due_date=date(2026, 1, 1)), by=people[0], now=LATER)
-    with pytest.raises(ValueError, match=r"^Owner: there is no person with id \[99\]"):
-        store.update_roadmap_action(action_id, action(owner_id=99), by=people[0], now=LATER)
-    assert store.roadmap_action(action_id) == action()
-    assert len(store.roadmap_history(action_id)) == 1
+        roadmap.update_action(store, action_id, action(due_date=date(2026, 1, 1)), by=people[0], now=LATER)
+    with pytest.raises(ValueError, match=r"^Owner: choose someone from the team list \(no person with id 99\)"):
+        roadmap.update_action(store, action_id, action(owner_id=99), by=people[0], now=LATER)
+    assert roadmap.load_action(store.roadmap, action_id) == action()
+    assert len(store.roadmap.history(action_id)) == 1
 
 
 def test_archiving_hides_an_action_and_restoring_brings_it_back(store, people):
     with store.transaction():
-        action_id = store.create_roadmap_action(action(), by=people[0], now=NOW)
-        assert store.set_roadmap_action_archived(action_id, True, by=people[1], now=LATER)
-        assert not store.set_roadmap_action_archived(action_id, True, by=people[1], now=LATER)
-    assert store.roadmap_actions().empty
-    assert store.roadmap_actions(archived=True)["action_id"].tolist() == [action_id]
+        action_id = roadmap.create_action(store, action(), by=people[0], now=NOW)
+        assert roadmap.set_archived(store, action_id, True, by=people[1], now=LATER)
+        assert not roadmap.set_archived(store, action_id, True, by=people[1], now=LATER)
+    assert store.roadmap.actions().empty
+    assert store.roadmap.actions(archived=True)["action_id"].tolist() == [action_id]
     with store.transaction():
-        store.set_roadmap_action_archived(action_id, False, by=people[0], now=LATER)
-    assert store.roadmap_history(action_id)["new_value"].tolist()[:2] == ["In the plan", "Archived"]
+        roadmap.set_archived(store, action_id, False, by=people[0], now=LATER)
+    assert store.roadmap.history(action_id)["new_value"].tolist()[:2] == ["In the plan", "Archived"]
     with pytest.raises(ValueError, match="no action with id 42"):
-        store.set_roadmap_action_archived(42, True, by=None, now=NOW)
+        roadmap.set_archived(store, 42, True, by=None, now=NOW)
 
 
 def test_the_schema_refuses_dates_and_blocks_outside_the_rules(store, database):

@@ -9,9 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cx import metrics, trends
-from cx.filters import Slice
+from cx import measures, metrics, trends
+from cx.measures import MEASURES, measure
 from cx.store import Database
+from cx.store.uploads import UploadBatch
+from cx.store.filters import Slice
 
 
 def aggregates(**counts) -> pd.Series:
@@ -23,8 +25,8 @@ def aggregates(**counts) -> pd.Series:
 def put(store, rows: list[dict], source: str = "test") -> None:
     frame = pd.DataFrame(rows)
     with store.transaction():
-        batch = store.create_batch(kind="responses", source=source, uploaded_at=datetime(2026, 11, 1))
-        store.insert_responses(batch, source, frame)
+        batch = store.uploads.create_batch(UploadBatch(source, datetime(2026, 11, 1), 0), "responses")
+        store.uploads.insert_responses(batch, source, frame)
 
 
 # ------------------------------------------------------------------ pure calculations
@@ -32,18 +34,18 @@ def put(store, rows: list[dict], source: str = "test") -> None:
 def test_estimates_match_hand_computed_values():
     row = aggregates(nps_n=10, promoters=5, detractors=2, csat_n=8, csat_satisfied=6,
                      ces_n=4, ces_sum=20.0, ces_sumsq=102.0)
-    assert trends.estimate("nps", row).value == pytest.approx(30.0)
-    assert trends.estimate("csat", row).value == pytest.approx(75.0)
-    assert trends.estimate("ces", row).value == pytest.approx(5.0)
-    with pytest.raises(ValueError):
-        trends.estimate("fft", row)
+    assert MEASURES["nps"].estimate(row).value == pytest.approx(30.0)
+    assert MEASURES["csat"].estimate(row).value == pytest.approx(75.0)
+    assert MEASURES["ces"].estimate(row).value == pytest.approx(5.0)
+    with pytest.raises(ValueError, match="Measure"):
+        measure("fft")
 
 
 def test_a_planted_difference_is_significant_and_noise_is_not():
-    big = trends.compare("csat", aggregates(csat_n=400, csat_satisfied=320),
+    big = MEASURES["csat"].compare(aggregates(csat_n=400, csat_satisfied=320),
                          aggregates(csat_n=400, csat_satisfied=260))
     assert big[2].change == pytest.approx(15.0) and big[2].significant
-    noise = trends.compare("csat", aggregates(csat_n=400, csat_satisfied=322),
+    noise = MEASURES["csat"].compare(aggregates(csat_n=400, csat_satisfied=322),
                            aggregates(csat_n=400, csat_satisfied=318))
     assert noise[2].change == pytest.approx(1.0) and not noise[2].significant
 
@@ -65,7 +67,7 @@ def test_service_target_applies_only_when_that_one_service_is_chosen():
 ])
 def test_targets_outside_the_scale_are_refused_by_name(metric, target, message):
     with pytest.raises(ValueError, match=message):
-        trends.check_target(metric, target)
+        measure(metric).check_target(target)
 
 
 def test_headline_skips_a_thin_newest_period_and_says_on_or_below_target_in_words():
@@ -80,10 +82,10 @@ def test_headline_skips_a_thin_newest_period_and_says_on_or_below_target_in_word
     sentence = top.sentence()
     assert sentence.startswith("Satisfaction (CSAT) in September 2026: 92% (n = 100;")
     assert "up 12 points on August 2026 (80%, n = 100); a statistically significant change" in sentence
-    assert sentence.endswith("✓ on target (90% or more).")
+    assert sentence.endswith("✓ on target (target 90% or more).")
     table = trends.trend_table(rows, "csat", "month", 30, 90.0)
     assert table["reliable"].tolist() == [True, True, False]
-    assert table["Target"].tolist()[0] == "✗ below target (90% or more)"
+    assert table["Target"].tolist()[0] == "✗ off target (target 90% or more)"
     assert table["Target"].tolist()[2] == "fewer than 30 answers"
 
 
@@ -132,14 +134,14 @@ def test_comments_put_unhappy_customers_first_and_search_literally(store):
          "comment": "Rude on the phone"},
         {"response_id": "4", "completed_at": datetime(2026, 10, 4), "nps": 8, "comment": "   "},
     ])
-    page = store.comments(Slice())
+    page = store.surveys.comments(Slice())
     assert page["comment"].tolist() == ["Rude on the phone", "Bin missed again", "Great 100% service"]
     assert page["unhappy"].tolist() == [True, True, False]
-    assert store.comment_count(Slice()) == 3
-    assert store.comments(Slice(), search="100%")["comment"].tolist() == ["Great 100% service"]
-    assert store.comment_count(Slice(), search="%") == 1
-    assert store.comments(Slice(), search="BIN")["comment"].tolist() == ["Bin missed again"]
-    assert store.comments(Slice(), limit=1, offset=1)["comment"].tolist() == ["Bin missed again"]
+    assert store.surveys.comment_count(Slice()) == 3
+    assert store.surveys.comments(Slice(), search="100%")["comment"].tolist() == ["Great 100% service"]
+    assert store.surveys.comment_count(Slice(), search="%") == 1
+    assert store.surveys.comments(Slice(), search="BIN")["comment"].tolist() == ["Bin missed again"]
+    assert store.surveys.comments(Slice(), limit=1, offset=1)["comment"].tolist() == ["Bin missed again"]
 
 
 def test_weekday_hour_groups_by_iso_day_and_hour(store):
@@ -148,7 +150,7 @@ def test_weekday_hour_groups_by_iso_day_and_hour(store):
         {"response_id": "2", "completed_at": datetime(2026, 10, 5, 9, 45), "csat": 2},
         {"response_id": "3", "completed_at": datetime(2026, 10, 11, 17, 0), "csat": 4},  # Sunday
     ])
-    rows = store.survey_by_weekday_hour()
+    rows = store.surveys.by_weekday_hour()
     assert rows[["weekday", "hour", "csat_n", "csat_satisfied"]].values.tolist() == [
         [1, 9, 2, 1], [7, 17, 1, 1]]
 
@@ -158,25 +160,25 @@ def test_extra_attributes_list_short_value_lists_and_filter(store):
              "extra_keys": ["Age band", "Ticket"], "extra_values": ["18-24" if i % 2 else "65+", f"T{i}"]}
             for i in range(60)]
     put(store, rows)
-    attributes = store.extra_attributes()
+    attributes = store.surveys.extra_attributes()
     assert set(attributes["name"]) == {"Age band"}  # 60 distinct tickets are too many to list
     assert attributes["value"].tolist() == ["18-24", "65+"]
-    young = store.survey_metrics(Slice(extra=(("Age band", ("18-24",)),)))
+    young = store.surveys.metrics(Slice(extra=(("Age band", ("18-24",)),)))
     assert int(young["csat_n"].iloc[0]) == 30 and int(young["csat_satisfied"].iloc[0]) == 30
 
 
 def test_targets_are_set_replaced_and_removed(store):
     now = datetime(2026, 11, 1)
     with store.transaction():
-        store.set_survey_target("csat", "", 90, updated_by=None, now=now)
-        store.set_survey_target("csat", "", 85, updated_by=None, now=now)
-        store.set_survey_target("csat", "Highways", 65, updated_by=None, now=now)
-    assert store.survey_targets().values.tolist() == [["csat", "", 85.0], ["csat", "Highways", 65.0]]
+        measures.save_target(store.surveys, "csat", "", 90, updated_by=None, now=now)
+        measures.save_target(store.surveys, "csat", "", 85, updated_by=None, now=now)
+        measures.save_target(store.surveys, "csat", "Highways", 65, updated_by=None, now=now)
+    assert store.surveys.targets().values.tolist() == [["csat", "", 85.0], ["csat", "Highways", 65.0]]
     with store.transaction():
-        store.set_survey_target("csat", "Highways", None, updated_by=None, now=now)
-    assert len(store.survey_targets()) == 1
+        measures.save_target(store.surveys, "csat", "Highways", None, updated_by=None, now=now)
+    assert len(store.surveys.targets()) == 1
     with pytest.raises(ValueError, match="Target for NPS"), store.transaction():
-        store.set_survey_target("nps", "", 150, updated_by=None, now=now)
+        measures.save_target(store.surveys, "nps", "", 150, updated_by=None, now=now)
 
 
 # ------------------------------------------------------------------ invariants
@@ -192,7 +194,7 @@ def test_nps_from_sql_equals_the_formula_and_stays_in_range(tmp_path_factory, sc
         store = db.store()
         put(store, [{"response_id": str(i), "completed_at": datetime(2026, 10, 1), "nps": s}
                     for i, s in enumerate(scores)])
-        from_sql = trends.estimate("nps", store.survey_metrics().iloc[0])
+        from_sql = MEASURES["nps"].estimate(store.surveys.metrics().iloc[0])
     finally:
         db.close()
     direct = metrics.nps(sum(s >= 9 for s in scores), sum(s <= 6 for s in scores), len(scores))

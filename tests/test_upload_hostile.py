@@ -44,19 +44,19 @@ def simple_workbook(sheet) -> None:
 
 
 def refused(store, content: bytes, name: str, message: str) -> None:
-    before = store.table_counts()
+    before = store.admin.table_counts()
     with pytest.raises(FileRefused, match=message):
         import_export(store, inspect_export(content, name), source=None, uploaded_by=None, now=NOW)
-    assert store.table_counts() == before
+    assert store.admin.table_counts() == before
 
 
 def test_ragged_row_is_rejected_with_its_line(store):
     content = b"id,score,comment\n1,5,ok\n2,6,too,many,values\n3,7,fine\n"
-    before = store.table_counts()
+    before = store.admin.table_counts()
     with pytest.raises(ImportRefused, match="line 3, column '\\(whole row\\)': the row has 5 values "
                                             "but the header has 3 columns"):
         run(store, content)
-    assert store.table_counts() == before
+    assert store.admin.table_counts() == before
 
 
 def test_unterminated_quote_is_refused(store):
@@ -98,7 +98,7 @@ def test_uk_excel_encodings_and_delimiters_import(store, content, encoding, deli
     assert (result.new, result.rejected) == (2, 0)
     comments = inspection.frame["Comment"].tolist()
     assert comments[0] in {"Très bien", "It\u2019s fine \u2013 thanks", "Good"}
-    assert store.survey_metrics().loc[0, "csat_satisfied"] == 1
+    assert store.surveys.metrics().loc[0, "csat_satisfied"] == 1
 
 
 def test_far_cell_workbook_is_refused_and_the_server_keeps_working(store):
@@ -162,12 +162,12 @@ def test_a_clean_workbook_still_imports(store):
     result = import_export(store, inspect_export(xlsx_bytes(simple_workbook), "ok.xlsx"), source=None,
                            uploaded_by=None, now=NOW)
     assert (result.new, result.rejected) == (1, 0)
-    assert store.survey_metrics().loc[0, "promoters"] == 1
+    assert store.surveys.metrics().loc[0, "promoters"] == 1
 
 
 def test_blank_cells_and_no_answer_words_are_never_zero(store):
     content = csv_bytes([["id", "Likely to recommend"], ["a", ""], ["b", "N/A"], ["c", "Don't know"],
                          ["d", "0"]])
     run(store, content)
-    totals = store.survey_metrics()
+    totals = store.surveys.metrics()
     assert (totals.loc[0, "responses"], totals.loc[0, "nps_n"], totals.loc[0, "detractors"]) == (4, 1, 1)

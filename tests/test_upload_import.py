@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cx.errors import DatabaseError
-from cx.filters import Slice
 from cx.importers import inspect_export, validate_export
 from cx.importers.run import ImportRefused, import_export
+from cx.store.filters import Slice
 
 from .test_importers import FIXTURES
 
@@ -47,10 +47,10 @@ def run(store, content: bytes, name: str = "survey.csv", **options):
 def test_rows_arrive_with_their_scores(store):
     result = run(store, survey(range(1, 11)))
     assert (result.new, result.duplicate, result.rejected) == (10, 0, 0)
-    history = store.upload_history()
+    history = store.uploads.history()
     assert history.loc[0, "rows_new"] == 10 and history.loc[0, "tool"] == "generic"
     assert history.loc[0, "file_name"] == "survey.csv" and history.loc[0, "uploaded_by"] == "Analyst"
-    totals = store.survey_metrics()
+    totals = store.surveys.metrics()
     assert totals.loc[0, "nps_n"] == 10
     assert totals.loc[0, "promoters"] == 2  # R9 and R10
     assert totals.loc[0, "detractors"] == 6  # R1..R6
@@ -62,7 +62,7 @@ def test_reupload_and_overlapping_export_add_no_duplicates(store):
     assert (again.new, again.duplicate, again.rejected) == (0, 10, 0)
     overlap = run(store, survey(range(6, 16)), name="survey-next-week.csv")
     assert (overlap.new, overlap.duplicate) == (5, 5)
-    assert store.freshness().responses == 15
+    assert store.surveys.freshness().responses == 15
 
 
 def test_rows_without_ids_are_deduplicated_by_fingerprint(store):
@@ -75,11 +75,11 @@ def test_rows_without_ids_are_deduplicated_by_fingerprint(store):
 
 
 def test_a_bad_score_stops_the_whole_import_by_default(store):
-    before = store.table_counts()
+    before = store.admin.table_counts()
     with pytest.raises(ImportRefused, match="line 4, column 'Likely to recommend': 'ten' is not a score "
                                             "from 0 to 10"):
         run(store, survey(range(5, 10), bad={7: "ten"}))
-    assert store.table_counts() == before
+    assert store.admin.table_counts() == before
 
 
 def test_valid_rows_only_lists_every_rejected_row(store):
@@ -89,48 +89,48 @@ def test_valid_rows_only_lists_every_rejected_row(store):
         "line 1002, column 'Likely to recommend': 'ten' is not a score from 0 to 10",
         "line 1004, column 'Likely to recommend': '11' is not a score from 0 to 10",
     ]
-    kept = store.batch_rejections(result.batch)
+    kept = store.uploads.rejections(result.batch)
     assert kept["line"].tolist() == [1002, 1004] and kept["value"].tolist() == ["ten", "11"]
 
 
 def test_a_failure_part_way_leaves_every_table_as_it_was(store, monkeypatch):
     run(store, survey(range(1, 4)))
-    before = store.table_counts()
+    before = store.admin.table_counts()
 
     def fail(*args, **kwargs):
         raise DatabaseError("disk full")
 
-    monkeypatch.setattr(store, "set_batch_counts", fail)
+    monkeypatch.setattr(store.uploads, "set_batch_counts", fail)
     with pytest.raises(DatabaseError):
         run(store, survey(range(10, 20)))
-    assert store.table_counts() == before
+    assert store.admin.table_counts() == before
 
 
 def test_a_row_the_database_refuses_rolls_back_everything(store):
     """A CES scale the schema does not allow (6) is refused by the database itself."""
     inspection = inspect_export(csv_bytes([["id", "Effort"], ["a", "3"], ["b", "4"]]), "x.csv")
     inspection.mapping.ces_scale = 6
-    before = store.table_counts()
+    before = store.admin.table_counts()
     with pytest.raises((DatabaseError, ValueError)):
         import_export(store, inspection, source="x", uploaded_by=None, now=NOW)
-    assert store.table_counts() == before
+    assert store.admin.table_counts() == before
 
 
 def test_removing_a_batch_takes_its_rows_with_it(store):
     keep = run(store, survey(range(1, 4)))
     drop = run(store, survey(range(1, 6), bad={5: "ten"}), name="second.csv", source="other", valid_only=True)
-    assert store.remove_batch(drop.batch) == 4
-    assert store.freshness().responses == 3
-    assert store.upload_history()["batch_id"].tolist() == [keep.batch]
-    assert store.batch_rejections(drop.batch).empty
+    assert store.uploads.remove_batch(drop.batch) == 4
+    assert store.surveys.freshness().responses == 3
+    assert store.uploads.history()["batch_id"].tolist() == [keep.batch]
+    assert store.uploads.rejections(drop.batch).empty
     with pytest.raises(ValueError, match=f"Upload {drop.batch}: there is no such upload"):
-        store.remove_batch(drop.batch)
+        store.uploads.remove_batch(drop.batch)
 
 
 def test_extra_attributes_are_stored_for_filtering(store, database):
     rows = [["id", "Satisfaction", "Tenure", "Ward"], ["1", "5", "Owner", "North"], ["2", "2", "Renting", ""]]
     run(store, csv_bytes(rows))
-    older = store.survey_metrics(Slice(extra=(("Tenure", ("Renting",)),)))
+    older = store.surveys.metrics(Slice(extra=(("Tenure", ("Renting",)),)))
     assert older.loc[0, "csat_n"] == 1 and older.loc[0, "csat_satisfied"] == 0
 
 
@@ -140,7 +140,7 @@ def test_friends_and_family_fixture_imports_every_distinct_row(store):
     result = run(store, content, name="data.csv")
     assert result.new == len(raw.drop_duplicates())
     assert result.new + result.duplicate + result.rejected == len(raw) == 3882
-    totals = store.survey_metrics()
+    totals = store.surveys.metrics()
     assert totals.loc[0, "fft_n"] == raw["rating"].isin(
         ["Extremely likely", "Likely", "Neither likely nor unlikely", "Unlikely", "Extremely unlikely"]
     ).sum() - (raw.duplicated() & (raw["rating"] != "Don't know") & (raw["rating"] != "")).sum()

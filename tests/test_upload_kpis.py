@@ -39,12 +39,12 @@ def test_kpis_import_as_summable_ratios(store):
     result = import_export(store, inspect_export(kpi_file(), "calls.csv"), source="Contact centre",
                            uploaded_by=None, now=NOW)
     assert (result.new, result.duplicate, result.rejected) == (3, 0, 0)
-    totals = store.kpi_totals(["answered_within_20s", "abandoned"])
+    totals = store.surveys.kpi_totals(["answered_within_20s", "abandoned"])
     september = totals[totals["period"] == pd.Timestamp("2026-09-01")].set_index("metric")
     # (800 + 300) / (1000 + 400), never the mean of 80% and 75%.
     assert september.loc["answered_within_20s", ["numerator", "denominator"]].tolist() == [1100, 1400]
     assert september.loc["abandoned", ["numerator", "denominator"]].tolist() == [60, 1400]
-    assert store.upload_history().loc[0, "kind"] == "kpi"
+    assert store.uploads.history().loc[0, "kind"] == "kpi"
 
 
 def test_reuploading_kpis_adds_nothing_and_a_new_month_is_new(store):
@@ -53,7 +53,7 @@ def test_reuploading_kpis_adds_nothing_and_a_new_month_is_new(store):
                                                                   "20"]]), "calls2.csv"),
                           source="cc", uploaded_by=None, now=NOW)
     assert (again.new, again.duplicate, again.rejected) == (1, 3, 0)
-    assert store.freshness().kpi_observations == 8
+    assert store.surveys.freshness().kpi_observations == 8
 
 
 def test_bad_counts_and_periods_are_named(store):
@@ -64,10 +64,10 @@ def test_bad_counts_and_periods_are_named(store):
         "line 5, column 'Month': 'Sometime' is not a month, quarter or date",
         "line 6, column 'Calls offered': 'lots' is not a count of 0 or more",
     ]
-    before = store.table_counts()
+    before = store.admin.table_counts()
     with pytest.raises(ImportRefused):
         import_export(store, inspection, source="cc", uploaded_by=None, now=NOW)
-    assert store.table_counts() == before
+    assert store.admin.table_counts() == before
 
 
 def test_a_mapping_without_a_complete_ratio_is_refused_with_the_reason():
