@@ -45,7 +45,7 @@ def test_rating_a_full_round_through_the_widgets_changes_the_team_map(small_team
     before = table(at, "Building block", "Fix the basics").set_index("Building block")
     assert before.loc["Data-driven transformation", "Fix the basics"] == "! Critical focus (1 of 1)"
     assert before.loc["Branding and shared values", "Customer excellence"] == "◐ Some progress (1 of 1)"
-    assert metric(at, "Raters who submitted").value == "1"
+    assert metric(at, "Raters who submitted").value == "1 of 2"
 
     for block, stage in CELLS:
         at.radio(key=radio_key(round_id, ben, block, stage)).set_value(
@@ -62,7 +62,7 @@ def test_rating_a_full_round_through_the_widgets_changes_the_team_map(small_team
     assert after.loc["Branding and shared values", "Customer excellence"] == (
         "◐ Some progress (1 of 2), ≠ views differ")
     assert after.loc["Employee empowerment", "Deliver consistently"] == "◐ Some progress (2 of 2)"
-    assert metric(at, "Raters who submitted").value == "2"
+    assert metric(at, "Raters who submitted").value == "2 of 2"
     assert metric(at, "Cells where views differ").value == "6 of 15"
 
     con = duckdb.connect(str(path))
@@ -87,7 +87,7 @@ def test_an_incomplete_submission_is_refused_naming_the_missing_cells(small_team
         "(Fix the basics); Culture change and leadership (Customer excellence). "
         "Your answers so far are saved as a draft."
     ]
-    assert metric(at, "Raters who submitted").value == "1"
+    assert metric(at, "Raters who submitted").value == "1 of 2"
     # Nothing is lost: the form still holds the answers, and the draft is stored.
     assert at.radio(key=radio_key(round_id, ben, "data", "basics")).value == "progress"
     con = duckdb.connect(str(path))
@@ -150,6 +150,7 @@ def test_demo_rounds_compare_and_list_disagreement_first(demo_db_path, app_env):
 def test_presentation_view_shows_the_latest_round_large(demo_db_path, app_env):
     app_env(demo_db_path)
     at = open_page("pages/heat_map_presentation.py")
-    assert at.header[0].value.replace("\\", "").startswith("Q4 2026 review: 4 raters")
+    assert at.header[0].value.replace("\\", "").startswith("Q4 2026 review: meeting on")
+    assert at.text[0].value == "4 of 4 raters have submitted."
     assert metric(at, "Cells improved since Q2 2026 review").value == "3 of 15"
     assert [s.value for s in at.subheader][0].startswith("1. ")

@@ -154,7 +154,7 @@ def test_the_roadmap_table_lists_all_eleven_steps_with_words(demo_copy):
     table = at.dataframe[0].value
     assert table["Step"].tolist() == list(range(1, 12))
     stored = dict(query(demo_copy, "SELECT step, status FROM culture_steps"))
-    words = {"done": "● Done", "in_progress": "◐ In progress", "not_started": "○ Not started"}
+    words = {"done": "● Done", "in_progress": "◑ In progress", "not_started": "○ Not started"}
     assert table["Status"].tolist() == [words[stored.get(n, "not_started")] for n in range(1, 12)]
     labels = [d.label for d in at.get("download_button")]
     assert labels == ["Download CSV", "Download XLSX"]

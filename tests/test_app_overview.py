@@ -106,11 +106,11 @@ def test_programme_at_a_glance_matches_the_tables(demo_db_path, app_env):
     steps_done = con.execute("SELECT count(*) FROM culture_steps WHERE status = 'done'").fetchone()[0]
     con.close()
     at = run_app()
-    assert metric(at, "● Roadmap actions done").value == f"{done} of {total}"
-    assert metric(at, "● Culture-change steps done").value == f"{steps_done} of 11"
+    assert metric(at, "● Done roadmap actions").value == f"{done} of {total}"
+    assert metric(at, "● Done culture-change steps").value == f"{steps_done} of 11"
     critical = int(metric(at, "! Critical focus cells").value.split(" of ")[0])
     assert 0 < critical < 15
-    assert any("Latest heat-map round: Q4 2026 review" in m.value.replace("\\", "") for m in at.markdown)
+    assert any("Heat-map round Q4 2026 review" in m.value.replace("\\", "") for m in at.markdown)
     assert len(at.dataframe) >= 1  # actions that need attention
 
 
