@@ -45,7 +45,8 @@ def test_sql_is_only_in_the_store():
 
 def test_the_store_contract_names_every_domain_module():
     """A new cx module cannot slip past the 'stores import no domain module' contract unnoticed."""
-    contract = (ROOT / ".importlinter").read_text().split("[importlinter:contract:store-imports-no-domain]")[1]
+    contract = (ROOT / ".importlinter").read_text().split(
+        "[importlinter:contract:store-imports-no-domain]")[1]
     contract = contract.split("forbidden_modules =")[1]
     forbidden = set(re.findall(r"^\s+cx\.(\w+)$", contract, re.M))
     allowed = {"store", "errors", "migrations"}  # what a store may import
@@ -64,7 +65,8 @@ def test_every_store_write_method_is_marked_as_a_write():
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.FunctionDef) or node.name.startswith("_"):
                 continue
-            texts = [c.value for c in ast.walk(node) if isinstance(c, ast.Constant) and isinstance(c.value, str)]
+            texts = [c.value for c in ast.walk(node)
+                     if isinstance(c, ast.Constant) and isinstance(c.value, str)]
             marked = any("writes" in ast.unparse(d) for d in node.decorator_list)
             if any(writing.search(t) for t in texts) and not marked:
                 unmarked.append(f"{path.name}:{node.name}")

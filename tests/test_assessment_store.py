@@ -48,7 +48,8 @@ def test_bad_rounds_are_refused_naming_the_field(store, team, name, raters, mess
 def test_a_draft_is_kept_and_replaced_until_submitted(store, team):
     round_id, (ann, _, _) = team
     with store.transaction():
-        heat_map.save_draft(store.assessment, round_id, ann, [RatingEntry("data", "basics", "critical", " Gaps ")], now=NOW)
+        heat_map.save_draft(store.assessment, round_id, ann,
+                            [RatingEntry("data", "basics", "critical", " Gaps ")], now=NOW)
     with store.transaction():
         heat_map.save_draft(store.assessment, round_id, ann, [RatingEntry("data", "basics", None, "Unsure"),
                                                 RatingEntry("culture", "basics", "strength")], now=NOW)
@@ -72,7 +73,8 @@ def test_an_incomplete_submission_writes_nothing(store, team):
 def test_re_rating_replaces_the_answer_and_keeps_the_earlier_one(store, team):
     round_id, (ann, ben, _) = team
     with store.transaction():
-        heat_map.save_draft(store.assessment, round_id, ann, [RatingEntry("data", "basics", "critical")], now=NOW)
+        heat_map.save_draft(store.assessment, round_id, ann, [RatingEntry("data", "basics", "critical")],
+                            now=NOW)
         heat_map.submit(store.assessment, round_id, ann, full("progress"), now=NOW)
         heat_map.submit(store.assessment, round_id, ben, full("strength"), now=NOW)
     later = datetime(2027, 1, 12)
@@ -99,7 +101,8 @@ def test_only_raters_of_the_round_can_rate(store, team):
     with store.transaction():
         assert store.assessment.add_raters(round_id, [cal, cal]) == 1
     with store.transaction():
-        heat_map.save_draft(store.assessment, round_id, cal, [RatingEntry("data", "basics", "strength")], now=NOW)
+        heat_map.save_draft(store.assessment, round_id, cal, [RatingEntry("data", "basics", "strength")],
+                            now=NOW)
     with pytest.raises(ValueError, match="Round: there is no round with id 99"):
         store.assessment.add_raters(99, [cal])
 

@@ -30,7 +30,8 @@ SAMPLE = stored([
 def test_eleven_numbered_steps_and_three_statuses_with_symbols():
     assert [s.number for s in culture.STEPS] == list(range(1, 12))
     assert len({s.title for s in culture.STEPS}) == 11
-    assert [culture.status(c).tag for c in culture.STATUS_CODES] == ["○ Not started", "◑ In progress", "● Done"]
+    tags = [culture.status(c).tag for c in culture.STATUS_CODES]
+    assert tags == ["○ Not started", "◑ In progress", "● Done"]
 
 
 @pytest.mark.parametrize("arguments, message", [

@@ -72,7 +72,8 @@ def test_the_roadmap_is_a_year_in_with_a_realistic_mix(demo_store):
 
 def test_the_latest_round_suggests_moving_employee_empowerment_on(demo_store):
     assert set(demo_store.roadmap.entry_stages().values()) == {"basics"}
-    latest = assessment.summarise(demo_store.assessment.ratings(int(demo_store.assessment.rounds().iloc[0, 0])))
+    newest = int(demo_store.assessment.rounds().iloc[0, 0])
+    latest = assessment.summarise(demo_store.assessment.ratings(newest))
     suggested = {block: stage for block, (stage, _) in roadmap.suggest_entry_stages(latest).items()}
     assert suggested["employees"] == "consistency"
     flags = roadmap.critical_flags(demo_store.roadmap.actions(), assessment.critical_cells(latest))

@@ -60,7 +60,8 @@ def test_others_see_only_newest_answers_their_author_shared(store, team):
     now_seen = store.leadership.shared_answers(team["Cat"])["answer"].tolist()
     assert now_seen == ["Bob shared", "Ann later, private"]
     # Only the newest version changed its setting.
-    assert store.leadership.answers_of(team["Ann"]).query("question == 'data'")["shared"].tolist() == [True, True]
+    anns = store.leadership.answers_of(team["Ann"])
+    assert anns.query("question == 'data'")["shared"].tolist() == [True, True]
 
 
 def test_culture_steps_are_upserted_with_names(store, team):

@@ -27,7 +27,8 @@ def action(**changes) -> ActionInput:
 def test_programme_and_entry_stages_are_set_and_their_changes_recorded(store, people):
     ann, ben = people
     assert store.roadmap.programme() is None
-    roadmap.save_programme(store, date(2026, 1, 1), 4, {"data": "basics", "employees": "basics"}, by=ann, now=NOW)
+    roadmap.save_programme(store, date(2026, 1, 1), 4, {"data": "basics", "employees": "basics"},
+                           by=ann, now=NOW)
     roadmap.save_programme(store, date(2026, 1, 1), 5, {"data": "basics", "employees": "consistency"},
                            by=ben, now=LATER)
     assert store.roadmap.programme()["years"] == 5
@@ -85,7 +86,7 @@ def test_a_bad_edit_changes_nothing(store, people):
         action_id = roadmap.create_action(store, action(), by=people[0], now=NOW)
     with pytest.raises(ValueError, match="^Due date: 1 January 2026 is before"), store.transaction():
         roadmap.update_action(store, action_id, action(due_date=date(2026, 1, 1)), by=people[0], now=LATER)
-    with pytest.raises(ValueError, match=r"^Owner: choose someone from the team list \(no person with id 99\)"):
+    with pytest.raises(ValueError, match=r"^Owner: choose someone from the team list \(no person with id 99"):
         roadmap.update_action(store, action_id, action(owner_id=99), by=people[0], now=LATER)
     assert roadmap.load_action(store.roadmap, action_id) == action()
     assert len(store.roadmap.history(action_id)) == 1

@@ -8,8 +8,8 @@ import pytest
 
 from cx.errors import DatabaseError, DatabaseLocked
 from cx.store import Database
-from cx.store.uploads import UploadBatch
 from cx.store.filters import Slice
+from cx.store.uploads import UploadBatch
 
 from .conftest import ROOT
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from cx import measures, metrics, trends
 from cx.measures import MEASURES, measure
 from cx.store import Database
-from cx.store.uploads import UploadBatch
 from cx.store.filters import Slice
+from cx.store.uploads import UploadBatch
 
 
 def aggregates(**counts) -> pd.Series:
