@@ -90,3 +90,18 @@ def test_every_page_url_is_its_file_name():
     listed = {path for path, _ in pages}
     on_disk = {f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py")}
     assert on_disk == listed, "every page file must be listed in app.py (and nothing else lives in pages/)"
+
+
+def test_no_class_or_module_in_cx_outgrows_what_one_reader_holds():
+    """Limits from the house rules: a class of at most 350 lines, a module of at most 600."""
+    import ast
+
+    too_long = []
+    for path in (ROOT / "cx").rglob("*.py"):
+        text = path.read_text()
+        if text.count("\n") > 600:
+            too_long.append(f"{path.relative_to(ROOT)} ({text.count(chr(10))} lines)")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ClassDef) and node.end_lineno - node.lineno + 1 > 350:
+                too_long.append(f"{path.relative_to(ROOT)}:{node.name}")
+    assert too_long == []
