@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from cx import edits
 from cx.status import OVERDUE_TAG, STEP_STATUSES, Status
 from cx.status import status as status_named
 from cx.store import Store
@@ -105,19 +106,51 @@ def clean_update(
     return StepUpdate(step_number, status_code, owner_id, step_date, note)
 
 
-def save_step(store: Store, step_number: int, status_code: str, owner_id: int | None,
-              step_date: date | None, evidence: str | None, *, updated_by: int | None, now: datetime) -> None:
-    """Record a step's status, owner, date and evidence, replacing what was there.
+STEP_FIELDS: dict[str, str] = {"status": "Status", "owner_id": "Owner", "step_date": "Date",
+                               "evidence": "Evidence"}
 
-    Raises ValueError naming the field (see `clean_update`), or for an owner or
-    editor who is not in the team list.
+
+def save_step(store: Store, step_number: int, status_code: str, owner_id: int | None,
+              step_date: date | None, evidence: str | None, *, updated_by: int | None, now: datetime,
+              based_on: StepRecord | None = None, overwrite: bool = False) -> None:
+    """Record a step's status, owner, date and evidence.
+
+    `based_on` is the step as the form showed it: only the fields the person
+    changed from it are written, and what others changed meanwhile in other
+    fields is kept (see `cx.edits`). Raises ValueError naming the field (see
+    `clean_update`), or for an owner or editor who is not in the team list, and
+    EditConflict when someone else changed one of the same fields since (unless
+    `overwrite`).
     """
     update = clean_update(step_number, status_code, owner_id, step_date, evidence)
     with store.transaction():
-        store.people.names([update.owner_id], field="Owner")
         store.people.names([updated_by], field="You are")
-        store.leadership.save_culture_step(update.step, update.status, update.owner_id, update.step_date,
-                                           update.evidence, updated_by=updated_by, now=now)
+        current = step_record(roadmap(store.leadership.culture_steps(), now.date()), step_number)
+        owners = store.people.names([update.owner_id, current.owner_id], field="Owner")
+        mine = {name: getattr(update, name) for name in STEP_FIELDS}
+        stored = {name: getattr(current, name) for name in STEP_FIELDS}
+        base = {name: getattr(based_on, name) for name in STEP_FIELDS} if based_on else stored
+        write = edits.check("this step", base, mine, stored, words=lambda n, v: _step_words(n, v, owners),
+                            label=STEP_FIELDS.get, changed_by=current.updated_by_name,
+                            changed_at=current.updated_at, overwrite=overwrite)
+        if not write:
+            return
+        merged = {**stored, **write}
+        store.leadership.save_culture_step(step_number, merged["status"], merged["owner_id"],
+                                           merged["step_date"], merged["evidence"], updated_by=updated_by,
+                                           now=now)
+
+
+def _step_words(name: str, value: object, owners: dict[int, str]) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    if name == "status":
+        return status(str(value)).tag
+    if name == "owner_id":
+        return owners.get(int(value), "someone")
+    if name == "step_date":
+        return f"{value.day} {value:%B %Y}"
+    return str(value)
 
 
 def roadmap(stored: pd.DataFrame, today: date) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from cx import edits
 from cx.formatting import format_date
 from cx.framework import BLOCK_BY_CODE, BLOCKS, LEVEL_BY_CODE, STAGE_BY_CODE, STAGES
 from cx.measures import MEASURES
@@ -447,22 +448,32 @@ def create_action(store: Store, action: ActionInput, *, by: int | None, now: dat
     return action_id
 
 
-def update_action(store: Store, action_id: int, action: ActionInput, *, by: int | None,
-                  now: datetime) -> list[tuple[str, str, str]]:
+def update_action(store: Store, action_id: int, action: ActionInput, *, by: int | None, now: datetime,
+                  based_on: ActionInput | None = None, overwrite: bool = False) -> list[tuple[str, str, str]]:
     """Save an edited action and return the (field, old, new) changes recorded (none: no write).
 
-    Raises ValueError as `create_action`, or when the action does not exist.
+    `based_on` is the action as the form showed it: only the fields the person
+    changed from it are written, and changes others made meanwhile to other fields
+    are kept. Without it, every field that differs from the stored action is
+    written. Raises EditConflict when someone else changed one of the same fields
+    since (unless `overwrite`), ValueError as `create_action`, or when the action
+    does not exist.
     """
-    clean = validate_action(action)
+    mine = validate_action(action)
     with store.transaction():
-        before = load_action(store.roadmap, action_id)
-        owners = store.people.names([clean.owner_id, before.owner_id], field="Owner")
-        diffs = changes(before, clean, owners)
+        row = store.roadmap.action(action_id)
+        current = load_action(store.roadmap, action_id)
+        owners = store.people.names([mine.owner_id, current.owner_id, row["updated_by"]], field="Owner")
+        write = edits.check(
+            "this action", _fields(based_on or current), _fields(mine), _fields(current),
+            words=lambda name, value: describe(replace(current, **{name: value}), owners)[name] or "(empty)",
+            label=FIELD_LABELS.get, changed_by=owners.get(row["updated_by"]), changed_at=row["updated_at"],
+            overwrite=overwrite)
+        merged = validate_action(replace(current, **write))
+        diffs = changes(current, merged, owners)
         if not diffs:
             return []
-        changed = {name: value for name, value in _fields(clean).items()
-                   if value != _fields(before)[name]}
-        store.roadmap.update_action(action_id, changed, by=by, now=now)
+        store.roadmap.update_action(action_id, write, by=by, now=now)
         store.roadmap.record_changes(action_id, diffs, by=by, now=now)
     return diffs
 

@@ -20,6 +20,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from cx.bootstrap import open_app_database
 from cx.config import Settings
+from cx.edits import EditConflict
 from cx.errors import PlaceCXError
 from cx.exports import to_csv_bytes, to_xlsx_bytes
 from cx.formatting import escape_markdown
@@ -213,7 +214,9 @@ def save(unit: Callable[[Store], T], *, done: str | Callable[[T], str] | None = 
 
     On success leaves `done` (text, or a function of the result) as a notice. On a
     ValueError or PlaceCXError nothing is saved, the error's sentence is kept to show
-    beside `form` (or as a notice), and what the person typed stays in the form.
+    beside `form` (or as a notice), and what the person typed stays in the form; an
+    EditConflict also marks the form so that `offer_overwrite` can offer to save
+    the person's version over the other change.
     """
     try:
         result = store().run(unit)
@@ -222,7 +225,10 @@ def save(unit: Callable[[Store], T], *, done: str | Callable[[T], str] | None = 
             state.notice(str(error), error=True)
         else:
             state.set_form_error(form, str(error))
+            state.mark_conflict(form, isinstance(error, EditConflict))
         return Saved(False)
+    if form is not None:
+        state.mark_conflict(form, False)
     if done is not None:
         state.notice(done(result) if callable(done) else done)
     return Saved(True, result)
@@ -245,6 +251,15 @@ def show_notice() -> None:
         st.success(message, icon=":material/check_circle:")
     else:
         st.error(message, icon=":material/error:")
+
+
+def offer_overwrite(form: str, on_click: Callable[..., None], args: tuple = ()) -> None:
+    """After an EditConflict on `form`: a button that saves the person's version over the other change."""
+    if state.has_conflict(form):
+        st.button("Save my version over theirs", key=f"overwrite-{form}", on_click=on_click, args=args,
+                  icon=":material/published_with_changes:",
+                  help="Writes the fields you changed; fields only the other person changed stay as "
+                       "they left them.")
 
 
 def show_form_error(form: str) -> None:

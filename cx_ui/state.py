@@ -96,6 +96,36 @@ def take_notice() -> tuple[str, str] | None:
     return _NOTICE.pop()
 
 
+# --- Forms that someone else may change meanwhile ---------------------------
+# A save states what it was based on: the record as the form was first drawn. The
+# base is kept while the form's widgets keep their values, and taken afresh when
+# the form opens anew (after a save, or after the person looked elsewhere).
+
+
+def form_base(form: str, record: T, *, marker: str) -> T:
+    """The record this form's save is based on; `marker` is one of the form's widget keys."""
+    key = f"form_base_{form}"
+    if marker not in st.session_state or key not in st.session_state:
+        st.session_state[key] = record
+    return st.session_state[key]
+
+
+def close_form(form: str, widget_prefix: str) -> None:
+    """After a save: forget the form's base, widgets and conflict, so it reopens from the stored record."""
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(widget_prefix)]:
+        del st.session_state[key]
+    st.session_state.pop(f"form_base_{form}", None)
+    st.session_state.pop(f"form_conflict_{form}", None)
+
+
+def mark_conflict(form: str, conflicted: bool) -> None:
+    st.session_state[f"form_conflict_{form}"] = conflicted
+
+
+def has_conflict(form: str) -> bool:
+    return bool(st.session_state.get(f"form_conflict_{form}"))
+
+
 def set_form_error(form: str, message: str) -> None:
     """Keep an error to show beside the form `form` on the next run."""
     st.session_state[f"form_error_{form}"] = message

@@ -10,6 +10,7 @@ import cx_ui
 from cx import culture
 from cx.formatting import format_date
 from cx.status import OVERDUE_TAG, STATUS_BY_CODE
+from cx_ui import state
 
 cx_ui.page_title("Culture change")
 store = cx_ui.store()
@@ -61,32 +62,48 @@ if record.updated_at is not None:
     st.text(f"Last changed on {record.updated_at.day} {record.updated_at:%B %Y} by "
             f"{record.updated_by_name or 'someone not named'}.")
 
+def save_step(number: int, overwrite: bool = False) -> None:
+    """Form callback: save what the form holds, based on the step as the form first showed it."""
+    form = f"culture-{number}"
+
+    def value(name: str):
+        return state.widget_value(f"{form}-{name}")
+
+    base = state.form_base(form, None, marker=f"{form}-status")
+    saved = cx_ui.save(
+        lambda store: culture.save_step(store, number, value("status"), value("owner"), value("date"),
+                                        value("evidence"), updated_by=me[0] if me else None,
+                                        now=datetime.now(), based_on=base, overwrite=overwrite),
+        done=f"Step {number} saved: {culture.status(value('status')).tag}.", form=form)
+    if saved.ok:
+        state.close_form(form, f"{form}-")
+
+
 # Keys carry the step, so choosing another step shows that step's saved values.
+form = f"culture-{number}"
+state.form_base(form, record, marker=f"{form}-status")
 with st.form(f"culture-form-{number}"):
-    status_code = st.radio(
-        "Status", options=list(culture.STATUS_CODES), horizontal=True, key=f"culture-status-{number}",
+    st.radio(
+        "Status", options=list(culture.STATUS_CODES), horizontal=True, key=f"{form}-status",
         index=culture.STATUS_CODES.index(record.status),
         format_func=lambda c: culture.status(c).tag,
     )
     owner_options = [None, *names]
-    owner_id = st.selectbox(
-        "Owner", options=owner_options, key=f"culture-owner-{number}",
+    st.selectbox(
+        "Owner", options=owner_options, key=f"{form}-owner",
         index=owner_options.index(record.owner_id) if record.owner_id in owner_options else 0,
         format_func=lambda pid: "Nobody yet" if pid is None else names[pid],
     )
-    step_date = st.date_input(
+    st.date_input(
         "Date: the target, or the day it was done", value=record.step_date, format="DD/MM/YYYY",
-        key=f"culture-date-{number}",
+        key=f"{form}-date",
     )
-    evidence = st.text_area(
+    st.text_area(
         "Evidence", value=record.evidence or "",
-        max_chars=culture.MAX_EVIDENCE_LENGTH, key=f"culture-evidence-{number}",
+        max_chars=culture.MAX_EVIDENCE_LENGTH, key=f"{form}-evidence",
         help="What shows the step is under way or done: a paper, a link, a date it was agreed.",
     )
-    submitted = st.form_submit_button("Save step", type="primary", key=f"culture-save-{number}")
-
-if submitted:
-    cx_ui.save_here(
-        lambda store: culture.save_step(store, number, status_code, owner_id, step_date, evidence,
-                                        updated_by=me[0] if me else None, now=datetime.now()),
-        done=f"Step {number} saved: {culture.status(status_code).tag}.")
+    cx_ui.show_form_error(form)
+    st.form_submit_button("Save step", type="primary", key=f"culture-save-{number}", on_click=save_step,
+                          args=(number,))
+cx_ui.offer_overwrite(form, save_step, (number, True))

@@ -89,8 +89,9 @@ def add_action() -> None:
         state.forget_widgets("new-title", "new-notes", "new-target")
 
 
-def save_action(action_id: int) -> None:
-    action = read_fields(f"edit-{action_id}")
+def save_action(action_id: int, overwrite: bool = False) -> None:
+    form = f"edit-{action_id}"
+    action, base = read_fields(form), state.form_base(form, None, marker=f"{form}-title")
 
     def said(diffs: list) -> str:
         fields = ", ".join(field.lower() for field, _, _ in diffs)
@@ -98,8 +99,11 @@ def save_action(action_id: int) -> None:
             return f"Action #{action_id}: nothing had changed."
         return f"Action #{action_id} saved: {fields} changed."
 
-    cx_ui.save(lambda store: roadmap.update_action(store, action_id, action, by=who(), now=now()),
-               done=said, form=f"edit-{action_id}")
+    saved = cx_ui.save(lambda store: roadmap.update_action(store, action_id, action, by=who(), now=now(),
+                                                           based_on=base, overwrite=overwrite),
+                       done=said, form=form)
+    if saved.ok:
+        state.close_form(form, f"{form}-")
 
 
 def set_archived(action_id: int, archived: bool) -> None:
@@ -252,11 +256,15 @@ with actions_tab:
         titles = dict(zip(actions["action_id"].tolist(), actions["title"].tolist(), strict=True))
         chosen = st.selectbox("Action", options=list(titles), format_func=lambda i: f"#{i} {titles[i]}",
                               key="roadmap-edit-choice")
-        with st.form(f"edit-{chosen}"):
-            action_fields(f"edit-{chosen}", roadmap.load_action(store.roadmap, chosen), owners)
-            cx_ui.show_form_error(f"edit-{chosen}")
+        form = f"edit-{chosen}"
+        record = roadmap.load_action(store.roadmap, chosen)
+        state.form_base(form, record, marker=f"{form}-title")
+        with st.form(form):
+            action_fields(form, record, owners)
+            cx_ui.show_form_error(form)
             st.form_submit_button("Save changes", type="primary", on_click=save_action, args=(chosen,),
                                   disabled=me is None)
+        cx_ui.offer_overwrite(form, save_action, (chosen, True))
         st.button("Archive this action", key=f"archive-{chosen}", on_click=set_archived, args=(chosen, True),
                   disabled=me is None, help="Archived actions leave the plan and its progress figures; "
                                             "they can be restored.")

@@ -136,8 +136,8 @@ def test_marking_a_step_done_moves_progress(demo_copy):
     step = query(demo_copy, "SELECT min(step) FROM range(1, 12) r(step) WHERE step NOT IN "
                             "(SELECT step FROM culture_steps WHERE status = 'done')")[0][0]
     at.selectbox(key="culture_step").select(step).run()
-    at.radio(key=f"culture-status-{step}").set_value("done")
-    at.text_area(key=f"culture-evidence-{step}").set_value("Agreed at the May leadership meeting.")
+    at.radio(key=f"culture-{step}-status").set_value("done")
+    at.text_area(key=f"culture-{step}-evidence").set_value("Agreed at the May leadership meeting.")
     at.button(key=f"culture-save-{step}").click().run()
     assert not at.exception
     assert next(m for m in at.metric if m.label == "● Done").value == f"{done + 1} of 11"

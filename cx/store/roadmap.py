@@ -67,11 +67,11 @@ class RoadmapStore(FeatureStore):
         return int(row[0])
 
     def action(self, action_id: int) -> dict:
-        """One action's fields (ACTION_FIELDS, plus archived and updated_at).
+        """One action's fields (ACTION_FIELDS, plus archived, updated_at and updated_by).
 
         Raises ValueError when there is no such action.
         """
-        columns = [*ACTION_FIELDS, "archived", "updated_at"]
+        columns = [*ACTION_FIELDS, "archived", "updated_at", "updated_by"]
         row = self._one("SELECT " + ", ".join(columns) + " FROM roadmap_actions WHERE action_id = ?",
                         [action_id])
         if row is None:
