@@ -20,6 +20,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from cx import edits
 from cx.exports import to_xlsx_bytes
 from cx.store import Store
 from cx.store.journeys import STEP_COLUMNS
@@ -116,28 +117,69 @@ def create(store: Store, name: str | None, description: str | None, *, updated_b
 
 
 def rename(store: Store, journey_id: int, name: str | None, description: str | None, *,
-           updated_by: int | None, now: datetime) -> None:
+           updated_by: int | None, now: datetime, based_on: tuple[str, str | None] | None = None,
+           overwrite: bool = False) -> None:
     """Rename a journey and replace its description.
 
-    Raises ValueError as `create`, or for an unknown journey.
+    `based_on` is the (name, description) the form showed: only what the person
+    changed is written. Raises ValueError as `create`, or for an unknown journey,
+    and EditConflict when someone else changed the same field since (unless
+    `overwrite`).
     """
-    clean = clean_name(name)
+    mine = {"name": clean_name(name), "description": _description(description)}
     with store.transaction():
         store.people.names([updated_by], field="You are")
-        store.journeys.update(journey_id, clean, _description(description), updated_by=updated_by, now=now)
+        current = _journey(store, journey_id)
+        stored = {"name": current["name"], "description": _description(current["description"])}
+        base = {"name": based_on[0], "description": _description(based_on[1])} if based_on else stored
+        write = edits.check("this journey", base, mine, stored, words=lambda _, v: v or "(empty)",
+                            label={"name": "Journey name", "description": "What it covers"}.get,
+                            changed_by=current["updated_by_name"], changed_at=current["updated_at"],
+                            overwrite=overwrite)
+        if write:
+            merged = {**stored, **write}
+            store.journeys.update(journey_id, merged["name"], merged["description"], updated_by=updated_by,
+                                  now=now)
 
 
 def save_steps(store: Store, journey_id: int, version: str, steps: pd.DataFrame, *,
-               updated_by: int | None, now: datetime) -> int:
+               updated_by: int | None, now: datetime, based_on: pd.DataFrame | None = None,
+               overwrite: bool = False) -> int:
     """Replace one version of a journey with `steps` (from `arrange_steps`); return how many.
 
-    Raises ValueError for an unknown journey, version or editor; the old steps are
-    kept when anything fails.
+    `based_on` is that version's steps as the grid showed them; if someone else
+    saved this map since, nothing is written and EditConflict says who (unless
+    `overwrite`). Raises ValueError for an unknown journey, version or editor; the
+    old steps are kept when anything fails.
     """
     version_label(version)
     with store.transaction():
         store.people.names([updated_by], field="You are")
+        current = _journey(store, journey_id)
+        stored = store.journeys.steps(journey_id)
+        stored = stored[stored["version"] == version]
+        if based_on is not None and not overwrite and _rows(stored) != _rows(based_on):
+            raise edits.EditConflict(
+                f"the {version_label(version).lower()} map", [edits.Clash(
+                    "Steps", f"{len(stored)} steps as they saved them", f"your {len(steps)} steps")],
+                current["updated_by_name"], current["updated_at"])
         return store.journeys.replace_steps(journey_id, version, steps, updated_by=updated_by, now=now)
+
+
+def _journey(store: Store, journey_id: int) -> dict:
+    """One journey's row of `JourneyStore.all`. Raises ValueError for an unknown journey."""
+    store.journeys.require(journey_id)
+    everyone = store.journeys.all()
+    row = everyone[everyone["journey_id"] == journey_id].iloc[0]
+    return {key: (None if not isinstance(value, str) and pd.isna(value) else value)
+            for key, value in row.to_dict().items()}
+
+
+def _rows(steps: pd.DataFrame) -> list[tuple]:
+    """Steps as plain tuples in position order, blanks as None, for comparing two versions."""
+    ordered = steps[list(STEP_COLUMNS)].sort_values("position")
+    return [tuple(None if is_missing(v) else (int(v) if isinstance(v, float) and v.is_integer() else v)
+                  for v in record) for record in ordered.itertuples(index=False)]
 
 
 def _description(text: str | None) -> str | None:

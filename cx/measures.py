@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from cx import metrics
+from cx import edits, metrics
 from cx.formatting import format_value
 from cx.metrics import Comparison, Estimate
 from cx.store.surveys import SurveyStore
@@ -178,16 +178,31 @@ def measure(code: str) -> Measure:
         raise ValueError(f"Measure: {code!r} is not a measure PlaceCX knows.") from None
 
 
+UNKNOWN = object()  # `based_on` when the caller did not see the target before (no conflict check)
+
+
 def save_target(surveys: SurveyStore, metric: str, service: str, target: float | None, *,
-                updated_by: int | None, now: datetime) -> None:
+                updated_by: int | None, now: datetime, based_on: float | None | object = UNKNOWN,
+                overwrite: bool = False) -> None:
     """Set (or, with None, remove) a survey measure's target for one service ('' = every service).
 
-    Raises ValueError naming the field for a measure that is not a survey measure
-    or a target off the measure's scale.
+    `based_on` is the target the person saw when they typed theirs (None: there was
+    none). Raises EditConflict when someone else has changed that target since
+    (unless `overwrite`), and ValueError naming the field for a measure that is not
+    a survey measure or a target off the measure's scale.
     """
     chosen = measure(metric)
     if chosen.source != "survey":
         raise ValueError(f"Measure: targets here are for {', '.join(SURVEY_MEASURES).upper()} only.")
     if target is not None:
         chosen.check_target(target)
-    surveys.set_target(metric, service, target, updated_by=updated_by, now=now)
+    with surveys.transaction():
+        held = surveys.target(metric, service)
+        current = None if held is None else held["target"]
+        if based_on is not UNKNOWN:
+            edits.check(f"the {chosen.short} target", {"target": based_on}, {"target": target},
+                        {"target": current},
+                        words=lambda _, v: "none" if v is None else chosen.format_target(v),
+                        label=lambda _: "Target", changed_by=held and held["updated_by"],
+                        changed_at=held and held["updated_at"], overwrite=overwrite)
+        surveys.set_target(metric, service, target, updated_by=updated_by, now=now)

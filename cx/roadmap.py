@@ -399,12 +399,24 @@ def load_action(plans: RoadmapStore, action_id: int) -> ActionInput:
                        row["start_date"], row["due_date"], row["notes"] or "", row["metric"], row["target"])
 
 
+def programme_fields(programme: Mapping | None, entry_stages: Mapping[str, str]) -> dict[str, object]:
+    """The programme form's fields as one flat record: start_date, years, and an entry stage per block."""
+    fields: dict[str, object] = {"start_date": programme["start_date"] if programme else None,
+                                 "years": int(programme["years"]) if programme else None}
+    fields.update({f"entry:{b.code}": entry_stages.get(b.code) for b in BLOCKS})
+    return fields
+
+
 def save_programme(store: Store, start: date | None, years: int | None, entry_stages: Mapping[str, str], *,
-                   by: int | None, now: datetime, with_starters: bool = False) -> int:
+                   by: int | None, now: datetime, with_starters: bool = False,
+                   based_on: Mapping[str, object] | None = None, overwrite: bool = False) -> int:
     """Set the programme's start, length and entry stages; optionally add the starter actions.
 
-    Returns how many starter actions were added. Raises ValueError naming the field
-    (see `validate_programme`) or an unknown block or stage.
+    `based_on` is `programme_fields` as the form showed them: only what the person
+    changed is written. Returns how many starter actions were added. Raises
+    ValueError naming the field (see `validate_programme`) or an unknown block or
+    stage, and EditConflict when someone else changed the same setting since
+    (unless `overwrite`).
     """
     validate_programme(start, years)
     for block, stage in entry_stages.items():
@@ -412,14 +424,26 @@ def save_programme(store: Store, start: date | None, years: int | None, entry_st
             raise ValueError(f"Entry stage: {block!r} / {stage!r} is not a building block and stage.")
     with store.transaction():
         plans = store.roadmap
-        before = plans.programme()
-        plans.set_programme(start, int(years), by=by, now=now)
+        before, current = plans.programme(), plans.entry_stages()
+        stored = programme_fields(before, current)
+        mine = {**stored, **programme_fields({"start_date": start, "years": years}, entry_stages)}
+        mine = {name: value for name, value in mine.items() if value is not None}
+        owners = store.people.names([before["updated_by"]] if before else [], field="Programme")
+        write = edits.check(
+            "the programme", based_on or stored, mine, stored, words=_programme_words,
+            label=_programme_label,
+            changed_by=owners.get(before["updated_by"]) if before else None,
+            changed_at=before["updated_at"] if before else None, overwrite=overwrite)
+        merged = {**stored, **write}
+        plans.set_programme(merged["start_date"], int(merged["years"]), by=by, now=now)
         plans.record_changes(None, [
-            ("Programme start", format_date(before["start_date"]) if before else "", format_date(start)),
-            ("Programme length", f"{before['years']} years" if before else "", f"{int(years)} years"),
+            ("Programme start", format_date(before["start_date"]) if before else "",
+             format_date(merged["start_date"])),
+            ("Programme length", f"{before['years']} years" if before else "",
+             f"{int(merged['years'])} years"),
         ], by=by, now=now)
-        current = plans.entry_stages()
-        changed = {b: s for b, s in entry_stages.items() if current.get(b) != s}
+        changed = {name.removeprefix("entry:"): value for name, value in write.items()
+                   if name.startswith("entry:")}
         for block, stage in changed.items():
             plans.set_entry_stage(block, stage, by=by, now=now)
         plans.record_changes(None, [
@@ -427,10 +451,27 @@ def save_programme(store: Store, start: date | None, years: int | None, entry_st
              STAGE_BY_CODE[current[b]].label if b in current else "", STAGE_BY_CODE[s].label)
             for b, s in changed.items()
         ], by=by, now=now)
-        starters = starter_plan(start, int(years), entry_stages) if with_starters else []
+        entries = {b.code: merged[f"entry:{b.code}"] for b in BLOCKS if merged[f"entry:{b.code}"]}
+        starters = starter_plan(merged["start_date"], int(merged["years"]), entries) if with_starters else []
         for key, action in starters:
             create_action(store, action, by=by, now=now, toolkit_key=key)
     return len(starters)
+
+
+def _programme_label(name: str) -> str:
+    if name.startswith("entry:"):
+        return f"Entry stage: {BLOCK_BY_CODE[name.removeprefix('entry:')].label}"
+    return {"start_date": "Programme start", "years": "Programme length"}[name]
+
+
+def _programme_words(name: str, value: object) -> str:
+    if value is None:
+        return "(not set)"
+    if name == "start_date":
+        return format_date(value)
+    if name == "years":
+        return f"{value} years"
+    return STAGE_BY_CODE[str(value)].label
 
 
 def create_action(store: Store, action: ActionInput, *, by: int | None, now: datetime,

@@ -253,13 +253,18 @@ def show_notice() -> None:
         st.error(message, icon=":material/error:")
 
 
-def offer_overwrite(form: str, on_click: Callable[..., None], args: tuple = ()) -> None:
-    """After an EditConflict on `form`: a button that saves the person's version over the other change."""
-    if state.has_conflict(form):
-        st.button("Save my version over theirs", key=f"overwrite-{form}", on_click=on_click, args=args,
-                  icon=":material/published_with_changes:",
-                  help="Writes the fields you changed; fields only the other person changed stay as "
-                       "they left them.")
+def offer_overwrite(form: str, on_click: Callable[..., None] | None = None, args: tuple = ()) -> bool:
+    """After an EditConflict on `form`: a button that saves the person's version over the other change.
+
+    With `on_click` the button calls it; without, the page checks the returned
+    click itself (for saves handled in the page body).
+    """
+    if not state.has_conflict(form):
+        return False
+    return st.button("Save my version over theirs", key=f"overwrite-{form}", on_click=on_click, args=args,
+                     icon=":material/published_with_changes:",
+                     help="Writes the fields you changed; fields only the other person changed stay as "
+                          "they left them.")
 
 
 def show_form_error(form: str) -> None:

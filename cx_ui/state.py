@@ -110,9 +110,9 @@ def form_base(form: str, record: T, *, marker: str) -> T:
     return st.session_state[key]
 
 
-def close_form(form: str, widget_prefix: str) -> None:
+def close_form(form: str, *widget_prefixes: str) -> None:
     """After a save: forget the form's base, widgets and conflict, so it reopens from the stored record."""
-    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(widget_prefix)]:
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(widget_prefixes)]:
         del st.session_state[key]
     st.session_state.pop(f"form_base_{form}", None)
     st.session_state.pop(f"form_conflict_{form}", None)

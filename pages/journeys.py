@@ -110,7 +110,7 @@ if version_code == "to_be" and own.empty and not as_is.empty and st.button(
     "Start the to-be map from a copy of the as-is map", icon=":material/content_copy:", key="journey-copy"
 ):
     cx_ui.save_here(lambda store: journeys.save_steps(store, journey_id, "to_be", as_is, updated_by=editor_id,
-                                                      now=datetime.now()),
+                                                      now=datetime.now(), based_on=own),
                     done="The to-be map starts as a copy of the as-is map. Change it below.")
 
 st.caption(
@@ -119,12 +119,15 @@ st.caption(
     "the place you want in Position. Nothing is saved until you press Save steps."
 )
 revision = state.JOURNEY_GRID_REVISION.get() or 0
+grid_key = f"journey-editor-{journey_id}-{version_code}-{revision}"
+grid_form = f"journey-{journey_id}-{version_code}"
+base_steps = state.form_base(grid_form, own, marker=grid_key)
 text_columns = {
     f.code: st.column_config.TextColumn(f.label, help=f.hint, max_chars=journeys.MAX_CELL_LENGTH)
     for f in journeys.FIELDS if f.code != "emotion_score"
 }
 edited = st.data_editor(
-    journeys.editor_frame(own), key=f"journey-editor-{journey_id}-{version_code}-{revision}",
+    journeys.editor_frame(own), key=grid_key,
     num_rows="dynamic", hide_index=True, width="stretch",
     column_order=["position", *journeys.FIELD_CODES],
     column_config={
@@ -139,33 +142,60 @@ edited = st.data_editor(
         **text_columns,
     },
 )
-buttons = st.container(horizontal=True)
-save_clicked = buttons.button("Save steps", type="primary", key="journey-save")
-if buttons.button("Discard unsaved changes", key="journey-discard"):
-    state.JOURNEY_GRID_REVISION.set(revision + 1)  # a new grid key empties the grid
-    st.rerun()
-if save_clicked:
+
+
+def save_grid(overwrite: bool = False) -> None:
+    """Save the grid, based on the steps it first showed; keep the grid as typed if anything stops it."""
     try:
         arranged = journeys.arrange_steps(edited)
     except ValueError as error:
-        st.error("The steps were not saved. Put these right, then save again.\n\n"
-                 + "\n".join(f"- {problem}" for problem in str(error).splitlines()))
-    else:
-        state.JOURNEY_GRID_REVISION.set(revision + 1)
-        cx_ui.save_here(lambda store: journeys.save_steps(store, journey_id, version_code, arranged,
-                                                          updated_by=editor_id, now=datetime.now()),
-                        done=f"Saved the {label.lower()} map: {len(arranged)} steps.")
+        st.error(cx_ui.literal("The steps were not saved. Put these right, then save again.") + "\n\n"
+                 + "\n".join(f"- {cx_ui.literal(problem)}" for problem in str(error).splitlines()))
+        return
+    saved = cx_ui.save(lambda store: journeys.save_steps(store, journey_id, version_code, arranged,
+                                                         updated_by=editor_id, now=datetime.now(),
+                                                         based_on=base_steps, overwrite=overwrite),
+                       done=f"Saved the {label.lower()} map: {len(arranged)} steps.", form=grid_form)
+    if saved.ok:
+        state.close_form(grid_form, grid_key)
+        state.JOURNEY_GRID_REVISION.set(revision + 1)  # a new grid key shows the map as stored
+        st.rerun()
+    cx_ui.show_form_error(grid_form)
+
+
+buttons = st.container(horizontal=True)
+save_clicked = buttons.button("Save steps", type="primary", key="journey-save")
+if buttons.button("Discard unsaved changes", key="journey-discard"):
+    state.close_form(grid_form, grid_key)
+    state.JOURNEY_GRID_REVISION.set(revision + 1)  # a new grid key empties the grid
+    st.rerun()
+if save_clicked:
+    save_grid()
+if cx_ui.offer_overwrite(grid_form):
+    save_grid(overwrite=True)
 
 st.header("Rename or delete this journey")
-with st.form(f"journey-rename-{journey_id}"):
-    new_name = st.text_input("Journey name", value=names[journey_id], max_chars=journeys.MAX_NAME_LENGTH,
-                             key=f"journey-rename-name-{journey_id}")
-    new_description = st.text_area("What it covers (optional)", value=description, height=80,
-                                   key=f"journey-rename-description-{journey_id}")
-    if st.form_submit_button("Save name and description", key="journey-rename"):
-        cx_ui.save_here(lambda store: journeys.rename(store, journey_id, new_name, new_description,
-                                                      updated_by=editor_id, now=datetime.now()),
-                        done="Saved the journey's name and description.")
+rename_form = f"journey-rename-{journey_id}"
+shown_names = state.form_base(rename_form, (names[journey_id], description), marker=f"{rename_form}-name")
+
+
+def rename(overwrite: bool = False) -> None:
+    saved = cx_ui.save(
+        lambda store: journeys.rename(store, journey_id, state.widget_value(f"{rename_form}-name"),
+                                      state.widget_value(f"{rename_form}-description"), updated_by=editor_id,
+                                      now=datetime.now(), based_on=shown_names, overwrite=overwrite),
+        done="Saved the journey's name and description.", form=rename_form)
+    if saved.ok:
+        state.close_form(rename_form, f"{rename_form}-")
+
+
+with st.form(rename_form):
+    st.text_input("Journey name", value=names[journey_id], max_chars=journeys.MAX_NAME_LENGTH,
+                  key=f"{rename_form}-name")
+    st.text_area("What it covers (optional)", value=description, height=80, key=f"{rename_form}-description")
+    cx_ui.show_form_error(rename_form)
+    st.form_submit_button("Save name and description", key="journey-rename", on_click=rename)
+cx_ui.offer_overwrite(rename_form, rename, (True,))
 
 step_count = int(journey["as_is_steps"]) + int(journey["to_be_steps"])
 confirmed = st.checkbox(

@@ -120,6 +120,7 @@ critical, suggestions = page.critical, page.suggestions
 
 def programme_form(programme: dict | None, entry: dict[str, str], *, first_time: bool) -> None:
     """Start, length and entry stages; on first use, optionally the toolkit's starter actions."""
+    state.form_base("programme", roadmap.programme_fields(programme, entry), marker="programme-start")
     with st.form("programme"):
         left, right = st.columns(2)
         left.date_input("Programme start", value=programme["start_date"] if programme else today,
@@ -150,18 +151,22 @@ def programme_form(programme: dict | None, entry: dict[str, str], *, first_time:
         cx_ui.show_form_error("programme")
         st.form_submit_button("Save the programme", type="primary", on_click=save_programme,
                               disabled=me is None)
+    cx_ui.offer_overwrite("programme", save_programme, (True,))
 
 
-def save_programme() -> None:
+def save_programme(overwrite: bool = False) -> None:
     stages = {b.code: state.widget_value(f"entry-{b.code}") for b in BLOCKS}
     start, years = state.widget_value("programme-start"), state.widget_value("programme-years")
     starters = bool(state.widget_value("programme-starters", False))
-    cx_ui.save(
+    base = state.form_base("programme", None, marker="programme-start")
+    saved = cx_ui.save(
         lambda store: roadmap.save_programme(store, start, years, stages, by=who(), now=now(),
-                                             with_starters=starters),
+                                             with_starters=starters, based_on=base, overwrite=overwrite),
         done=lambda added: "Programme saved."
         + (f" {added} starter actions added to the plan." if added else ""),
         form="programme")
+    if saved.ok:
+        state.close_form("programme", "programme-", "entry-")
 
 
 # -------------------------------------------------------------------- the page

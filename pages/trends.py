@@ -257,18 +257,28 @@ with st.expander("Targets for the survey measures", icon=":material/flag:"):
     st.dataframe(targets.assign(service=targets["service"].replace("", "Every service")).rename(
         columns={"metric": "Measure", "service": "Service", "target": "Target"}), hide_index=True)
     services = cx_ui.cached(surveys.values, "service")
+    seen = state.form_base("targets", {(m, sv): t for m, sv, t in targets.itertuples(index=False)},
+                           marker="target_value")
+
+    def save_chosen_target(overwrite: bool = False) -> None:
+        metric_code, service = state.widget_value("target_metric"), state.widget_value("target_service")
+        saved = cx_ui.save(lambda store: save_target(
+            store.surveys, metric_code, service, state.widget_value("target_value"), updated_by=me[0],
+            now=datetime.now(), based_on=seen.get((metric_code, service)), overwrite=overwrite),
+            done="Target saved.", form="targets")
+        if saved.ok:
+            state.close_form("targets", "target_")
+
     with st.form("target-form"):
-        target_metric = st.selectbox("Measure", list(SURVEY_MEASURES), key="target_metric",
-                                     format_func=lambda code: MEASURES[code].short)
-        target_service = st.selectbox("Service", ["", *services], key="target_service",
-                                      format_func=lambda s: s or "Every service")
-        target_value = st.number_input("Target (leave at blank to remove)", value=None, key="target_value",
-                                       help="NPS −100 to 100; CSAT 0 to 100 (%); CES 1 to 7.")
-        if st.form_submit_button("Save target", disabled=me is None):
-            cx_ui.save_here(lambda store: save_target(store.surveys, target_metric, target_service,
-                                                      target_value,
-                                                      updated_by=me[0], now=datetime.now()),
-                            done="Target saved.")
+        st.selectbox("Measure", list(SURVEY_MEASURES), key="target_metric",
+                     format_func=lambda code: MEASURES[code].short)
+        st.selectbox("Service", ["", *services], key="target_service",
+                     format_func=lambda s: s or "Every service")
+        st.number_input("Target (leave at blank to remove)", value=None, key="target_value",
+                        help="NPS −100 to 100; CSAT 0 to 100 (%); CES 1 to 7.")
+        cx_ui.show_form_error("targets")
+        st.form_submit_button("Save target", disabled=me is None, on_click=save_chosen_target)
+    cx_ui.offer_overwrite("targets", save_chosen_target, (True,))
     if me is None:
         st.caption("Choose your name under 'You are' to change targets.")
 

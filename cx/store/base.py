@@ -178,6 +178,10 @@ class FeatureStore:
     def __init__(self, session: Session) -> None:
         self._session = session
 
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
+        """The session's one transaction (see `Session.transaction`), for a unit of work in one store."""
+        return self._session.transaction()
+
     def _execute(self, sql: str, params: Sequence[object] | None = None) -> duckdb.DuckDBPyConnection:
         """Run one statement; write statements must be inside `transaction()`.
 

@@ -194,6 +194,15 @@ class SurveyStore(FeatureStore):
         """Targets for the survey measures: columns metric, service ('' = every service), target."""
         return self._frame("SELECT metric, service, target FROM survey_targets ORDER BY metric, service")
 
+    def target(self, metric: str, service: str) -> dict | None:
+        """One target with who set it: target, updated_at, updated_by (name); None when there is none."""
+        row = self._one(
+            "SELECT t.target, t.updated_at, p.name FROM survey_targets t "
+            "LEFT JOIN people p ON p.person_id = t.updated_by WHERE t.metric = ? AND t.service = ?",
+            [metric, service],
+        )
+        return None if row is None else dict(zip(("target", "updated_at", "updated_by"), row, strict=True))
+
     @writes("targets")
     def set_target(self, metric: str, service: str, target: float | None, *,
                    updated_by: int | None, now: datetime) -> None:
