@@ -112,3 +112,68 @@ def test_the_stale_form_case_through_two_sessions_of_the_page(demo_copy):
     assert newest == [("Tom Hargreaves", "Notes"), ("Amara Okafor", "Status")]
     # B's form now shows the record as stored, A's status included.
     assert b_session.selectbox(key=f"edit-{action_id}-status").value == "blocked"
+
+
+def test_culture_step_merges_and_clashes(plan):
+    from cx import culture
+
+    store, ann, ben, _ = plan
+    today = NOW.date()
+    culture.save_step(store, 3, "in_progress", ann, None, "Draft plan", updated_by=ann, now=NOW)
+    opened = culture.step_record(culture.roadmap(store.leadership.culture_steps(), today), 3)
+    culture.save_step(store, 3, "done", ann, None, "Draft plan", updated_by=ann, now=NOW, based_on=opened)
+    culture.save_step(store, 3, "in_progress", ann, None, "Plan agreed", updated_by=ben, now=LATER,
+                      based_on=opened)
+    saved = culture.step_record(culture.roadmap(store.leadership.culture_steps(), today), 3)
+    assert (saved.status, saved.evidence, saved.updated_by_name) == ("done", "Plan agreed", "Ben Example")
+    with pytest.raises(EditConflict, match="Ben Example changed this step"):
+        culture.save_step(store, 3, "done", ann, None, "Something else", updated_by=ann, now=LATER,
+                          based_on=opened)
+
+
+def test_a_journey_map_saved_by_someone_else_is_not_overwritten_unknowingly(plan):
+    import pandas as pd
+
+    from cx import journeys
+
+    store, ann, ben, _ = plan
+    jid = journeys.create(store, "Pay a parking fine", None, updated_by=ann, now=NOW)
+    empty = store.journeys.steps(jid)
+    first = pd.DataFrame({"position": [1], "stage": ["Pay"]})
+    for column in journeys.STEP_COLUMNS[2:]:
+        first[column] = None
+    journeys.save_steps(store, jid, "as_is", first, updated_by=ann, now=NOW, based_on=empty)
+    mine = first.assign(stage="Pay online")
+    with pytest.raises(EditConflict, match="Ann Example changed the as is map"):
+        journeys.save_steps(store, jid, "as_is", mine, updated_by=ben, now=LATER, based_on=empty)
+    assert store.journeys.steps(jid)["stage"].tolist() == ["Pay"]
+    journeys.save_steps(store, jid, "as_is", mine, updated_by=ben, now=LATER, based_on=empty, overwrite=True)
+    assert store.journeys.steps(jid)["stage"].tolist() == ["Pay online"]
+    # A map saved on the same base as stored goes straight in.
+    journeys.save_steps(store, jid, "to_be", first, updated_by=ben, now=LATER, based_on=empty)
+
+
+def test_a_target_someone_else_changed_since_is_not_overwritten(plan):
+    from cx.measures import save_target
+
+    store, ann, ben, _ = plan
+    save_target(store.surveys, "csat", "", 85.0, updated_by=ann, now=NOW, based_on=None)
+    with pytest.raises(EditConflict, match="Ann Example changed the CSAT target"):
+        save_target(store.surveys, "csat", "", 90.0, updated_by=ben, now=LATER, based_on=None)
+    assert store.surveys.target("csat", "")["target"] == 85.0
+    save_target(store.surveys, "csat", "", 90.0, updated_by=ben, now=LATER, based_on=85.0)
+    assert store.surveys.target("csat", "")["target"] == 90.0
+
+
+def test_programme_settings_merge_field_by_field(plan):
+    store, ann, ben, _ = plan
+    roadmap.save_programme(store, date(2026, 1, 1), 4, {"data": "basics"}, by=ann, now=NOW)
+    opened = roadmap.programme_fields(store.roadmap.programme(), store.roadmap.entry_stages())
+    roadmap.save_programme(store, date(2026, 1, 1), 5, {"data": "basics"}, by=ann, now=NOW, based_on=opened)
+    roadmap.save_programme(store, date(2026, 1, 1), 4, {"data": "consistency"}, by=ben, now=LATER,
+                           based_on=opened)
+    assert store.roadmap.programme()["years"] == 5  # Ann's length kept; Ben changed only the entry stage
+    assert store.roadmap.entry_stages() == {"data": "consistency"}
+    with pytest.raises(EditConflict, match="Programme length: now “5 years”, yours “3 years”"):
+        roadmap.save_programme(store, date(2026, 1, 1), 3, {"data": "basics"}, by=ben, now=LATER,
+                               based_on=opened)
