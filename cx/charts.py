@@ -31,11 +31,15 @@ FONT = dict(family="Arial, Helvetica, sans-serif", size=15)
 
 
 def base_layout(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
-    """Apply the shared title, axis labels, font and margins."""
+    """Apply the shared title, axis labels, font and margins.
+
+    The title may hold names people typed (a round, a service): it is escaped, as
+    plotly reads <b>, <a href> and entities in its labels.
+    """
     fig.update_layout(
-        title=dict(text=title, x=0, xanchor="left"),
-        xaxis_title=x_title,
-        yaxis_title=y_title,
+        title=dict(text=plain(title), x=0, xanchor="left"),
+        xaxis_title=plain(x_title),
+        yaxis_title=plain(y_title),
         font=FONT,
         margin=dict(l=60, r=20, t=60, b=50),
         colorway=list(PALETTE),
@@ -442,7 +446,7 @@ def trend_chart(table: pd.DataFrame, label: str, unit_label: str, target: float 
 def breakdown_chart(table: pd.DataFrame, label: str, group_title: str, unit_label: str) -> go.Figure:
     """Horizontal bars per group with 95% interval whiskers and n in the labels."""
     reliable = table["reliable"].tolist()
-    names = [f"{g} (n = {n:,}){'' if ok else ' ⚠ few answers'}"
+    names = [f"{plain(g)} (n = {n:,}){'' if ok else ' ⚠ few answers'}"
              for g, n, ok in zip(table["group"], table["n"], reliable, strict=True)]
     fig = go.Figure(go.Bar(
         y=names, x=table["value"], orientation="h",

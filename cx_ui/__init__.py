@@ -6,6 +6,7 @@ Pages import this module and `cx`; `cx` itself never imports Streamlit.
 from __future__ import annotations
 
 import functools
+import html
 import runpy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ def settings() -> Settings:
     try:
         return Settings.load(secrets)
     except ValueError as error:
-        st.error(f"PlaceCX cannot start: {error}")
+        st.error(literal(f"PlaceCX cannot start: {error}"))
         st.stop()
 
 
@@ -145,7 +146,7 @@ def chart_with_table(fig: go.Figure, table: pd.DataFrame, *, key: str) -> None:
     fig.update_xaxes(tickfont_color=_THEME_TEXT, title_font_color=_THEME_TEXT)
     fig.update_yaxes(tickfont_color=_THEME_TEXT, title_font_color=_THEME_TEXT)
     st.plotly_chart(fig, width="stretch", key=f"chart-{key}", config={"displaylogo": False})
-    with st.expander(f"Table: {fig.layout.title.text}"):
+    with st.expander(literal(f"Table: {html.unescape(fig.layout.title.text)}")):
         st.dataframe(table, hide_index=True, width="stretch")
 
 
@@ -248,9 +249,9 @@ def show_notice() -> None:
         return
     kind, message = kept
     if kind == "success":
-        st.success(message, icon=":material/check_circle:")
+        st.success(literal(message), icon=":material/check_circle:")
     else:
-        st.error(message, icon=":material/error:")
+        st.error(literal(message), icon=":material/error:")
 
 
 def offer_overwrite(form: str, on_click: Callable[..., None] | None = None, args: tuple = ()) -> bool:
@@ -271,4 +272,4 @@ def show_form_error(form: str) -> None:
     """Show, once, the error a save left for this form."""
     message = state.take_form_error(form)
     if message:
-        st.error(message, icon=":material/error:")
+        st.error(literal(message), icon=":material/error:")

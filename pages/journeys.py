@@ -37,7 +37,7 @@ with (st.expander("Create a journey", expanded=all_journeys.empty, icon=":materi
     if st.form_submit_button("Create journey", key="journey-create"):
         created = cx_ui.save(lambda store: journeys.create(store, new_name, new_description,
                                                            updated_by=editor_id, now=datetime.now()),
-                             done="Journey created. Add its steps in the grid under **Edit the steps**.",
+                             done="Journey created. Add its steps in the grid under 'Edit the steps'.",
                              form="new-journey")
         if created.ok:
             state.JOURNEY.set(created.value)

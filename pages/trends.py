@@ -103,7 +103,7 @@ if top.current is not None:
                 help=f"n = {format_count(top.current.n)} · {format_interval(top.current)}")
     status = {True: "✓ On target", False: "✗ Off target", None: "No target set"}[top.on_target]
     card.caption(status)
-words.write(top.sentence())
+words.markdown(cx_ui.literal(top.sentence()))
 words.caption(f"Grey hollow points have fewer than {min_n} answers and are never used as the headline. "
               f"Significance: {TESTS_USED}")
 if table.empty:
@@ -132,7 +132,7 @@ if mode == "year":
         result = trends.compare_groups(
             metric, (period_label(latest, grain), trends.row_or_empty(both, period=latest)),
             (period_label(year_before, grain), trends.row_or_empty(both, period=year_before)), min_n)
-        st.write(result.sentence())
+        st.markdown(cx_ui.literal(result.sentence()))
         st.dataframe(result.table(), hide_index=True)
 else:
     options = cx_ui.cached(surveys.values, mode)
@@ -147,7 +147,7 @@ else:
         groups = cx_ui.cached(surveys.metrics, where, by=(mode,))
         result = trends.compare_groups(metric, (first, trends.row_or_empty(groups, **{mode: first})),
                                        (second, trends.row_or_empty(groups, **{mode: second})), min_n)
-        st.write(result.sentence())
+        st.markdown(cx_ui.literal(result.sentence()))
         st.dataframe(result.table(), hide_index=True)
 
 # ------------------------------------------------------------------ breakdowns
