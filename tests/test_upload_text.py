@@ -1,0 +1,119 @@
+"""Decoding exports: stray bytes, genuine cp1252 and NUL characters."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cx.importers import inspect_export
+from cx.importers.reading import decode
+
+from .test_upload_hostile import refused
+
+UTF8_ROWS = "Response ID,Comment\r\nA1,Très bien\r\nA2,Café fermé\r\n"
+
+
+def test_a_utf8_file_with_one_cp1252_byte_stays_utf8_and_the_byte_is_located():
+    content = UTF8_ROWS.encode("utf-8") + b"A3,It\x92s slow\r\n"
+    decoded = decode(content)
+    assert decoded.encoding == "UTF-8"
+    assert decoded.text == UTF8_ROWS + "A3,It\ufffds slow\r\n"
+    assert decoded.replaced == ((4, 6),)
+    assert decoded.notes == (
+        "1 byte in this otherwise UTF-8 file was not valid UTF-8 and was replaced with \ufffd (U+FFFD): "
+        "line 4, column 6. Check those cells against the survey tool.",)
+    inspection = inspect_export(content, "stray.csv")
+    assert inspection.frame["Comment"].tolist() == ["Très bien", "Café fermé", "It\ufffds slow"]
+    assert inspection.notes == list(decoded.notes)
+
+
+def test_a_genuine_cp1252_file_is_still_read_as_cp1252_and_the_note_says_so():
+    text = "Response ID,Comment\r\nA1,Très bien\r\nA2,It’s £5 – too dear\r\n"
+    decoded = decode(text.encode("cp1252"))
+    assert (decoded.encoding, decoded.text, decoded.replaced, decoded.notes) == (
+        "Windows-1252 (cp1252)", text, (), ())
+    inspection = inspect_export(text.encode("cp1252"), "excel.csv")
+    assert inspection.frame["Comment"].tolist() == ["Très bien", "It’s £5 – too dear"]
+    assert inspection.notes == ["The file is not UTF-8; it was read as Windows-1252 (cp1252)."]
+
+
+def test_cp1252_bytes_that_happen_to_be_valid_utf8_are_named_in_a_note():
+    """'Ã©' in cp1252 is the UTF-8 for 'é'; the two other accents are not UTF-8, so cp1252 wins."""
+    text = "id,comment\nA1,Ã© and caf\u00e9 and na\u00efve\n"
+    decoded = decode(text.encode("cp1252"))
+    assert (decoded.encoding, decoded.text) == ("Windows-1252 (cp1252)", text)
+    assert decoded.notes[0].startswith("1 character (the first at line 2, column 4) would be valid UTF-8")
+
+
+@pytest.mark.parametrize("valid, stray, encoding", [
+    (0, 1, "Windows-1252 (cp1252)"), (1, 1, "UTF-8"), (1, 2, "Windows-1252 (cp1252)"), (3, 2, "UTF-8"),
+])
+def test_valid_utf8_characters_are_weighed_against_places_that_are_not(valid, stray, encoding):
+    content = b"id,comment\n" + b"".join(b"A,\xc3\xa9\n" for _ in range(valid)) \
+        + b"".join(b"B,\x92\n" for _ in range(stray))
+    assert decode(content).encoding == encoding
+
+
+def test_with_a_byte_order_mark_the_file_is_utf8_however_many_bytes_are_bad():
+    content = "\ufeffid,c\nA1,é\n".encode() + b"A2,\xe9t\xe9\n"
+    decoded = decode(content)
+    assert decoded.encoding == "UTF-8 with byte-order mark"
+    assert decoded.text == "id,c\nA1,é\nA2,\ufffdt\ufffd\n"
+    assert decoded.replaced == ((3, 4), (3, 6))
+
+
+def test_pure_ascii_is_utf8_without_notes():
+    decoded = decode(b"id,comment\r\nA1,fine\r\n")
+    assert (decoded.encoding, decoded.replaced, decoded.notes) == ("UTF-8", (), ())
+
+
+def test_lines_end_at_a_lone_carriage_return_too_as_for_the_csv_reader():
+    assert decode("a,b\rA1,é\rA2,x".encode() + b"\x92y\r").replaced == ((3, 5),)
+
+
+def test_a_run_of_bad_bytes_is_one_place_and_only_the_first_ten_are_named():
+    rows = "".join(f"R{i},caf\u00e9 \udc92\udc93\n" for i in range(12))
+    content = ("id,c\n" + rows).encode("utf-8", "surrogateescape")
+    decoded = decode(content)
+    assert decoded.replaced == tuple((line, 9 if line < 12 else 10) for line in range(2, 14))
+    assert decoded.text.count("\ufffd\ufffd") == 12
+    assert decoded.notes[0].startswith("24 bytes in this otherwise UTF-8 file were not valid UTF-8")
+    assert "line 11, column 9; and 2 more places." in decoded.notes[0]
+
+
+# No NUL (refused), lone \r (a line end of its own) or byte-order mark (a leading one is dropped).
+characters = st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00\r\ufeff")
+multi_byte = st.characters(min_codepoint=0x80, codec="utf-8", exclude_categories=("Cs",),
+                           exclude_characters="\ufeff")
+
+
+@settings(max_examples=200, deadline=None)
+@given(before=st.text(characters), accent=multi_byte, after=st.text(characters),
+       stray=st.integers(0x80, 0xFF), data=st.data())
+def test_one_stray_byte_in_utf8_text_is_replaced_where_it_was_and_located(before, accent, after, stray, data):
+    text = before + accent + after
+    at = data.draw(st.integers(0, len(text)), label="at")
+    content = text[:at].encode() + bytes([stray]) + text[at:].encode()
+    decoded = decode(content)
+    prefix = text[:at]
+    assert decoded.encoding == "UTF-8"
+    assert decoded.text == prefix + "\ufffd" + text[at:]
+    assert decoded.replaced == ((prefix.count("\n") + 1, len(prefix) - prefix.rfind("\n")),)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"id,comment\n" + b"A1,fine\n" * 600 + b"A2,bad\x00value\n",
+     "1 NUL character \\(code zero\\), the first at line 602, column 7"),
+    (b"id,comment\nA1,\x00\x00x\nA2,y\x00\n",
+     "3 NUL characters \\(code zero\\), the first at line 2, column 4"),
+    ("id,comment\nA1,é\x00\n".encode("utf-16"),
+     "1 NUL character \\(code zero\\), the first at line 2, column 5"),
+], ids=["after 4 KB", "three", "UTF-16"])
+def test_nul_characters_anywhere_are_refused_with_how_many_and_where(store, content, message):
+    refused(store, content, "nul.csv", message)
+
+
+def test_a_nul_after_a_stray_byte_is_located_in_the_decoded_text(store):
+    content = "id,comment\nA1,é\n".encode() + b"A2,\x92\x00\n"
+    refused(store, content, "nul.csv", "the first at line 3, column 5")
