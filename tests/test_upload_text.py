@@ -1,4 +1,4 @@
-"""Decoding exports: stray bytes, genuine cp1252 and NUL characters."""
+"""Decoding exports: stray bytes, genuine cp1252, NUL characters and long multi-line cells."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cx.importers import inspect_export
-from cx.importers.reading import decode
+from cx.importers import FileRefused, inspect_export
+from cx.importers.reading import MAX_CELL_CHARS, decode
+from cx.importers.run import import_export
 
-from .test_upload_hostile import refused
+from .test_upload_hostile import NOW, refused
+from .test_upload_import import csv_bytes
 
 UTF8_ROWS = "Response ID,Comment\r\nA1,Très bien\r\nA2,Café fermé\r\n"
 
@@ -117,3 +119,57 @@ def test_nul_characters_anywhere_are_refused_with_how_many_and_where(store, cont
 def test_a_nul_after_a_stray_byte_is_located_in_the_decoded_text(store):
     content = "id,comment\nA1,é\n".encode() + b"A2,\x92\x00\n"
     refused(store, content, "nul.csv", "the first at line 3, column 5")
+
+
+def long_comment(size: int) -> str:
+    """Text of `size` characters over many lines (\\n and \\r\\n), with accents and quotes."""
+    line = 'Bin collection "missed" again; the café on Mill Lane – see photos.'
+    text = "\n".join(f"{i}: {line}" + ("\r" if i % 7 == 0 else "") for i in range(size // 60))
+    return text[:size - 1] + "."
+
+
+def line_breaks(text: str) -> int:
+    """Line breaks as the csv module counts them: \\n, \\r\\n or a lone \\r."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+def test_a_300_kb_multi_line_cell_round_trips_exactly_and_later_lines_stay_right(store, database):
+    comment = long_comment(300 * 1024)
+    content = csv_bytes([["Response ID", "Likely to recommend", "Comment"], ["A1", "9", comment],
+                         ["A2", "3", "short"]])
+    inspection = inspect_export(content, "long.csv")
+    assert inspection.table.rows is not None  # the exact reader, not Arrow
+    assert inspection.frame["Comment"].tolist() == [comment, "short"]
+    assert inspection.lines == [2, 2 + line_breaks(comment) + 1]
+    import_export(store, inspection, source=None, uploaded_by=None, now=NOW)
+    stored = database._con.cursor().execute("SELECT comment FROM responses ORDER BY response_id").fetchall()
+    assert stored == [(comment,), ("short",)]
+
+
+def test_a_300_kb_single_line_cell_is_read_by_arrow_and_round_trips():
+    comment = "é" + "word " * (300 * 1024 // 5)
+    inspection = inspect_export(csv_bytes([["Response ID", "Comment"], ["A1", comment], ["A2", "ok"]]),
+                                "wide.csv")
+    assert inspection.table.arrow is not None
+    assert inspection.frame["Comment"].tolist() == [comment, "ok"]
+
+
+def test_a_cell_of_exactly_the_limit_imports():
+    comment = long_comment(MAX_CELL_CHARS)
+    inspection = inspect_export(csv_bytes([["id", "Comment"], ["A1", comment]]), "limit.csv")
+    assert inspection.frame["Comment"].tolist() == [comment]
+
+
+@pytest.mark.parametrize("comment", [long_comment(MAX_CELL_CHARS + 1), "y" * (MAX_CELL_CHARS + 1)],
+                         ids=["multi-line", "single-line"])
+def test_a_cell_over_the_limit_is_refused_with_its_line(store, comment):
+    content = csv_bytes([["id", "Comment"], ["A1", "fine"], ["A2", comment], ["A3", "fine"]])
+    refused(store, content, "huge.csv", "^Line 3: a cell holds more than 1,048,576 characters, the most one "
+            "cell may hold \\(about 1 MB of text\\)")
+
+
+def test_a_quote_that_never_closes_in_a_long_file_says_a_quote_may_be_missing():
+    content = b'id,comment\nA1,"never closed\n' + b"A2,more text\n" * 100_000
+    with pytest.raises(FileRefused, match="^Line 2: a cell holds more than .* Usually a closing quote is "
+                                          "missing there"):
+        inspect_export(content, "q.csv")

@@ -29,9 +29,12 @@ file or one that is not text. A file holding any, anywhere, is refused (not
 stripped, which could hide the damage), with their number and the line and
 column of the first.
 
-Lines are counted as the csv module counts them (a line ends at a line feed, a
-carriage return and line feed, or a carriage return alone) and columns in
-characters, both from 1.
+Cells may span lines (a quoted comment with line breaks) and hold up to
+MAX_CELL_CHARS characters (1,048,576, about 1 MB of text); a longer cell is
+refused with the line its record starts on, as it usually means a closing quote
+is missing. Lines are counted as the csv module counts them (a line ends at a
+line feed, a carriage return and line feed, or a carriage return alone) and
+columns in characters, both from 1.
 """
 
 from __future__ import annotations
@@ -66,6 +69,7 @@ _DIMENSION = re.compile(rb'<dimension ref="[A-Z]*\d*:?([A-Z]+)(\d+)"')
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 _SAMPLE_CHARS = 64 * 1024
+MAX_CELL_CHARS = 1024 * 1024
 _NOT_UTF8 = re.compile("[\udc80-\udcff]+")  # bytes that were not UTF-8, as surrogateescape decodes them
 _MULTI_BYTE = re.compile("[^\x00-\x7f\udc80-\udcff]")
 _PLACES_NAMED = 10
@@ -107,9 +111,9 @@ def read_table(content: bytes) -> RawTable:
 
     Raises FileRefused when the file is empty, too large, has too many rows, is a
     format other than CSV/TSV/XLSX (judged from its bytes), holds NUL characters,
-    has a quoted field that never closes, or is an XLSX workbook the child process
-    could not parse within its limits. Notes on how the text was decoded go into
-    the table's notes.
+    has a quoted field that never closes or a cell over MAX_CELL_CHARS, or is an
+    XLSX workbook the child process could not parse within its limits. Notes on
+    how the text was decoded go into the table's notes.
     """
     if not content:
         raise FileRefused("The file is empty.")
@@ -271,7 +275,9 @@ def sniff_delimiter(text: str) -> str:
 
 
 def read_csv_text(text: str, encoding: str, utf8: bytes | None = None) -> RawTable:
-    """Split decoded text into records. Raises FileRefused on an unterminated quote or too many rows.
+    """Split decoded text into records.
+
+    Raises FileRefused on an unterminated quote, a cell over MAX_CELL_CHARS or too many rows.
 
     `utf8` may give the same text as UTF-8 bytes, to save encoding it again.
     """
@@ -291,7 +297,8 @@ def _read_csv_fast(text: str, utf8: bytes | None, delimiter: str) -> pa.Table | 
 
     Returns None (so the exact reader runs, and can name lines) when the file has
     blank lines, a value spanning lines, records of different widths or a broken
-    quote: there Arrow's record numbers would not be file lines.
+    quote: there Arrow's record numbers would not be file lines. Likewise when a
+    cell may be longer than MAX_CELL_CHARS, so that the exact reader refuses it.
     """
     body = text.rstrip("\r\n")
     # An odd number of quote marks means a quote never closes, which Arrow lets pass at the end.
@@ -314,6 +321,9 @@ def _read_csv_fast(text: str, utf8: bytes | None, delimiter: str) -> pa.Table | 
         return None
     if table.num_rows != body.count("\n") + 1:
         return None
+    # A cell's bytes are at least its characters, so within the limit in bytes is within it in characters.
+    if any((pc.max(pc.binary_length(column)).as_py() or 0) > MAX_CELL_CHARS for column in table.columns):
+        return None
     return table
 
 
@@ -334,7 +344,12 @@ def _arrow_table(table: pa.Table, file_format: str, encoding: str | None = None,
 
 
 def _read_csv_exact(text: str, encoding: str, delimiter: str) -> RawTable:
-    """The standard csv module, record by record, keeping the line each record starts on."""
+    """The standard csv module, record by record, keeping the line each record starts on.
+
+    Raises FileRefused when a quoted field never closes or a cell is longer than MAX_CELL_CHARS.
+    """
+    # The module's own limit (131,072 characters by default) is one setting for the whole process.
+    csv.field_size_limit(MAX_CELL_CHARS)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[list[str]] = []
     lines: list[int] = []
@@ -346,6 +361,12 @@ def _read_csv_exact(text: str, encoding: str, delimiter: str) -> RawTable:
                 lines.append(start)
             start = reader.line_num + 1
     except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise FileRefused(
+                f"Line {start}: a cell holds more than {MAX_CELL_CHARS:,} characters, the most one cell "
+                "may hold (about 1 MB of text), so the file cannot be read. Usually a closing quote is "
+                "missing there; otherwise shorten that cell."
+            ) from error
         raise FileRefused(
             f"Line {start}: a quoted field is never closed, so the rest of the file cannot be read "
             f"({error})."
