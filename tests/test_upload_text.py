@@ -49,11 +49,13 @@ def test_cp1252_bytes_that_happen_to_be_valid_utf8_are_named_in_a_note():
 
 
 @pytest.mark.parametrize("valid, stray, encoding", [
-    (0, 1, "Windows-1252 (cp1252)"), (1, 1, "UTF-8"), (1, 2, "Windows-1252 (cp1252)"), (3, 2, "UTF-8"),
+    (0, [b"\x92"], "Windows-1252 (cp1252)"), (1, [b"\x92"], "UTF-8"),
+    (1, [b"\x92", b"\x92"], "Windows-1252 (cp1252)"), (3, [b"\x92", b"\x92"], "UTF-8"),
+    (2, [b"\x8c\xe6\x92"], "Windows-1252 (cp1252)"), (3, [b"\x8c\xe6\x92"], "UTF-8"),
 ])
-def test_valid_utf8_characters_are_weighed_against_places_that_are_not(valid, stray, encoding):
+def test_valid_utf8_characters_are_weighed_against_bytes_that_are_not(valid, stray, encoding):
     content = b"id,comment\n" + b"".join(b"A,\xc3\xa9\n" for _ in range(valid)) \
-        + b"".join(b"B,\x92\n" for _ in range(stray))
+        + b"".join(b"B," + bad + b"\n" for bad in stray)
     assert decode(content).encoding == encoding
 
 
@@ -75,16 +77,26 @@ def test_lines_end_at_a_lone_carriage_return_too_as_for_the_csv_reader():
 
 
 def test_a_run_of_bad_bytes_is_one_place_and_only_the_first_ten_are_named():
-    rows = "".join(f"R{i},caf\u00e9 \udc92\udc93\n" for i in range(12))
+    rows = "".join(f"R{i},caf\u00e9 d\u00e9j\u00e0 \udc92\udc93\n" for i in range(12))
     content = ("id,c\n" + rows).encode("utf-8", "surrogateescape")
     decoded = decode(content)
-    assert decoded.replaced == tuple((line, 9 if line < 12 else 10) for line in range(2, 14))
+    assert decoded.replaced == tuple((line, 14 if line < 12 else 15) for line in range(2, 14))
     assert decoded.text.count("\ufffd\ufffd") == 12
     assert decoded.notes[0].startswith("24 bytes in this otherwise UTF-8 file were not valid UTF-8")
-    assert "line 11, column 9; and 2 more places." in decoded.notes[0]
+    assert "line 11, column 14; and 2 more places." in decoded.notes[0]
 
 
 # No NUL (refused), lone \r (a line end of its own) or byte-order mark (a leading one is dropped).
+def test_bad_bytes_are_found_across_the_slices_the_text_is_scanned_in():
+    """Text is scanned in slices of 2**20 characters; a run of bad bytes across two is one place."""
+    head = "id,comment\nA1,déjà vu " + "x" * (2**20 - 23)
+    assert len(head) == 2**20 - 1
+    content = head.encode() + b"\x92\x93" + b" tail\n" + "A2,\u00e9\n".encode()
+    decoded = decode(content)
+    assert decoded.replaced == ((2, 2**20 - 11),)
+    assert decoded.text == head + "\ufffd\ufffd tail\nA2,\u00e9\n"
+
+
 characters = st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00\r\ufeff")
 multi_byte = st.characters(min_codepoint=0x80, codec="utf-8", exclude_categories=("Cs",),
                            exclude_characters="\ufeff")

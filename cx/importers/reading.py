@@ -9,12 +9,13 @@ from its content, never from its name.
 
 Decoding. A byte-order mark decides UTF-16 or UTF-8. Without one, text that is
 valid UTF-8 is UTF-8. When some bytes are not, the valid UTF-8 characters of two
-or more bytes are counted against the places (runs of bytes) that are not valid:
-  * at least as many valid characters as bad places: a UTF-8 file with stray
+or more bytes are counted against the bytes that are not valid UTF-8:
+  * at least as many valid characters as bad bytes: a UTF-8 file with stray
     bytes (text pasted from another program, say). It is read as UTF-8, each bad
     byte becomes U+FFFD (the replacement character), and a note gives the line
-    and column of each place (the first ten, then how many more). A byte-order
-    mark makes a file UTF-8 in the same way, however many bytes are bad.
+    and column of each place (a run of bad bytes): the first ten, then how many
+    more. A byte-order mark makes a file UTF-8 in the same way, however many
+    bytes are bad.
   * fewer (typically none: Excel on UK Windows writes Windows-1252): the file is
     read as Windows-1252 (cp1252), or Latin-1 where cp1252 cannot, and the
     inspection notes say so, naming any valid UTF-8 characters, which show as
@@ -50,6 +51,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
@@ -70,9 +72,9 @@ _DIMENSION = re.compile(rb'<dimension ref="[A-Z]*\d*:?([A-Z]+)(\d+)"')
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 _SAMPLE_CHARS = 64 * 1024
 MAX_CELL_CHARS = 1024 * 1024
-_NOT_UTF8 = re.compile("[\udc80-\udcff]+")  # bytes that were not UTF-8, as surrogateescape decodes them
-_MULTI_BYTE = re.compile("[^\x00-\x7f\udc80-\udcff]")
 _PLACES_NAMED = 10
+_ASCII_BYTES = bytes(range(128))  # what bytes.translate deletes to leave the bytes 0x80 and over
+_CHUNK_CHARS = 1 << 20
 
 
 class FileRefused(ValueError):
@@ -185,29 +187,62 @@ def _utf8_or_cp1252(content: bytes, name: str, declared: bool) -> Decoded:
         return Decoded(content.decode("utf-8"), name)
     except UnicodeDecodeError:
         pass
-    text = content.decode("utf-8", "surrogateescape")
-    runs = [(found.start(), found.end() - found.start()) for found in _NOT_UTF8.finditer(text)]
-    bad_bytes = sum(length for _, length in runs)
-    multi_byte = len(text) - len(text.encode("ascii", "ignore")) - bad_bytes
-    if declared or multi_byte >= len(runs):
-        return _replace_bad_bytes(text, name, runs, bad_bytes)
-    return _single_byte(content, text, multi_byte)
+    multi_byte, bad_bytes = _utf8_counts(content)
+    if declared or multi_byte >= bad_bytes:
+        return _replace_bad_bytes(content, name, bad_bytes)
+    return _single_byte(content, multi_byte)
 
 
-def _replace_bad_bytes(text: str, name: str, runs: list[tuple[int, int]], bad_bytes: int) -> Decoded:
-    places = _positions(text, [start for start, _ in runs])
+def _utf8_counts(content: bytes) -> tuple[int, int]:
+    """(valid UTF-8 characters of two or more bytes, bytes that are not valid UTF-8)."""
+    valid = content.decode("utf-8", "ignore")  # the ASCII and the valid multi-byte characters
+    ascii_bytes = len(content) - len(content.translate(None, _ASCII_BYTES))
+    return len(valid) - ascii_bytes, len(content) - len(valid.encode("utf-8"))
+
+
+def _code_points(text: str):
+    """(offset, code points as a numpy array) for successive slices of the text.
+
+    Scanning arrays is many times faster than a regular expression over a long text.
+    """
+    for start in range(0, len(text), _CHUNK_CHARS):
+        chunk = text[start:start + _CHUNK_CHARS].encode("utf-32-le", "surrogatepass")
+        yield start, np.frombuffer(chunk, dtype="<u4").copy()
+
+
+def _escaped(codes: np.ndarray) -> np.ndarray:
+    """Where the code points are bytes that surrogateescape kept because they were not UTF-8."""
+    return (codes >= 0xDC80) & (codes <= 0xDCFF)
+
+
+def _replace_bad_bytes(content: bytes, name: str, bad_bytes: int) -> Decoded:
+    """The UTF-8 text with each bad byte as U+FFFD, and a note on where each run of them was."""
+    pieces, bad = [], []
+    # surrogateescape turns each bad byte into one lone surrogate, which the scan finds.
+    for start, codes in _code_points(content.decode("utf-8", "surrogateescape")):
+        found = np.flatnonzero(_escaped(codes))
+        codes[found] = 0xFFFD
+        bad.append(found + start)
+        pieces.append(codes.tobytes().decode("utf-32-le"))
+    text = "".join(pieces)
+    del pieces
+    indices = np.concatenate(bad)
+    run_starts = indices[np.concatenate(([True], np.diff(indices) != 1))]
+    places = _positions(text, run_starts.tolist())
+    return Decoded(text, name, tuple(places), (_replacement_note(places, bad_bytes),))
+
+
+def _replacement_note(places: list[tuple[int, int]], bad_bytes: int) -> str:
     named = "; ".join(f"line {line:,}, column {column:,}" for line, column in places[:_PLACES_NAMED])
     more = len(places) - _PLACES_NAMED
     if more > 0:
         named += f"; and {_plural(more, 'more place')}"
     were = "was" if bad_bytes == 1 else "were"
-    note = (f"{_plural(bad_bytes, 'byte')} in this otherwise UTF-8 file {were} not valid UTF-8 and "
+    return (f"{_plural(bad_bytes, 'byte')} in this otherwise UTF-8 file {were} not valid UTF-8 and "
             f"{were} replaced with \ufffd (U+FFFD): {named}. Check those cells against the survey tool.")
-    return Decoded(_NOT_UTF8.sub(lambda found: "\ufffd" * len(found.group()), text), name,
-                   tuple(places), (note,))
 
 
-def _single_byte(content: bytes, utf8_text: str, multi_byte: int) -> Decoded:
+def _single_byte(content: bytes, multi_byte: int) -> Decoded:
     """Windows-1252, or Latin-1 where cp1252 leaves a byte undefined; notes any valid UTF-8 it garbles."""
     try:
         text, name = content.decode("cp1252"), "Windows-1252 (cp1252)"
@@ -216,13 +251,21 @@ def _single_byte(content: bytes, utf8_text: str, multi_byte: int) -> Decoded:
     notes = ()
     if multi_byte:
         # In a single-byte encoding a character's index is its byte offset.
-        first = _MULTI_BYTE.search(utf8_text).start()
-        offset = len(utf8_text[:first].encode("utf-8", "surrogateescape"))
-        line, column = _positions(text, [offset])[0]
+        line, column = _positions(text, [_first_multi_byte_offset(content)])[0]
         notes = (f"{_plural(multi_byte, 'character')} (the first at line {line:,}, column {column:,}) "
-                 f"would be valid UTF-8, but more places are not, so the whole file was read as {name}; "
+                 f"would be valid UTF-8, but more bytes are not, so the whole file was read as {name}; "
                  "there they show as odd groups such as 'Ã©' or 'â€™'. Check those cells.",)
     return Decoded(text, name, (), notes)
+
+
+def _first_multi_byte_offset(content: bytes) -> int:
+    """The byte offset of the first valid UTF-8 character of two or more bytes (-1 if none)."""
+    text = content.decode("utf-8", "surrogateescape")
+    for start, codes in _code_points(text):
+        found = np.flatnonzero((codes >= 0x80) & ~_escaped(codes))
+        if found.size:
+            return len(text[:start + int(found[0])].encode("utf-8", "surrogateescape"))
+    return -1
 
 
 def _positions(text: str, indices: list[int]) -> list[tuple[int, int]]:
