@@ -153,9 +153,9 @@ def test_ces_scale_is_recorded_from_the_answers():
     ("a,b\n\u00e9,1\n".encode("utf-16-le"), "UTF-16"),
 ])
 def test_encodings_are_recognised(content, encoding):
-    text, found = decode(content)
-    assert found == encoding
-    assert text.lstrip("\ufeff").startswith("a,b\n\u00e9")
+    decoded = decode(content)
+    assert decoded.encoding == encoding
+    assert decoded.text.lstrip("\ufeff").startswith("a,b\n\u00e9")
 
 
 @pytest.mark.parametrize("text, delimiter", [

@@ -1,12 +1,41 @@
 """Turn the bytes of an uploaded export into rows of text, refusing what is unsafe to parse.
 
-CSV/TSV text is decoded (UTF-16 or UTF-8 by byte-order mark, then UTF-8, then
-cp1252, which is what Excel on UK Windows writes), its delimiter is chosen from
-comma, semicolon and tab, and it is split with the standard csv module so that
-every record keeps the file line it starts on. XLSX workbooks are parsed in a
-child process (`cx.importers.xlsx_child`) under memory and time limits, because
-XLSX readers can exhaust memory or abort on a tiny hostile file. What a file is
-comes from its content, never from its name.
+CSV/TSV text is decoded (see below), its delimiter is chosen from comma,
+semicolon and tab, and it is split with the standard csv module so that every
+record keeps the file line it starts on. XLSX workbooks are parsed in a child
+process (`cx.importers.xlsx_child`) under memory and time limits, because XLSX
+readers can exhaust memory or abort on a tiny hostile file. What a file is comes
+from its content, never from its name.
+
+Decoding. A byte-order mark decides UTF-16 or UTF-8. Without one, text that is
+valid UTF-8 is UTF-8. When some bytes are not, the valid UTF-8 characters of two
+or more bytes are counted against the bytes that are not valid UTF-8:
+  * at least as many valid characters as bad bytes: a UTF-8 file with stray
+    bytes (text pasted from another program, say). It is read as UTF-8, each bad
+    byte becomes U+FFFD (the replacement character), and a note gives the line
+    and column of each place (a run of bad bytes): the first ten, then how many
+    more. A byte-order mark makes a file UTF-8 in the same way, however many
+    bytes are bad.
+  * fewer (typically none: Excel on UK Windows writes Windows-1252): the file is
+    read as Windows-1252 (cp1252), or Latin-1 where cp1252 cannot, and the
+    inspection notes say so, naming any valid UTF-8 characters, which show as
+    odd groups of characters ("Ã©").
+A valid UTF-8 sequence almost never occurs by chance in cp1252 text (it needs
+an accented capital or ß directly followed by a symbol such as ’ or £, or an
+accented small letter followed by two), while one stray byte is a common paste
+accident; so the tie goes to UTF-8. Nothing is garbled without a note.
+
+NUL characters (code zero) never occur in a text export; they mean a damaged
+file or one that is not text. A file holding any, anywhere, is refused (not
+stripped, which could hide the damage), with their number and the line and
+column of the first.
+
+Cells may span lines (a quoted comment with line breaks) and hold up to
+MAX_CELL_CHARS characters (1,048,576, about 1 MB of text); a longer cell is
+refused with the line its record starts on, as it usually means a closing quote
+is missing. Lines are counted as the csv module counts them (a line ends at a
+line feed, a carriage return and line feed, or a carriage return alone) and
+columns in characters, both from 1.
 """
 
 from __future__ import annotations
@@ -22,6 +51,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
@@ -41,6 +71,10 @@ _DIMENSION = re.compile(rb'<dimension ref="[A-Z]*\d*:?([A-Z]+)(\d+)"')
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 _SAMPLE_CHARS = 64 * 1024
+MAX_CELL_CHARS = 1024 * 1024
+_PLACES_NAMED = 10
+_ASCII_BYTES = bytes(range(128))  # what bytes.translate deletes to leave the bytes 0x80 and over
+_CHUNK_CHARS = 1 << 20
 
 
 class FileRefused(ValueError):
@@ -78,9 +112,10 @@ def read_table(content: bytes) -> RawTable:
     """Read an export's bytes into a RawTable.
 
     Raises FileRefused when the file is empty, too large, has too many rows, is a
-    format other than CSV/TSV/XLSX (judged from its bytes), has a quoted field that
-    never closes, or is an XLSX workbook the child process could not parse within
-    its limits.
+    format other than CSV/TSV/XLSX (judged from its bytes), holds NUL characters,
+    has a quoted field that never closes or a cell over MAX_CELL_CHARS, or is an
+    XLSX workbook the child process could not parse within its limits. Notes on
+    how the text was decoded go into the table's notes.
     """
     if not content:
         raise FileRefused("The file is empty.")
@@ -96,35 +131,159 @@ def read_table(content: bytes) -> RawTable:
             "This is not a CSV or XLSX file (old .xls, PDF, image or archive); "
             "save the export as CSV or XLSX."
         )
-    text, encoding = decode(content)
-    return read_csv_text(text, encoding, content if encoding == "UTF-8" else None)
+    decoded = decode(content)
+    exact = decoded.encoding == "UTF-8" and not decoded.replaced
+    table = read_csv_text(decoded.text, decoded.encoding, content if exact else None)
+    table.notes = [*decoded.notes, *table.notes]
+    return table
 
 
-def decode(content: bytes) -> tuple[str, str]:
-    """Return (text, encoding name): UTF-16 or UTF-8 by byte-order mark, else UTF-8, else cp1252.
+@dataclass(frozen=True)
+class Decoded:
+    """An export's text, the encoding it was read as, and what reading it changed."""
 
-    Raises FileRefused when the bytes hold NUL characters in a way no text export
-    does (a binary file).
+    text: str
+    encoding: str
+    # (line, column) of each run of bytes that were not UTF-8 and became U+FFFD, in file order.
+    replaced: tuple[tuple[int, int], ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def decode(content: bytes) -> Decoded:
+    """Decode an export as the module docstring describes: by byte-order mark, else UTF-8 or cp1252.
+
+    Raises FileRefused when the text holds NUL characters anywhere, or when bytes
+    marked (or laid out) as UTF-16 are not valid UTF-16.
     """
+    decoded = _decode_bytes(content)
+    nul = decoded.text.find("\x00")
+    if nul >= 0:
+        count = decoded.text.count("\x00")
+        line, column = _positions(decoded.text, [nul])[0]
+        raise FileRefused(
+            f"The file holds {_plural(count, 'NUL character')} (code zero), the first at line {line:,}, "
+            f"column {column:,}. No text export contains them: the file is damaged or is not a CSV "
+            "export, so it was not read. Export it again from the survey tool."
+        )
+    return decoded
+
+
+def _decode_bytes(content: bytes) -> Decoded:
     if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return _decode_as(content, "utf-16"), "UTF-16"
+        return Decoded(_decode_as(content, "utf-16"), "UTF-16")
     if content.startswith(b"\xef\xbb\xbf"):
-        return _decode_as(content, "utf-8-sig"), "UTF-8 with byte-order mark"
+        return _utf8_or_cp1252(content[3:], "UTF-8 with byte-order mark", declared=True)
     head = content[:4096]
     if head.count(b"\x00") > len(head) // 4:
         # UTF-16 without a byte-order mark: the zero bytes sit on one side of each ASCII character.
         order = "utf-16-le" if head[1::2].count(b"\x00") > head[0::2].count(b"\x00") else "utf-16-be"
-        return _decode_as(content, order), "UTF-16"
-    if b"\x00" in head:
-        raise FileRefused("The file holds binary data, not text; save the export as CSV or XLSX.")
+        return Decoded(_decode_as(content, order), "UTF-16")
+    return _utf8_or_cp1252(content, "UTF-8", declared=False)
+
+
+def _utf8_or_cp1252(content: bytes, name: str, declared: bool) -> Decoded:
+    """UTF-8, with bad bytes replaced and listed, unless they outnumber the valid multi-byte characters."""
     try:
-        return content.decode("utf-8"), "UTF-8"
+        return Decoded(content.decode("utf-8"), name)
     except UnicodeDecodeError:
         pass
+    multi_byte, bad_bytes = _utf8_counts(content)
+    if declared or multi_byte >= bad_bytes:
+        return _replace_bad_bytes(content, name, bad_bytes)
+    return _single_byte(content, multi_byte)
+
+
+def _utf8_counts(content: bytes) -> tuple[int, int]:
+    """(valid UTF-8 characters of two or more bytes, bytes that are not valid UTF-8)."""
+    valid = content.decode("utf-8", "ignore")  # the ASCII and the valid multi-byte characters
+    ascii_bytes = len(content) - len(content.translate(None, _ASCII_BYTES))
+    return len(valid) - ascii_bytes, len(content) - len(valid.encode("utf-8"))
+
+
+def _code_points(text: str):
+    """(offset, code points as a numpy array) for successive slices of the text.
+
+    Scanning arrays is many times faster than a regular expression over a long text.
+    """
+    for start in range(0, len(text), _CHUNK_CHARS):
+        chunk = text[start:start + _CHUNK_CHARS].encode("utf-32-le", "surrogatepass")
+        yield start, np.frombuffer(chunk, dtype="<u4").copy()
+
+
+def _escaped(codes: np.ndarray) -> np.ndarray:
+    """Where the code points are bytes that surrogateescape kept because they were not UTF-8."""
+    return (codes >= 0xDC80) & (codes <= 0xDCFF)
+
+
+def _replace_bad_bytes(content: bytes, name: str, bad_bytes: int) -> Decoded:
+    """The UTF-8 text with each bad byte as U+FFFD, and a note on where each run of them was."""
+    pieces, bad = [], []
+    # surrogateescape turns each bad byte into one lone surrogate, which the scan finds.
+    for start, codes in _code_points(content.decode("utf-8", "surrogateescape")):
+        found = np.flatnonzero(_escaped(codes))
+        codes[found] = 0xFFFD
+        bad.append(found + start)
+        pieces.append(codes.tobytes().decode("utf-32-le"))
+    text = "".join(pieces)
+    del pieces
+    indices = np.concatenate(bad)
+    run_starts = indices[np.concatenate(([True], np.diff(indices) != 1))]
+    places = _positions(text, run_starts.tolist())
+    return Decoded(text, name, tuple(places), (_replacement_note(places, bad_bytes),))
+
+
+def _replacement_note(places: list[tuple[int, int]], bad_bytes: int) -> str:
+    named = "; ".join(f"line {line:,}, column {column:,}" for line, column in places[:_PLACES_NAMED])
+    more = len(places) - _PLACES_NAMED
+    if more > 0:
+        named += f"; and {_plural(more, 'more place')}"
+    were = "was" if bad_bytes == 1 else "were"
+    return (f"{_plural(bad_bytes, 'byte')} in this otherwise UTF-8 file {were} not valid UTF-8 and "
+            f"{were} replaced with \ufffd (U+FFFD): {named}. Check those cells against the survey tool.")
+
+
+def _single_byte(content: bytes, multi_byte: int) -> Decoded:
+    """Windows-1252, or Latin-1 where cp1252 leaves a byte undefined; notes any valid UTF-8 it garbles."""
     try:
-        return content.decode("cp1252"), "Windows-1252 (cp1252)"
+        text, name = content.decode("cp1252"), "Windows-1252 (cp1252)"
     except UnicodeDecodeError:
-        return content.decode("latin-1"), "Latin-1 (ISO-8859-1)"
+        text, name = content.decode("latin-1"), "Latin-1 (ISO-8859-1)"
+    notes = ()
+    if multi_byte:
+        # In a single-byte encoding a character's index is its byte offset.
+        line, column = _positions(text, [_first_multi_byte_offset(content)])[0]
+        notes = (f"{_plural(multi_byte, 'character')} (the first at line {line:,}, column {column:,}) "
+                 f"would be valid UTF-8, but more bytes are not, so the whole file was read as {name}; "
+                 "there they show as odd groups such as 'Ã©' or 'â€™'. Check those cells.",)
+    return Decoded(text, name, (), notes)
+
+
+def _first_multi_byte_offset(content: bytes) -> int:
+    """The byte offset of the first valid UTF-8 character of two or more bytes (-1 if none)."""
+    text = content.decode("utf-8", "surrogateescape")
+    for start, codes in _code_points(text):
+        found = np.flatnonzero((codes >= 0x80) & ~_escaped(codes))
+        if found.size:
+            return len(text[:start + int(found[0])].encode("utf-8", "surrogateescape"))
+    return -1
+
+
+def _positions(text: str, indices: list[int]) -> list[tuple[int, int]]:
+    """(line, column) of each index, in ascending order, counting lines as the csv module does."""
+    places, line, line_start, done = [], 1, 0, 0
+    for index in indices:
+        crlf = text.count("\r\n", done, index)
+        breaks = text.count("\n", done, index) + text.count("\r", done, index) - crlf
+        if breaks:
+            line += breaks
+            line_start = max(text.rfind("\n", done, index), text.rfind("\r", done, index)) + 1
+        places.append((line, index - line_start + 1))
+        done = index
+    return places
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
 def _decode_as(content: bytes, encoding: str) -> str:
@@ -159,7 +318,9 @@ def sniff_delimiter(text: str) -> str:
 
 
 def read_csv_text(text: str, encoding: str, utf8: bytes | None = None) -> RawTable:
-    """Split decoded text into records. Raises FileRefused on an unterminated quote or too many rows.
+    """Split decoded text into records.
+
+    Raises FileRefused on an unterminated quote, a cell over MAX_CELL_CHARS or too many rows.
 
     `utf8` may give the same text as UTF-8 bytes, to save encoding it again.
     """
@@ -179,7 +340,8 @@ def _read_csv_fast(text: str, utf8: bytes | None, delimiter: str) -> pa.Table | 
 
     Returns None (so the exact reader runs, and can name lines) when the file has
     blank lines, a value spanning lines, records of different widths or a broken
-    quote: there Arrow's record numbers would not be file lines.
+    quote: there Arrow's record numbers would not be file lines. Likewise when a
+    cell may be longer than MAX_CELL_CHARS, so that the exact reader refuses it.
     """
     body = text.rstrip("\r\n")
     # An odd number of quote marks means a quote never closes, which Arrow lets pass at the end.
@@ -202,6 +364,9 @@ def _read_csv_fast(text: str, utf8: bytes | None, delimiter: str) -> pa.Table | 
         return None
     if table.num_rows != body.count("\n") + 1:
         return None
+    # A cell's bytes are at least its characters, so within the limit in bytes is within it in characters.
+    if any((pc.max(pc.binary_length(column)).as_py() or 0) > MAX_CELL_CHARS for column in table.columns):
+        return None
     return table
 
 
@@ -222,7 +387,12 @@ def _arrow_table(table: pa.Table, file_format: str, encoding: str | None = None,
 
 
 def _read_csv_exact(text: str, encoding: str, delimiter: str) -> RawTable:
-    """The standard csv module, record by record, keeping the line each record starts on."""
+    """The standard csv module, record by record, keeping the line each record starts on.
+
+    Raises FileRefused when a quoted field never closes or a cell is longer than MAX_CELL_CHARS.
+    """
+    # The module's own limit (131,072 characters by default) is one setting for the whole process.
+    csv.field_size_limit(MAX_CELL_CHARS)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[list[str]] = []
     lines: list[int] = []
@@ -234,6 +404,12 @@ def _read_csv_exact(text: str, encoding: str, delimiter: str) -> RawTable:
                 lines.append(start)
             start = reader.line_num + 1
     except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise FileRefused(
+                f"Line {start}: a cell holds more than {MAX_CELL_CHARS:,} characters, the most one cell "
+                "may hold (about 1 MB of text), so the file cannot be read. Usually a closing quote is "
+                "missing there; otherwise shorten that cell."
+            ) from error
         raise FileRefused(
             f"Line {start}: a quoted field is never closed, so the rest of the file cannot be read "
             f"({error})."
