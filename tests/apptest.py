@@ -32,3 +32,14 @@ def table(at: AppTest, *columns: str):
     found = [d.value for d in at.dataframe if tuple(d.value.columns[: len(columns)]) == columns]
     assert len(found) == 1, [list(d.value.columns) for d in at.dataframe]
     return found[0]
+
+
+def messages(elements) -> list[str]:
+    """The text of alerts (at.success, at.error, ...) as people read it.
+
+    Messages are shown as literal text, so Markdown characters in them carry a
+    backslash in the page source; this takes the backslashes out again.
+    """
+    import re
+
+    return [re.sub(r"\\(.)", r"\1", element.value) for element in elements]

@@ -10,7 +10,7 @@ from cx.assessment import RatingEntry
 from cx.framework import CELLS
 from cx.store import Database
 
-from .apptest import metric, open_page, table
+from .apptest import messages, metric, open_page, table
 
 NOW = datetime(2027, 1, 5, 9, 0)
 
@@ -54,7 +54,7 @@ def test_rating_a_full_round_through_the_widgets_changes_the_team_map(small_team
     at.button(key="FormSubmitter:rating-form-1-2-Submit ratings").click().run()
     assert not at.exception
 
-    assert [s.value for s in at.success] == ["Your ratings are submitted and now count in the team map."]
+    assert messages(at.success) == ["Your ratings are submitted and now count in the team map."]
     after = table(at, "Building block", "Fix the basics").set_index("Building block")
     # Two raters: the lower median is the more critical of the two answers.
     assert after.loc["Data-driven transformation", "Fix the basics"] == (
@@ -82,7 +82,7 @@ def test_an_incomplete_submission_is_refused_naming_the_missing_cells(small_team
             at.radio(key=radio_key(round_id, ben, block, stage)).set_value("progress")
     at.button(key="FormSubmitter:rating-form-1-2-Submit ratings").click().run()
 
-    assert [e.value for e in at.error] == [
+    assert messages(at.error) == [
         "Not submitted: 2 cells have no level yet. Choose a level for Branding and shared values "
         "(Fix the basics); Culture change and leadership (Customer excellence). "
         "Your answers so far are saved as a draft."
@@ -119,7 +119,7 @@ def test_a_round_is_created_through_the_form_and_bad_input_is_refused(small_team
     at = open_page("pages/heat_map.py", person_id=small_team[2])
     at.text_input(key="new_round_name").set_value("   ")
     at.button(key="FormSubmitter:new-round-Create round").click().run()
-    assert [e.value for e in at.error] == ["Round name: enter a name, for example 'Q1 2027 review'."]
+    assert messages(at.error) == ["Round name: enter a name, for example 'Q1 2027 review'."]
 
     at.text_input(key="new_round_name").set_value("Q2 2027 review")
     at.text_input(key="new_round_person").set_value("Dee Example")

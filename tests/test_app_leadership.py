@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from cx.checklist import QUESTIONS
 
-from .apptest import open_page
+from .apptest import messages, open_page
 from .conftest import ROOT
 
 
@@ -54,7 +54,7 @@ def test_saving_an_answer_twice_keeps_both_and_shows_them_side_by_side(demo_copy
     at.text_area(key=f"answer-shoes-{tom}").set_value("Rode with a crew on the Monday round.")
     at.button(key=f"save-shoes-{tom}").click().run()
     assert not at.exception
-    assert at.success[0].value == "“Seeing it first-hand”: answer saved."
+    assert messages(at.success)[0] == "“Seeing it first-hand”: answer saved."
     saved = query(demo_copy, "SELECT answer, shared FROM checklist_answers WHERE person_id = ? "
                              "AND question = 'shoes'", [tom])
     assert saved == [("Rode with a crew on the Monday round.", False)]
@@ -79,7 +79,7 @@ def test_an_empty_answer_is_refused_and_nothing_is_saved(demo_copy):
     at = open_page("pages/checklist.py", person_id=tom)
     at.text_area(key=f"answer-values-{tom}").set_value("   ")
     at.button(key=f"save-values-{tom}").click().run()
-    assert [e.value for e in at.error] == ["Your answer: write something before saving."]
+    assert messages(at.error) == ["Your answer: write something before saving."]
     assert query(demo_copy, "SELECT count(*) FROM checklist_answers")[0][0] == before
 
 
@@ -93,7 +93,7 @@ def test_sharing_without_new_text_changes_who_sees_it_not_the_history(demo_copy)
     at = open_page("pages/checklist.py", person_id=amara)
     at.checkbox(key=f"share-three_years-{amara}").check()
     at.button(key=f"save-three_years-{amara}").click().run()
-    assert "now shared with the team" in at.success[0].value
+    assert "now shared with the team" in messages(at.success)[0]
     assert query(demo_copy, "SELECT count(*) FROM checklist_answers WHERE person_id = ? AND "
                             "question = 'three_years'", [amara])[0][0] == 2
     team_view = open_page("pages/checklist.py", person_id=priya).dataframe[0].value
@@ -142,7 +142,7 @@ def test_marking_a_step_done_moves_progress(demo_copy):
     assert not at.exception
     assert next(m for m in at.metric if m.label == "● Done").value == f"{done + 1} of 11"
     assert at.get("progress")[0].proto.value == round(100 * (done + 1) / 11)
-    assert at.success[0].value == f"Step {step} saved: ● Done."
+    assert messages(at.success)[0] == f"Step {step} saved: ● Done."
     saved = query(demo_copy, "SELECT status, evidence, updated_by FROM culture_steps WHERE step = ?", [step])
     assert saved == [("done", "Agreed at the May leadership meeting.", person(demo_copy, "Priya Nair"))]
     table = at.dataframe[0].value
@@ -198,7 +198,7 @@ def test_adding_a_step_in_the_grid_extends_the_curve(demo_copy):
     at.switch_page("pages/journeys.py").run()
     at.button(key="journey-save").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.success[0].value == "Saved the as is map: 8 steps."
+    assert messages(at.success)[0] == "Saved the as is map: 8 steps."
     assert stored_scores(demo_copy, jid, "as_is") == before + [1]
     drawn = curve(at)
     assert drawn["As is"] == before + [1]
@@ -216,7 +216,7 @@ def test_a_bad_emotion_score_is_refused_naming_row_and_field_and_edits_are_kept(
     at.switch_page("pages/journeys.py").run()
     at.button(key="journey-save").click().run()
     assert not at.exception
-    message = at.error[0].value.replace("\\", "")  # shown as literal text: Markdown characters escaped
+    message = messages(at.error)[0]
     assert "Row 3, Emotion score: enter a whole number from -2" in message
     assert stored_scores(demo_copy, jid, "as_is") == before
     assert at.session_state[key]["edited_rows"] == {2: {"emotion_score": 5}, 3: {"stage": "Renamed"}}
@@ -251,7 +251,7 @@ def test_creating_a_journey_selects_it_and_a_duplicate_name_is_refused(demo_copy
 
     at.text_input(key="journey-new-name").set_value("report a missed BIN")
     at.button(key="journey-create").click().run()
-    assert [e.value for e in at.error] == [
+    assert messages(at.error) == [
         "Journey name: there is already a journey with this name; choose another."]
     assert query(demo_copy, "SELECT count(*) FROM journeys")[0][0] == 2
 
@@ -294,7 +294,7 @@ def test_a_journey_can_be_renamed_but_not_to_another_journeys_name(demo_copy):
     at = open_page("pages/journeys.py", journey_id=jid)
     at.text_input(key=f"journey-rename-{jid}-name").set_value("PAY A PARKING FINE")
     at.button(key="journey-rename").click().run()
-    assert [e.value for e in at.error] == [
+    assert messages(at.error) == [
         "Journey name: there is already a journey with this name; choose another."]
 
     at.text_input(key=f"journey-rename-{jid}-name").set_value("  Claim a council tax discount ")

@@ -12,7 +12,7 @@ from cx.framework import CELLS
 from cx.roadmap import ActionInput
 from cx.store import Database
 
-from .apptest import metric, open_page, table
+from .apptest import messages, metric, open_page, table
 
 TODAY = date.today()  # the page judges "overdue" against the real date
 NOW = datetime(2026, 1, 1, 9, 0)
@@ -61,7 +61,7 @@ def test_adding_an_action_then_finishing_it_moves_progress_and_the_overdue_list(
     at.button(key="FormSubmitter:new-action-Add the action").click().run()
     assert not at.exception and not at.error
 
-    assert [s.value for s in at.success] == ["Action #3 added to the plan."]
+    assert messages(at.success) == ["Action #3 added to the plan."]
     assert metric(at, "Actions in the plan").value == "3" and metric(at, "Overdue").value == "1"
     attention = table(at, "ID", "Action", "Owner")
     assert attention[["ID", "Action", "Owner", "Status", "Overdue"]].values.tolist() == [
@@ -74,7 +74,7 @@ def test_adding_an_action_then_finishing_it_moves_progress_and_the_overdue_list(
     at.selectbox(key="roadmap-edit-choice").set_value(3).run()
     at.selectbox(key="edit-3-status").set_value("done")
     at.button(key="FormSubmitter:edit-3-Save changes").click().run()
-    assert [s.value for s in at.success] == ["Action #3 saved: status changed."]
+    assert messages(at.success) == ["Action #3 saved: status changed."]
     assert metric(at, "Overdue").value == "0"
     assert metric(at, "● Done").value == "2 (67%)"
     assert stage_progress(at).loc["Fix the basics", "● Done"] == 2
@@ -104,7 +104,7 @@ def test_a_bad_edit_is_refused_naming_the_field_and_changes_nothing(plan, field,
     widget = {"title": at.text_input, "due": at.date_input, "blocks": at.multiselect}[field]
     widget(key=f"edit-2-{field}").set_value(value)
     at.button(key="FormSubmitter:edit-2-Save changes").click().run()
-    assert [e.value for e in at.error] == [message]
+    assert messages(at.error) == [message]
     assert not at.success
     # Nothing is lost: the form keeps what was typed, and the stored action is unchanged.
     assert at.session_state[f"edit-2-{field}"] == value
@@ -160,7 +160,7 @@ def test_first_setup_suggests_entry_stages_from_the_heat_map_and_adds_starter_ac
     expected = roadmap.starter_plan(date(2026, 2, 1), 4, {"collaboration": "basics", "branding": "basics",
                                                           "data": "basics", "employees": "consistency",
                                                           "culture": "basics"})
-    assert at.success[0].value == f"Programme saved. {len(expected)} starter actions added to the plan."
+    assert messages(at.success)[0] == f"Programme saved. {len(expected)} starter actions added to the plan."
     assert metric(at, "Actions in the plan").value == str(len(expected))
     flagged = table(at, "ID", "Action", "Stage", "Building blocks")
     # Data-driven transformation at Deliver consistently is a critical focus in the round.

@@ -11,7 +11,7 @@ from cx import measures
 from cx.store import Database
 from cx.store.uploads import UploadBatch
 
-from .apptest import metric, open_page
+from .apptest import messages, metric, open_page
 
 
 def planted_rows() -> list[dict]:
@@ -46,7 +46,7 @@ def planted(tmp_path, app_env):
 
 
 def sentences(at) -> list[str]:
-    return [m.value for m in at.markdown]
+    return messages(at.markdown)
 
 
 def test_headline_equals_the_planted_share_for_the_whole_council_and_for_one_service(planted):
