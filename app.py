@@ -3,6 +3,7 @@
 import streamlit as st
 
 import cx_ui
+from cx_ui import identity
 
 # No page_title here: each page's own title becomes the browser-tab title.
 st.set_page_config(page_icon=":material/insights:", layout="wide")
@@ -42,6 +43,7 @@ SECTIONS = {section: pages for section, pages in PAGES.items() if pages}
 # whose list markup screen readers cannot follow (docs/accessibility.md).
 page = st.navigation(SECTIONS, position="hidden")
 cx_ui.style_focus()
+identity.establish(cx_ui.system_store())
 with st.sidebar:
     for section, pages in SECTIONS.items():
         st.markdown(f"**{section}**")

@@ -388,6 +388,23 @@ _CHANGE_LOG = Migration(
     ),
 )
 
+# Sign-in: a person is known by the email their identity provider gives, and has
+# one access role. Existing people (named before sign-in existed) keep everything
+# they recorded; an admin links an email to them. The change log names what each
+# unit of work did, for the audit trail.
+_ACCESS = Migration(
+    11,
+    "sign-in: people's email and access role; what each change did",
+    (
+        "ALTER TABLE people ADD COLUMN email VARCHAR",
+        "ALTER TABLE people ADD COLUMN access VARCHAR NOT NULL DEFAULT 'leader'",
+        "ALTER TABLE people ADD COLUMN active BOOLEAN NOT NULL DEFAULT true",
+        "CREATE UNIQUE INDEX people_email ON people (email)",
+        "ALTER TABLE change_log ADD COLUMN actions VARCHAR[]",
+        "ALTER TABLE change_log ADD COLUMN summary VARCHAR",
+    ),
+)
+
 
 # Append new migrations at the end of this tuple, numbered in order.
 MIGRATIONS: tuple[Migration, ...] = (
@@ -400,6 +417,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _ROADMAP,
     _LEADERSHIP,
     _CHANGE_LOG,
+    _ACCESS,
 )
 
 

@@ -19,6 +19,7 @@ import streamlit as st
 from streamlit.elements.lib.streamlit_plotly_theme import GRAY_90 as _THEME_TEXT
 from streamlit.errors import StreamlitSecretNotFoundError
 
+from cx.access import open_store
 from cx.bootstrap import open_app_database
 from cx.config import Settings
 from cx.edits import EditConflict
@@ -26,7 +27,7 @@ from cx.errors import PlaceCXError
 from cx.exports import to_csv_bytes, to_xlsx_bytes
 from cx.formatting import escape_markdown
 from cx.store import Database, FeatureStore, Store
-from cx_ui import state
+from cx_ui import identity, state
 
 T = TypeVar("T")
 ROUTER = Path(__file__).resolve().parent.parent / "app.py"
@@ -53,18 +54,28 @@ def _database(db_path: str, demo: bool) -> Database:
     return open_app_database(Settings(db_path=Path(db_path), demo=demo))
 
 
-def store() -> Store:
-    """A Store over a fresh cursor for this rerun; take it once at the top of a page.
-
-    When the database cannot be opened (locked by another process, not a DuckDB
-    file, newer schema) the page shows the reason in one sentence and stops.
-    """
+def database() -> Database:
+    """The process's Database; when it cannot be opened (locked by another process, not a DuckDB
+    file, newer schema) the page shows the reason in one sentence and stops."""
     config = settings()
     try:
-        return _database(str(config.db_path), config.demo).store()
+        return _database(str(config.db_path), config.demo)
     except PlaceCXError as error:
-        st.error(str(error))
+        st.error(literal(str(error)))
         st.stop()
+
+
+def store() -> Store:
+    """A Store over a fresh cursor, acting for the person using PlaceCX; take it once per page run.
+
+    Every write through it is checked against that person's role (cx.access).
+    """
+    return open_store(database(), identity.me())
+
+
+def system_store() -> Store:
+    """A Store acting for PlaceCX itself, for the router to find out who is signing in."""
+    return database().store()
 
 
 def cached(query: Callable[..., T], *args: Any, reads: Sequence[str] = (), **kwargs: Any) -> T:
@@ -172,33 +183,6 @@ def download_buttons(frame: pd.DataFrame, *, file_stem: str, title: str, key: st
 def literal(text: object) -> str:
     """Text a person or a file typed, made literal for anything Streamlit renders as Markdown."""
     return escape_markdown(str(text))
-
-
-def current_person(store_: Store) -> tuple[int, str] | None:
-    """The sidebar "You are" picker; returns (person_id, name) or None until one is chosen.
-
-    Until sign-in exists, people say who they are; the choice is kept while they
-    move between pages and is recorded with what they save.
-    """
-    people = store_.people.all()
-    if people.empty:
-        st.sidebar.info("Nobody has been added to the team yet.")
-        return None
-    names = dict(zip(people["person_id"].tolist(), people["name"].tolist(), strict=True))
-    roles = dict(zip(people["person_id"].tolist(), people["role"].tolist(), strict=True))
-    saved = state.PERSON.get()
-    chosen = st.sidebar.selectbox(
-        "You are",
-        options=list(names),
-        index=list(names).index(saved) if saved in names else None,
-        format_func=lambda pid: f"{names[pid]} ({roles[pid]})" if isinstance(roles[pid], str) else names[pid],
-        placeholder="Choose your name",
-        key="person_widget",
-        on_change=state.remember,
-        args=("person_widget", state.PERSON.key),
-        help="Until sign-in exists, choose who you are. Your name is saved with your answers.",
-    )
-    return None if chosen is None else (chosen, names[chosen])
 
 
 @dataclass(frozen=True)

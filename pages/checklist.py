@@ -14,20 +14,23 @@ import streamlit as st
 import cx_ui
 from cx import checklist
 from cx.exports import file_stem
-from cx_ui import state
+from cx_ui import identity, state
 
 cx_ui.page_title("Leadership checklist")
 store = cx_ui.store()
-me = cx_ui.current_person(store)
+me = identity.me()
 st.caption(
     "Seven questions to answer for yourself. Your answers are private unless you choose to share "
     "one with the rest of the leadership team. Every save is kept with its date, so you can set "
     "what you think now beside what you wrote before."
 )
-if me is None:
-    st.info("Choose your name under **You are** in the sidebar to see and answer your checklist.")
+if me.person_id is None:
+    st.info("Choose your name under 'You are' in the sidebar to see and answer your checklist.")
     st.stop()
-person_id, person_name = me
+if not me.may("checklist"):
+    st.info("The leadership checklist is for leaders: your PlaceCX role does not include it.")
+    st.stop()
+person_id, person_name = me.person_id, me.name
 cx_ui.show_notice()
 history = checklist.my_answers(store, person_id)
 

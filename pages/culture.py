@@ -10,11 +10,11 @@ import cx_ui
 from cx import culture
 from cx.formatting import format_date
 from cx.status import OVERDUE_TAG, STATUS_BY_CODE
-from cx_ui import state
+from cx_ui import identity, state
 
 cx_ui.page_title("Culture change")
 store = cx_ui.store()
-me = cx_ui.current_person(store)
+me = identity.me()
 st.caption(
     "Eleven things the leadership team does itself so that putting customers first becomes how "
     "the council works. A culture takes years to change: record small steps as they happen."
@@ -72,7 +72,7 @@ def save_step(number: int, overwrite: bool = False) -> None:
     base = state.form_base(form, None, marker=f"{form}-status")
     saved = cx_ui.save(
         lambda store: culture.save_step(store, number, value("status"), value("owner"), value("date"),
-                                        value("evidence"), updated_by=me[0] if me else None,
+                                        value("evidence"), updated_by=me.person_id,
                                         now=datetime.now(), based_on=base, overwrite=overwrite),
         done=f"Step {number} saved: {culture.status(value('status')).tag}.", form=form)
     if saved.ok:

@@ -14,11 +14,11 @@ from cx.formatting import format_date
 from cx.framework import BLOCKS, LEVEL_BY_CODE, LEVELS, STAGES, cell_label
 from cx.heat_map import CELL_COUNT
 from cx.map_image import team_map_svg
-from cx_ui import state
+from cx_ui import identity, state
 
 cx_ui.page_title("Heat map")
 store = cx_ui.store()
-me = cx_ui.current_person(store)
+me = identity.me()
 
 def level_key(round_id: int, person_id: int, block: str, stage: str, part: str) -> str:
     return f"rate-{round_id}-{person_id}-{block}-{stage}-{part}"
@@ -84,7 +84,7 @@ def create_round() -> None:
     saved = cx_ui.save(
         lambda store: heat_map.create_round(
             store, state.widget_value("new_round_name", ""), state.widget_value("new_round_date"),
-            state.widget_value("new_round_raters", []), created_by=state.PERSON.get(), now=now,
+            state.widget_value("new_round_raters", []), created_by=identity.me().person_id, now=now,
             new_person=(state.widget_value("new_round_person", ""), state.widget_value("new_round_role"))),
         done="Round created. Raters can now rate the cells.", form="new-round")
     if saved.ok:
@@ -176,15 +176,17 @@ with team_tab:
                    "PowerPoint. The CSV includes earlier answers that raters later replaced.")
 
 with rate_tab:
-    if me is None:
+    if me.person_id is None:
         st.info("Choose your name under 'You are' in the sidebar to rate the cells.")
-    elif me[0] not in set(raters["person_id"]):
+    elif not me.may("assessment"):
+        st.info("Your PlaceCX role lets you see the team map, not rate it.")
+    elif me.person_id not in set(raters["person_id"]):
         st.info("You are not one of this round's raters.")
         st.button("Add me as a rater of this round", key="join-round",
-                  on_click=cx_ui.save, args=(lambda s: s.assessment.add_raters(round_id, [me[0]]),),
+                  on_click=cx_ui.save, args=(lambda s: s.assessment.add_raters(round_id, [me.person_id]),),
                   kwargs={"done": "You are now one of this round's raters."})
     else:
-        person_id = me[0]
+        person_id = me.person_id
         mine = raters.set_index("person_id").loc[person_id]
         sheet = store.assessment.sheet(round_id, person_id).set_index(["block", "stage"])
         if mine["status"] == "submitted" and (sheet.empty or sheet["source"].iloc[0] == "submitted"):

@@ -13,12 +13,12 @@ import streamlit as st
 import cx_ui
 from cx import charts, journeys
 from cx.exports import file_stem
-from cx_ui import state
+from cx_ui import identity, state
 
 cx_ui.page_title("Journey maps")
 store = cx_ui.store()
-me = cx_ui.current_person(store)
-editor_id = me[0] if me else None
+me = identity.me()
+editor_id = me.person_id
 st.caption(
     "Map what a customer goes through, step by step, as it happens today (as is) and as you want "
     "it to be (to be). For each step note the customer's goal, what they do, the channel, what "

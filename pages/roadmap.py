@@ -13,11 +13,11 @@ from cx.framework import BLOCK_BY_CODE, BLOCKS, STAGE_BY_CODE, STAGES
 from cx.measures import MEASURES
 from cx.roadmap import ActionInput
 from cx.status import STATUS_BY_CODE, STATUSES
-from cx_ui import state
+from cx_ui import identity, state
 
 cx_ui.page_title("Roadmap")
 store = cx_ui.store()
-me = cx_ui.current_person(store)
+me = identity.me()
 today = date.today()
 
 NO_OWNER = 0  # person ids start at 1, so 0 stands for "no owner yet" in pickers
@@ -28,7 +28,7 @@ def now() -> datetime:
 
 
 def who() -> int | None:
-    return state.PERSON.get()
+    return identity.me().person_id
 
 
 # --------------------------------------------------------------- the action form
@@ -150,7 +150,7 @@ def programme_form(programme: dict | None, entry: dict[str, str], *, first_time:
                         key="programme-starters")
         cx_ui.show_form_error("programme")
         st.form_submit_button("Save the programme", type="primary", on_click=save_programme,
-                              disabled=me is None)
+                              disabled=not me.may("roadmap"))
     cx_ui.offer_overwrite("programme", save_programme, (True,))
 
 
@@ -172,7 +172,7 @@ def save_programme(overwrite: bool = False) -> None:
 # -------------------------------------------------------------------- the page
 
 cx_ui.show_notice()
-if me is None:
+if me.person_id is None:
     st.info("Choose your name under 'You are' in the sidebar to change the plan: every change is "
             "recorded with the name of the person who made it.")
 
@@ -268,10 +268,11 @@ with actions_tab:
             action_fields(form, record, owners)
             cx_ui.show_form_error(form)
             st.form_submit_button("Save changes", type="primary", on_click=save_action, args=(chosen,),
-                                  disabled=me is None)
+                                  disabled=not me.may("roadmap"))
         cx_ui.offer_overwrite(form, save_action, (chosen, True))
         st.button("Archive this action", key=f"archive-{chosen}", on_click=set_archived, args=(chosen, True),
-                  disabled=me is None, help="Archived actions leave the plan and its progress figures; "
+                  disabled=not me.may("roadmap"),
+                  help="Archived actions leave the plan and its progress figures; "
                                             "they can be restored.")
         st.subheader("History of this action")
         st.dataframe(roadmap_view.history_table(store.roadmap.history(chosen)), hide_index=True,
@@ -286,7 +287,7 @@ with actions_tab:
             restore = st.selectbox("Restore", options=list(names), format_func=lambda i: f"#{i} {names[i]}",
                                    key="roadmap-restore-choice")
             st.button("Restore to the plan", key="restore", on_click=set_archived, args=(restore, False),
-                      disabled=me is None)
+                      disabled=not me.may("roadmap"))
 
 with timeline_tab:
     if shown.empty:
@@ -303,7 +304,8 @@ with add_tab, st.form("new-action"):
     action_fields("new", ActionInput("", "basics", (), None, "not_started", first_day,
                                      first_day + timedelta(days=90)), owners)
     cx_ui.show_form_error("new")
-    st.form_submit_button("Add the action", type="primary", on_click=add_action, disabled=me is None)
+    st.form_submit_button("Add the action", type="primary", on_click=add_action,
+                          disabled=not me.may("roadmap"))
 
 with programme_tab:
     programme_form(programme, page.entry_stages, first_time=False)
@@ -311,7 +313,7 @@ with programme_tab:
     if missing:
         st.caption(f"{len(missing)} of the toolkit's typical actions for your entry stages are not in the "
                    "plan.")
-        st.button("Add them", key="add-starters", disabled=me is None, on_click=cx_ui.save,
+        st.button("Add them", key="add-starters", disabled=not me.may("roadmap"), on_click=cx_ui.save,
                   args=(lambda store: roadmap.add_missing_starters(store, by=who(), now=now()),),
                   kwargs={"done": lambda added: f"{added} starter actions added."})
 

@@ -21,12 +21,12 @@ from cx.formatting import (
 )
 from cx.measures import CONTACT_CENTRE, MEASURES, SURVEY_MEASURES, TESTS_USED, save_target
 from cx.store.filters import DIMENSION_LABELS, Slice
-from cx_ui import state
+from cx_ui import identity, state
 
 cx_ui.page_title("Trends")
 store = cx_ui.store()
 min_n = cx_ui.settings().min_n
-me = cx_ui.current_person(store)
+me = identity.me()
 cx_ui.show_notice()
 
 surveys = store.surveys
@@ -263,7 +263,7 @@ with st.expander("Targets for the survey measures", icon=":material/flag:"):
     def save_chosen_target(overwrite: bool = False) -> None:
         metric_code, service = state.widget_value("target_metric"), state.widget_value("target_service")
         saved = cx_ui.save(lambda store: save_target(
-            store.surveys, metric_code, service, state.widget_value("target_value"), updated_by=me[0],
+            store.surveys, metric_code, service, state.widget_value("target_value"), updated_by=me.person_id,
             now=datetime.now(), based_on=seen.get((metric_code, service)), overwrite=overwrite),
             done="Target saved.", form="targets")
         if saved.ok:
@@ -277,10 +277,12 @@ with st.expander("Targets for the survey measures", icon=":material/flag:"):
         st.number_input("Target (leave at blank to remove)", value=None, key="target_value",
                         help="NPS −100 to 100; CSAT 0 to 100 (%); CES 1 to 7.")
         cx_ui.show_form_error("targets")
-        st.form_submit_button("Save target", disabled=me is None, on_click=save_chosen_target)
+        st.form_submit_button("Save target", disabled=not me.may("targets"), on_click=save_chosen_target)
     cx_ui.offer_overwrite("targets", save_chosen_target, (True,))
-    if me is None:
+    if me.person_id is None:
         st.caption("Choose your name under 'You are' to change targets.")
+    elif not me.may("targets"):
+        st.caption("Targets are set by analysts and admins.")
 
 st.caption(f"Data to {format_date(newest)}; {format_count(fresh.responses)} responses stored. "
            f"Filters last {(end - start + timedelta(days=1)).days} days.")

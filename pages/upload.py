@@ -28,11 +28,11 @@ from cx.importers.run import (
     import_export,
     problems_frame,
 )
-from cx_ui import state
+from cx_ui import identity, state
 
 cx_ui.page_title("Upload survey exports")
 store = cx_ui.store()
-me = cx_ui.current_person(store)
+me = identity.me()
 st.caption(
     "Add the export your survey tool gives you, as it comes: CSV, TSV or XLSX from Qualtrics, "
     "SurveyMonkey, Microsoft Forms, Google Forms, LimeSurvey, SmartSurvey, Typeform or any table "
@@ -162,7 +162,7 @@ if inspection is not None:
                                 key=f"upload-save-profile-{signature}")
         submitted = st.form_submit_button("Import", type="primary", key="upload-import-button")
     if submitted:
-        who = me[1] if me else None
+        who = me.name or None
         now = datetime.now().replace(microsecond=0)
 
         def unit(writer, status):

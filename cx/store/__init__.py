@@ -90,6 +90,11 @@ class Store:
                 time.sleep(random.uniform(0.01, 0.05) * attempt)
         raise AssertionError("unreachable")
 
+    @property
+    def acting_person(self) -> int | None:
+        """The person this store writes for (None: PlaceCX itself)."""
+        return self._session.acting_person
+
     def data_version(self, features: Sequence[str] = ()) -> int:
         """A number that grows with every committed write (to `features`, if given)."""
         return self._session.data_version(features)
@@ -112,14 +117,18 @@ class Database:
             self._con.close()
             raise
 
-    def store(self, acting_person: int | None = None) -> Store:
+    def store(self, acting_person: int | None = None,
+              policy: Callable[[str, str], None] | None = None) -> Store:
         """A Store over a new cursor: take one per rerun, command or thread.
 
-        `acting_person` is recorded in the change log with every unit of work.
+        `acting_person` is recorded in the change log with every unit of work;
+        `policy(feature, action)` is asked before every write and raises to refuse
+        it (see `cx.access.open_store`). Without a policy every write is allowed
+        (PlaceCX itself: bootstrap, demo, command line).
         """
         cursor = self._con.cursor()
         _prepare_cursor(cursor)
-        return Store(Session(cursor, acting_person))
+        return Store(Session(cursor, acting_person, policy))
 
     def close(self) -> None:
         self._con.close()

@@ -54,12 +54,15 @@ class Session:
     command or thread.
     """
 
-    def __init__(self, cursor: duckdb.DuckDBPyConnection, acting_person: int | None = None) -> None:
+    def __init__(self, cursor: duckdb.DuckDBPyConnection, acting_person: int | None = None,
+                 policy: Callable[[str, str], None] | None = None) -> None:
         self.cursor = cursor
         self.acting_person = acting_person
+        self._policy = policy
         self._depth = 0
         self._failed = False
         self._features: set[str] = set()
+        self._actions: list[str] = []
 
     @property
     def in_transaction(self) -> bool:
@@ -110,21 +113,30 @@ class Session:
         ).fetchone()
         return int(row[0])
 
-    def note_write(self, feature: str) -> None:
-        """Record that the open transaction changed data of `feature` (for the change log)."""
+    def note_write(self, feature: str, action: str = "") -> None:
+        """Check a write against the policy and record it for the change log.
+
+        `action` names the store method ("roadmap.update_action"). Raises whatever
+        the policy raises (the person may not make this change), and
+        OutsideTransaction when no transaction is open.
+        """
         if not self._depth:
             raise OutsideTransaction(f"A {feature} write ran outside transaction(); wrap it in one.")
+        if self._policy is not None:
+            self._policy(feature, action)
         self._features.add(feature)
+        if action and action not in self._actions:
+            self._actions.append(action)
 
     def _begin(self) -> None:
         self.cursor.execute("BEGIN TRANSACTION")
-        self._depth, self._failed, self._features = 1, False, set()
+        self._depth, self._failed, self._features, self._actions = 1, False, set(), []
 
     def _commit(self) -> None:
         if self._features:
             self.cursor.execute(
-                "INSERT INTO change_log (changed_at, changed_by, features) VALUES (?, ?, ?)",
-                [datetime.now(), self.acting_person, sorted(self._features)],
+                "INSERT INTO change_log (changed_at, changed_by, features, actions) VALUES (?, ?, ?, ?)",
+                [datetime.now(), self.acting_person, sorted(self._features), self._actions],
             )
         try:
             self.cursor.execute("COMMIT")
@@ -157,7 +169,7 @@ def writes(feature: str) -> Callable[[F], F]:
         @functools.wraps(method)
         def wrapper(self: FeatureStore, *args: Any, **kwargs: Any) -> Any:
             with self._session.transaction():
-                self._session.note_write(feature)
+                self._session.note_write(feature, f"{feature}.{method.__name__}")
                 return method(self, *args, **kwargs)
 
         wrapper.__placecx_writes__ = feature  # type: ignore[attr-defined]

@@ -34,8 +34,27 @@ class PeopleStore(FeatureStore):
         return int(row[0])
 
     def all(self) -> pd.DataFrame:
-        """Everyone known to the app: person_id, name, role, ordered by name."""
-        return self._frame("SELECT person_id, name, role FROM people ORDER BY lower(name)")
+        """Everyone known to the app, ordered by name.
+
+        Columns person_id, name, role (job title), email (None until linked), access
+        (admin, analyst, leader or viewer), active.
+        """
+        return self._frame("SELECT person_id, name, role, email, access, active FROM people "
+                           "ORDER BY lower(name)")
+
+    def by_email(self, email: str) -> dict | None:
+        """The person who signs in with this (lower-case) email, or None."""
+        row = self._one("SELECT person_id, name, role, email, access, active FROM people WHERE email = ?",
+                        [email])
+        if row is None:
+            return None
+        return dict(zip(("person_id", "name", "role", "email", "access", "active"), row, strict=True))
+
+    @writes("people")
+    def set_access(self, person_id: int, *, email: str | None, role: str, active: bool = True) -> None:
+        """Set a person's sign-in email, access role and whether they may sign in."""
+        self._execute("UPDATE people SET email = ?, access = ?, active = ? WHERE person_id = ?",
+                      [email, role, active, person_id])
 
     def names(self, person_ids: Sequence[int | None], *, field: str = "Person") -> dict[int, str]:
         """{id: name} for the given ids (None is skipped).

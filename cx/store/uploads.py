@@ -238,8 +238,8 @@ class UploadStore(FeatureStore):
         """
         if not self._exists("SELECT 1 FROM upload_batches WHERE batch_id = ?", [batch_id]):
             raise ValueError(f"Upload {batch_id}: there is no such upload (it may have been removed).")
-        self._session.note_write("surveys")
-        self._session.note_write("kpis")
+        self._session.note_write("surveys", "uploads.remove_batch")
+        self._session.note_write("kpis", "uploads.remove_batch")
         removed = 0
         for table in ("responses", "kpi_observations"):
             removed += self._one("DELETE FROM " + table + " WHERE batch_id = ?", [batch_id])[0]

@@ -1,0 +1,163 @@
+"""Who is using PlaceCX and what they may do: people, access roles and the rules, enforced in cx.
+
+Every Store a page uses is opened for an `Actor`: the signed-in person with
+their access role or, in open mode (no sign-in configured, one person on one
+machine), whoever chose their name under "You are". The store asks `allows`
+before every write, so a viewer cannot change anything whichever page or script
+asks. Personal data is filtered by the functions that read it (`cx.checklist`,
+`cx.heat_map`), which take the viewer.
+
+Roles:
+- admin: everything below, plus people, roles and removing uploads;
+- analyst: uploads, survey targets and KPI sheets;
+- leader: heat-map ratings, the roadmap, the checklist, journeys and culture change;
+- viewer: reads the dashboards and the presentation view, changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from cx.errors import PlaceCXError
+from cx.store import Store
+
+ROLES: dict[str, str] = {
+    "admin": "Admin: people, roles and settings, and everything the others do",
+    "analyst": "Analyst: uploads, targets and KPI sheets",
+    "leader": "Leader: heat-map ratings, roadmap, checklist, journeys and culture change",
+    "viewer": "Viewer: reads the dashboards and the presentation view",
+}
+# Which roles may write which feature (see the @writes features in cx.store).
+_WRITERS: dict[str, frozenset[str]] = {
+    "uploads": frozenset({"admin", "analyst"}),
+    "surveys": frozenset({"admin", "analyst"}),
+    "kpis": frozenset({"admin", "analyst"}),
+    "targets": frozenset({"admin", "analyst"}),
+    "assessment": frozenset({"admin", "leader"}),
+    "roadmap": frozenset({"admin", "leader"}),
+    "checklist": frozenset({"admin", "leader"}),
+    "culture": frozenset({"admin", "leader"}),
+    "journeys": frozenset({"admin", "leader"}),
+    "people": frozenset({"admin"}),
+    "meta": frozenset({"admin"}),
+}
+_ADMIN_ONLY_ACTIONS = {"uploads.remove_batch"}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class NotAllowed(PlaceCXError):
+    """The person's role does not allow this; nothing was saved."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person using PlaceCX now.
+
+    person_id is None in open mode until someone chooses their name; open_mode
+    means no sign-in is configured (one person on one machine), where every role
+    rule is relaxed but a write still needs a name.
+    """
+
+    person_id: int | None
+    name: str
+    role: str
+    open_mode: bool = False
+
+    @property
+    def can_write(self) -> bool:
+        return self.person_id is not None and self.role != "viewer"
+
+    def may(self, feature: str, action: str = "") -> bool:
+        """Whether this person may make a change to `feature` (with the store action `action`)."""
+        if self.person_id is None:
+            return False
+        if self.open_mode:
+            return True
+        if action in _ADMIN_ONLY_ACTIONS:
+            return self.role == "admin"
+        return self.role in _WRITERS.get(feature, frozenset({"admin"}))
+
+
+def allows(actor: Actor | None, feature: str, action: str) -> None:
+    """The write policy the store asks before every write; None is PlaceCX itself (demo, inbox, CLI).
+
+    Raises NotAllowed with a sentence the person can act on.
+    """
+    if actor is None or actor.may(feature, action):
+        return
+    if actor.person_id is None:
+        raise NotAllowed("Choose your name under 'You are' first: every change is saved with the name "
+                         "of the person who made it.")
+    raise NotAllowed(f"Your PlaceCX role ({actor.role}) cannot change this. Ask your PlaceCX admin if you "
+                     "need to.")
+
+
+def open_store(database, actor: Actor | None) -> Store:
+    """A Store acting for `actor`, whose every write is checked by `allows`."""
+    return database.store(acting_person=actor.person_id if actor else None,
+                          policy=lambda feature, action: allows(actor, feature, action))
+
+
+def require_self(actor: Actor | None, person_id: int, what: str) -> None:
+    """Raises NotAllowed when a signed-in person acts in someone else's name (rating, answering)."""
+    if actor is not None and not actor.open_mode and actor.person_id != person_id:
+        raise NotAllowed(f"You can only {what} as yourself.")
+
+
+def clean_email(email: str | None) -> str:
+    """An email address trimmed and in lower case. Raises ValueError naming the field when it is not one."""
+    clean = (email or "").strip().lower()
+    if not _EMAIL.match(clean):
+        raise ValueError("Email: enter the address the person signs in with, such as name@council.gov.uk.")
+    return clean
+
+
+def check_role(role: str) -> str:
+    """Raises ValueError naming the field for a role that is not one of ROLES."""
+    if role not in ROLES:
+        raise ValueError(f"Role: choose one of {', '.join(ROLES)}.")
+    return role
+
+
+def add_person(store: Store, email: str | None, name: str, role: str, *, job_title: str | None = None,
+               now: datetime) -> int:
+    """Add a person who can sign in; return their id.
+
+    Raises ValueError naming the field for a bad email, a taken email or name, or
+    an unknown role; NotAllowed unless the store acts for an admin (or PlaceCX).
+    """
+    clean = clean_email(email) if email is not None else None
+    check_role(role)
+    with store.transaction():
+        if clean is not None and store.people.by_email(clean) is not None:
+            raise ValueError(f"Email: {clean} already belongs to someone in PlaceCX.")
+        person_id = store.people.add(name, job_title, now=now)
+        store.people.set_access(person_id, email=clean, role=role)
+    return person_id
+
+
+def link_person(store: Store, person_id: int, email: str | None, role: str) -> None:
+    """Give an existing person (named before sign-in) their sign-in email and role.
+
+    Raises ValueError naming the field for a bad or taken email or unknown role.
+    """
+    clean = clean_email(email) if email else None
+    check_role(role)
+    with store.transaction():
+        store.people.names([person_id], field="Person")
+        holder = store.people.by_email(clean) if clean else None
+        if holder is not None and holder["person_id"] != person_id:
+            raise ValueError(f"Email: {clean} already belongs to {holder['name']}.")
+        store.people.set_access(person_id, email=clean, role=role)
+
+
+def actor_for_email(store: Store, email: str | None) -> Actor | None:
+    """The Actor for a signed-in email, or None when PlaceCX does not know it (or it is switched off)."""
+    if not email:
+        return None
+    person = store.people.by_email(email.strip().lower())
+    if person is None or not person["active"]:
+        return None
+    return Actor(int(person["person_id"]), person["name"], person["access"])
