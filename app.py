@@ -36,14 +36,21 @@ PAGES = {
                 url_path="culture"),
         st.Page("pages/journeys.py", title="Journey maps", icon=":material/route:", url_path="journeys"),
     ],
+    "Admin": [
+        st.Page("pages/people.py", title="People", icon=":material/group:", url_path="people"),
+        st.Page("pages/audit.py", title="Audit trail", icon=":material/history:", url_path="audit"),
+    ],
 }
 
-SECTIONS = {section: pages for section, pages in PAGES.items() if pages}
+cx_ui.style_focus()
+# Who is using PlaceCX decides which pages exist for them; with sign-in configured,
+# someone not signed in (or not known) sees only the page that says so.
+me = identity.establish(cx_ui.system_store())
+SECTIONS = {section: shown for section, pages in PAGES.items()
+            if (shown := [p for p in pages if me.reaches(p.url_path)])}
 # The menu is drawn with page links rather than Streamlit's own sectioned menu,
 # whose list markup screen readers cannot follow (docs/accessibility.md).
 page = st.navigation(SECTIONS, position="hidden")
-cx_ui.style_focus()
-identity.establish(cx_ui.system_store())
 with st.sidebar:
     for section, pages in SECTIONS.items():
         st.markdown(f"**{section}**")

@@ -12,6 +12,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from cx.access import ROLES, ensure_person
 from cx.bootstrap import open_app_database
 from cx.config import Settings
 from cx.errors import PlaceCXError
@@ -41,13 +42,45 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--valid-only", action="store_true",
                       help="import the valid rows and list the rejected ones (default: all rows or nothing)")
     load.add_argument("--json", action="store_true", help="print one JSON object")
+    people = commands.add_parser("people", help="who can sign in and with which role")
+    people_commands = people.add_subparsers(dest="people_command", required=True)
+    add = people_commands.add_parser("add", help="let EMAIL sign in (add the person, or link/update them)")
+    add.add_argument("email", help="the address the person signs in with")
+    add.add_argument("--name", help="their name (needed when PlaceCX does not know them yet)")
+    add.add_argument("--role", default="leader", choices=list(ROLES), help="admin, analyst, leader or viewer")
+    listing = people_commands.add_parser("list", help="everyone PlaceCX knows, with email and role")
+    listing.add_argument("--json", action="store_true", help="print one JSON object")
+    for command in (add, listing):
+        command.add_argument("--db", type=Path,
+                             help="database file (default: PLACECX_DB or data/placecx.duckdb)")
+        command.add_argument("--no-demo", action="store_true",
+                             help="do not add the demo council to a new file")
     args = parser.parse_args(argv)
-    commands_run = {"status": _status, "inspect": _inspect, "import": _import}
+    commands_run = {"status": _status, "inspect": _inspect, "import": _import, "people": _people}
     try:
         return commands_run[args.command](args)
     except (PlaceCXError, ValueError, OSError) as error:
         print(f"placecx: {_one_line(error)}", file=sys.stderr)
         return 2
+
+
+def _people(args: argparse.Namespace) -> int:
+    database = open_app_database(_settings(args))
+    try:
+        store = database.store()
+        if args.people_command == "add":
+            print(ensure_person(store, args.email, args.name, args.role, now=datetime.now()))
+            return 0
+        people = store.people.all()
+    finally:
+        database.close()
+    if args.json:
+        print(json.dumps({"people": people.to_dict(orient="records")}, default=str))
+        return 0
+    for row in people.itertuples():
+        email = row.email if isinstance(row.email, str) else "(no sign-in email)"
+        print(f"{row.name}: {email}, {row.access}{'' if row.active else ', switched off'}")
+    return 0
 
 
 def _one_line(error: BaseException) -> str:

@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from cx.errors import PlaceCXError
 from cx.store import Store
+from cx.store.base import AccessDenied
 
 ROLES: dict[str, str] = {
     "admin": "Admin: people, roles and settings, and everything the others do",
@@ -44,10 +44,16 @@ _WRITERS: dict[str, frozenset[str]] = {
     "meta": frozenset({"admin"}),
 }
 _ADMIN_ONLY_ACTIONS = {"uploads.remove_batch"}
+# Pages (by url path) that only some roles reach; every other page is for everyone signed in.
+_PAGE_AUDIENCE: dict[str, frozenset[str]] = {
+    "upload": frozenset({"admin", "analyst"}),
+    "people": frozenset({"admin"}),
+    "audit": frozenset({"admin"}),
+}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class NotAllowed(PlaceCXError):
+class NotAllowed(AccessDenied):
     """The person's role does not allow this; nothing was saved."""
 
 
@@ -68,6 +74,10 @@ class Actor:
     @property
     def can_write(self) -> bool:
         return self.person_id is not None and self.role != "viewer"
+
+    def reaches(self, page: str) -> bool:
+        """Whether the page with this url path is offered to this person."""
+        return self.open_mode or self.role in _PAGE_AUDIENCE.get(page, frozenset(ROLES))
 
     def may(self, feature: str, action: str = "") -> bool:
         """Whether this person may make a change to `feature` (with the store action `action`)."""
@@ -138,10 +148,12 @@ def add_person(store: Store, email: str | None, name: str, role: str, *, job_tit
     return person_id
 
 
-def link_person(store: Store, person_id: int, email: str | None, role: str) -> None:
-    """Give an existing person (named before sign-in) their sign-in email and role.
+def update_person(store: Store, person_id: int, email: str | None, role: str, *, active: bool = True) -> None:
+    """Set an existing person's sign-in email, role and whether they may sign in.
 
-    Raises ValueError naming the field for a bad or taken email or unknown role.
+    People named before sign-in existed are linked to their email this way; all
+    they recorded stays theirs. Raises ValueError naming the field for a bad or
+    taken email, an unknown role, or a change that would leave no active admin.
     """
     clean = clean_email(email) if email else None
     check_role(role)
@@ -150,7 +162,39 @@ def link_person(store: Store, person_id: int, email: str | None, role: str) -> N
         holder = store.people.by_email(clean) if clean else None
         if holder is not None and holder["person_id"] != person_id:
             raise ValueError(f"Email: {clean} already belongs to {holder['name']}.")
-        store.people.set_access(person_id, email=clean, role=role)
+        everyone = store.people.all()
+        admins = everyone[(everyone["access"] == "admin") & everyone["active"] & everyone["email"].notna()]
+        if set(admins["person_id"]) == {person_id} and (role != "admin" or not active or clean is None):
+            raise ValueError("Role: PlaceCX needs at least one admin who can sign in; make someone else "
+                             "an admin first.")
+        store.people.set_access(person_id, email=clean, role=role, active=active)
+
+
+def ensure_person(store: Store, email: str, name: str | None, role: str, *, now: datetime) -> str:
+    """Make sure someone can sign in with `email` in `role`; return what was done, in a sentence.
+
+    An email already known keeps its person and gets the role; a name already
+    known (someone named before sign-in existed) gets the email; otherwise a new
+    person is added (`name` is then required). Used by `python -m cx people add`
+    and PLACECX_ADMIN_EMAIL. Raises ValueError naming the field.
+    """
+    clean = clean_email(email)
+    check_role(role)
+    with store.transaction():
+        known = store.people.by_email(clean)
+        if known is not None:
+            store.people.set_access(int(known["person_id"]), email=clean, role=role)
+            return f"{known['name']} ({clean}) is now {role}."
+        if not (name or "").strip():
+            raise ValueError("--name: give the person's name; PlaceCX does not know this email yet.")
+        people = store.people.all()
+        named = people[people["name"].str.lower() == name.strip().lower()]
+        if not named.empty:
+            store.people.set_access(int(named["person_id"].iloc[0]), email=clean, role=role)
+            return (f"{named['name'].iloc[0]} now signs in as {clean}, {role}; what they recorded "
+                    "stays theirs.")
+        add_person(store, clean, name, role, now=now)
+        return f"Added {name.strip()} ({clean}) as {role}."
 
 
 def actor_for_email(store: Store, email: str | None) -> Actor | None:

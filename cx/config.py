@@ -30,12 +30,17 @@ class Settings:
         (env PLACECX_MIN_N, secret min_n).
     accessibility_contact: how people report an accessibility problem, shown in the
         accessibility statement (env PLACECX_ACCESSIBILITY_CONTACT, secret accessibility_contact).
+    admin_email, admin_name: someone who is made an admin whenever the app opens the
+        database, so a container deployment has its first admin without a shell
+        (env PLACECX_ADMIN_EMAIL and PLACECX_ADMIN_NAME, secrets admin_email and admin_name).
     """
 
     db_path: Path = DEFAULT_DB_PATH
     demo: bool = True
     min_n: int = DEFAULT_MIN_N
     accessibility_contact: str = ""
+    admin_email: str = ""
+    admin_name: str = ""
 
     @classmethod
     def load(
@@ -64,8 +69,12 @@ class Settings:
         min_raw = pick("PLACECX_MIN_N", "min_n")
         min_n = DEFAULT_MIN_N if min_raw in (None, "") else _parse_positive_int("PLACECX_MIN_N", min_raw)
         contact = pick("PLACECX_ACCESSIBILITY_CONTACT", "accessibility_contact")
+        admin_email = pick("PLACECX_ADMIN_EMAIL", "admin_email")
+        admin_name = pick("PLACECX_ADMIN_NAME", "admin_name")
         return cls(db_path=db_path, demo=demo, min_n=min_n,
-                   accessibility_contact="" if contact is None else str(contact).strip())
+                   accessibility_contact="" if contact is None else str(contact).strip(),
+                   admin_email="" if admin_email is None else str(admin_email).strip(),
+                   admin_name="" if admin_name is None else str(admin_name).strip())
 
 
 def _parse_bool(name: str, value: object) -> bool:

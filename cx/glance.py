@@ -13,6 +13,7 @@ from datetime import date
 import pandas as pd
 
 from cx import culture, roadmap
+from cx.access import Actor
 from cx.formatting import format_date
 from cx.heat_map import RoundView, round_view
 from cx.roadmap import PlanProgress
@@ -35,9 +36,10 @@ class Glance:
     culture: culture.Progress | None
 
 
-def build_glance(store: Store, today: date, chosen_round: int | None = None) -> Glance:
-    """What the programme pages hold today; a part is None when its page has no data yet."""
-    view = round_view(store, chosen_round)
+def build_glance(store: Store, today: date, chosen_round: int | None = None,
+                 viewer: Actor | None = None) -> Glance:
+    """What the programme pages hold today, as `viewer` may see it; a part is None when it has no data."""
+    view = round_view(store, chosen_round, viewer, today)
     return Glance(view if view is not None and view.rated else None, _roadmap(store, today),
                   _culture(store, today))
 

@@ -4,6 +4,10 @@ One rule decides which round every page shows (Heat map, its presentation,
 Overview, Roadmap): the round the person chose, while it exists; otherwise the
 newest meeting that has at least one submission; otherwise the newest round.
 `RoundView` then carries everything those pages say about it, computed once.
+
+While a round is open (its meeting has not passed), a rater who has not yet
+submitted sees none of their colleagues' ratings, so nobody anchors on the most
+senior voice in the room; everyone else sees the team map as it stands.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from cx import assessment
+from cx.access import Actor
 from cx.assessment import RatingEntry
 from cx.formatting import format_date
 from cx.store import Store
@@ -58,6 +63,7 @@ class RoundView:
     summary: pd.DataFrame  # assessment.summarise(ratings)
     earlier_name: str | None
     comparison: pd.DataFrame | None  # assessment.compare_rounds(earlier, this), None for a first round
+    withheld: bool = False  # the viewer must submit their own ratings before seeing the team's
 
     @property
     def submitted(self) -> int:
@@ -116,14 +122,25 @@ class RoundView:
         return text
 
 
-def round_view(store: Store, chosen: int | None = None) -> RoundView | None:
-    """The round `current_round` picks, summarised; None when there are no rounds."""
+def round_view(store: Store, chosen: int | None = None, viewer: Actor | None = None,
+               today: date | None = None) -> RoundView | None:
+    """The round `current_round` picks, summarised for `viewer`; None when there are no rounds.
+
+    A rater of an open round who has not submitted gets the round with no ratings
+    and `withheld` set (see the module docstring). No viewer (PlaceCX itself) and
+    open mode see everything.
+    """
     rounds = store.assessment.rounds()
     round_id = current_round(rounds, chosen)
     if round_id is None:
         return None
     row = rounds.set_index("round_id").loc[round_id]
+    held_on = pd.Timestamp(row["held_on"]).date()
+    raters = store.assessment.raters(round_id)
     ratings = store.assessment.ratings(round_id)
+    withheld = must_submit_first(raters, held_on, viewer, today or date.today())
+    if withheld:
+        ratings = ratings.iloc[0:0]
     summary = assessment.summarise(ratings)
     earlier_id = earlier_round(rounds, round_id)
     comparison, earlier_name = None, None
@@ -131,8 +148,16 @@ def round_view(store: Store, chosen: int | None = None) -> RoundView | None:
         earlier = assessment.summarise(store.assessment.ratings(earlier_id))
         comparison = assessment.compare_rounds(earlier, summary)
         earlier_name = str(rounds.set_index("round_id").loc[earlier_id, "name"])
-    return RoundView(round_id, str(row["name"]), pd.Timestamp(row["held_on"]).date(),
-                     store.assessment.raters(round_id), ratings, summary, earlier_name, comparison)
+    return RoundView(round_id, str(row["name"]), held_on, raters, ratings, summary, earlier_name, comparison,
+                     withheld)
+
+
+def must_submit_first(raters: pd.DataFrame, held_on: date, viewer: Actor | None, today: date) -> bool:
+    """True when `viewer` rates this still-open round and has not submitted yet."""
+    if viewer is None or viewer.open_mode or held_on < today:
+        return False
+    mine = raters[raters["person_id"] == viewer.person_id]
+    return not mine.empty and mine["status"].iloc[0] != "submitted"
 
 
 # ---------------------------------------------------------------- saving

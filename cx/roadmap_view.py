@@ -12,6 +12,7 @@ from datetime import date
 
 import pandas as pd
 
+from cx.access import Actor
 from cx.exports import to_xlsx_bytes
 from cx.formatting import format_date, format_value, period_label
 from cx.framework import BLOCK_BY_CODE, STAGE_BY_CODE
@@ -179,9 +180,9 @@ class RoadmapPage:
         return self.round.critical() if self.round is not None else set()
 
 
-def roadmap_page(store: Store, chosen_round: int | None = None) -> RoadmapPage:
-    """The Roadmap page's model; the heat-map round is the one every page shows."""
-    view = round_view(store, chosen_round)
+def roadmap_page(store: Store, chosen_round: int | None = None, viewer: Actor | None = None) -> RoadmapPage:
+    """The Roadmap page's model; the heat-map round is the one every page shows, as `viewer` may see it."""
+    view = round_view(store, chosen_round, viewer)
     rated = view if view is not None and view.rated else None
     return RoadmapPage(
         programme=store.roadmap.programme(),

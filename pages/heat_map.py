@@ -112,7 +112,7 @@ round_id = st.selectbox(
     help="Rounds are listed newest meeting first. Unless you choose one, every page shows the newest round "
          "that has submissions.",
 )
-view = cx_ui.cached(heat_map.round_view, store, round_id, reads=("assessment", "people"))
+view = cx_ui.cached(heat_map.round_view, store, round_id, me, date.today(), reads=("assessment", "people"))
 round_name, ratings, raters, summary = view.name, view.ratings, view.raters, view.summary
 st.caption(
     f"Meeting on {format_date(view.held_on)} · {view.submitted} of {view.rater_count} raters have "
@@ -125,7 +125,11 @@ team_tab, rate_tab, talk_tab, compare_tab, rounds_tab = st.tabs(
 )
 
 with team_tab:
-    if ratings.empty:
+    if view.withheld:
+        st.info(f"This round is open until its meeting on {format_date(view.held_on)}. You will see your "
+                "colleagues' ratings once you have submitted your own, so that nobody's view is shaped by "
+                "anyone else's.")
+    elif ratings.empty:
         st.info("Nobody has submitted ratings for this round yet. The team map appears with the "
                 "first submission.")
     else:

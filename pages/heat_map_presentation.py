@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
 import cx_ui
@@ -9,13 +11,14 @@ from cx import assessment, charts, heat_map
 from cx.formatting import format_date
 from cx.framework import LEVEL_BY_CODE
 from cx.heat_map import CELL_COUNT
-from cx_ui import state
+from cx_ui import identity, state
 
 cx_ui.page_title("Heat map presentation")
 st.set_page_config(initial_sidebar_state="collapsed")
 store = cx_ui.store()
 
-view = cx_ui.cached(heat_map.round_view, store, state.HEAT_MAP_ROUND.get(), reads=("assessment", "people"))
+view = cx_ui.cached(heat_map.round_view, store, state.HEAT_MAP_ROUND.get(), identity.me(), date.today(),
+                    reads=("assessment", "people"))
 if view is None:
     st.info("There is no assessment round to present yet. Set one up on the Heat map page.")
     st.stop()
@@ -25,6 +28,10 @@ st.text(view.raters_sentence())
 st.caption("Showing the round chosen on the Heat map page; if none was chosen, the newest round with "
            "submissions.")
 
+if view.withheld:
+    st.info("This round is still open and you have not submitted your own ratings yet: the team map "
+            "appears here once you have, so that nobody's view is shaped by anyone else's.")
+    st.stop()
 if not view.rated:
     st.info("Nobody has submitted ratings for this round yet.")
     st.stop()

@@ -13,7 +13,7 @@ from cx.glance import Glance, build_glance
 from cx.heat_map import CELL_COUNT
 from cx.overview import Headline, KpiHeadline, build_overview
 from cx.status import STATUS_BY_CODE
-from cx_ui import state
+from cx_ui import identity, state
 
 cx_ui.page_title("Overview")
 store = cx_ui.store()
@@ -29,7 +29,7 @@ grain = st.segmented_control(
 ) or "month"
 
 overview = cx_ui.cached(build_overview, store, grain, reads=("surveys", "kpis"))
-glance = cx_ui.cached(build_glance, store, date.today(), state.HEAT_MAP_ROUND.get())
+glance = cx_ui.cached(build_glance, store, date.today(), state.HEAT_MAP_ROUND.get(), identity.me())
 
 
 def programme_section(glance: Glance) -> None:

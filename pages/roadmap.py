@@ -114,7 +114,7 @@ def set_archived(action_id: int, archived: bool) -> None:
 
 # ------------------------------------------------------------- the page model
 
-page = cx_ui.cached(roadmap_view.roadmap_page, store, state.HEAT_MAP_ROUND.get())
+page = cx_ui.cached(roadmap_view.roadmap_page, store, state.HEAT_MAP_ROUND.get(), me)
 critical, suggestions = page.critical, page.suggestions
 
 

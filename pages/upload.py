@@ -33,6 +33,9 @@ from cx_ui import identity, state
 cx_ui.page_title("Upload survey exports")
 store = cx_ui.store()
 me = identity.me()
+if not me.reaches("upload"):
+    st.info("Uploads are for analysts and admins. Ask your PlaceCX admin if you need to add survey data.")
+    st.stop()
 st.caption(
     "Add the export your survey tool gives you, as it comes: CSV, TSV or XLSX from Qualtrics, "
     "SurveyMonkey, Microsoft Forms, Google Forms, LimeSurvey, SmartSurvey, Typeform or any table "

@@ -104,8 +104,10 @@ class AssessmentStore(FeatureStore):
     def save_draft(self, round_id: int, person_id: int, answers: Sequence[Answer], *, now: datetime) -> None:
         """Keep a rater's unfinished answers, replacing their earlier draft.
 
-        Raises ValueError for an unknown round or a person who is not its rater.
+        Raises ValueError for an unknown round or a person who is not its rater, and
+        AccessDenied when the store acts for someone else (a leader rates only as themselves).
         """
+        self._only_for_oneself(person_id, "You can only rate as yourself.")
         self.require_rater(round_id, person_id)
         self._execute("DELETE FROM assessment_drafts WHERE round_id = ? AND person_id = ?",
                       [round_id, person_id])
@@ -120,8 +122,9 @@ class AssessmentStore(FeatureStore):
         """Record a rater's complete answers as their current rating; return the submission id.
 
         An earlier submission by the same rater stays as history; the draft is
-        removed. Raises ValueError as `save_draft`.
+        removed. Raises ValueError and AccessDenied as `save_draft`.
         """
+        self._only_for_oneself(person_id, "You can only rate as yourself.")
         self.require_rater(round_id, person_id)
         row = self._one(
             "INSERT INTO assessment_submissions (round_id, person_id, submitted_at) "
@@ -140,7 +143,9 @@ class AssessmentStore(FeatureStore):
 
         Their draft if they have one, else their latest submission, else no rows.
         Columns: block, stage, level, comment, evidence, source ('draft' or 'submitted').
+        Raises AccessDenied when the store acts for someone else.
         """
+        self._only_for_oneself(person_id, "A rater's own answers are shown only to that rater.")
         return self._frame(
             """
             SELECT block, stage, level, comment, evidence, 'draft' AS source

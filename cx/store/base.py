@@ -43,6 +43,10 @@ class WriteConflict(PlaceCXError):
     """Someone else changed the same record at the same moment; trying again usually works."""
 
 
+class AccessDenied(PlaceCXError):
+    """The person this store acts for may not read or change this."""
+
+
 class UnitOfWorkFailed(PlaceCXError):
     """An inner step of a transaction failed and was caught; the whole unit was rolled back."""
 
@@ -193,6 +197,17 @@ class FeatureStore:
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         """The session's one transaction (see `Session.transaction`), for a unit of work in one store."""
         return self._session.transaction()
+
+    @property
+    def acting_person(self) -> int | None:
+        """The person this store acts for (None: PlaceCX itself)."""
+        return self._session.acting_person
+
+    def _only_for_oneself(self, person_id: int, refusal: str) -> None:
+        """Raises AccessDenied(refusal) when the store acts for someone other than `person_id`."""
+        acting = self._session.acting_person
+        if acting is not None and acting != person_id:
+            raise AccessDenied(refusal)
 
     def _execute(self, sql: str, params: Sequence[object] | None = None) -> duckdb.DuckDBPyConnection:
         """Run one statement; write statements must be inside `transaction()`.

@@ -1,8 +1,8 @@
 """Leadership: personal checklist answers and the cultural-change steps.
 
-Checklist answers are personal: `answers_of` returns one person's own answers,
-and `shared_answers` only the newest answer of each other person that they chose
-to share. Which of these a viewer may call is decided in `cx.checklist`.
+Checklist answers are personal: `answers_of` returns one person's own answers and
+refuses a store acting for anyone else; `shared_answers` returns only the newest
+answer of each other person that they chose to share.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import pandas as pd
 
 from cx.store.base import FeatureStore, writes
 
+_PRIVATE = "Checklist answers are read and written only by the leader who wrote them."
+
 
 class LeadershipStore(FeatureStore):
     """Checklist answers and culture-change steps."""
@@ -21,7 +23,11 @@ class LeadershipStore(FeatureStore):
 
     @writes("checklist")
     def add_answer(self, person_id: int, question: str, answer: str, *, shared: bool, now: datetime) -> int:
-        """Add a dated answer to one checklist question and return its id; earlier answers stay."""
+        """Add a dated answer to one checklist question and return its id; earlier answers stay.
+
+        Raises AccessDenied when the store acts for anyone else.
+        """
+        self._only_for_oneself(person_id, _PRIVATE)
         row = self._one(
             "INSERT INTO checklist_answers (person_id, question, answer, shared, saved_at) "
             "VALUES (?, ?, ?, ?, ?) RETURNING answer_id",
@@ -34,8 +40,10 @@ class LeadershipStore(FeatureStore):
         """Share (or stop sharing) a person's newest answer to a question with the team.
 
         Earlier answers keep their own setting but are never shown to others.
-        Returns False when the person has not answered the question yet.
+        Returns False when the person has not answered the question yet. Raises
+        AccessDenied when the store acts for anyone else.
         """
+        self._only_for_oneself(person_id, _PRIVATE)
         changed = self._execute(
             """
             UPDATE checklist_answers SET shared = ?
@@ -50,7 +58,12 @@ class LeadershipStore(FeatureStore):
         return bool(changed)
 
     def answers_of(self, person_id: int) -> pd.DataFrame:
-        """Every answer one person has saved (answer_id, question, answer, shared, saved_at), newest first."""
+        """Every answer one person has saved (answer_id, question, answer, shared, saved_at), newest first.
+
+        Raises AccessDenied when the store acts for anyone else: private answers are
+        read only by their author.
+        """
+        self._only_for_oneself(person_id, _PRIVATE)
         return self._frame(
             "SELECT answer_id, question, answer, shared, saved_at FROM checklist_answers "
             "WHERE person_id = ? ORDER BY saved_at DESC, answer_id DESC",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 import pandas as pd
 
@@ -84,6 +84,27 @@ class AdminStore(FeatureStore):
         self._execute(
             "INSERT INTO app_meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [key, value],
+        )
+
+    def changes(self, *, start: date | None = None, end: date | None = None, person_id: int | None = None,
+                feature: str | None = None, limit: int = 5000) -> pd.DataFrame:
+        """The change log, newest first, for the audit trail.
+
+        Columns change_id, changed_at, person (name; None for PlaceCX itself),
+        email, features, actions. Filters are inclusive dates, one person, one feature.
+        """
+        return self._frame(
+            """
+            SELECT c.change_id, c.changed_at, p.name AS person, p.email, c.features, c.actions
+            FROM change_log c LEFT JOIN people p ON p.person_id = c.changed_by
+            WHERE (? IS NULL OR c.changed_at >= ?)
+              AND (? IS NULL OR c.changed_at < CAST(? AS DATE) + INTERVAL 1 DAY)
+              AND (? IS NULL OR c.changed_by = ?)
+              AND (? IS NULL OR list_contains(c.features, ?))
+            ORDER BY c.change_id DESC
+            LIMIT ?
+            """,
+            [start, start, end, end, person_id, person_id, feature, feature, limit],
         )
 
     def table_counts(self) -> dict[str, int]:
