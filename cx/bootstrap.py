@@ -30,7 +30,8 @@ def open_app_database(settings: Settings, today: date | None = None) -> Database
                     install_demo(store, today)
                 store.admin.set_meta("initialised_on", today.isoformat())
         if settings.admin_email:
-            ensure_person(store, settings.admin_email, settings.admin_name or None, "admin", now=datetime.now())
+            ensure_person(store, settings.admin_email, settings.admin_name or None, "admin",
+                          now=datetime.now())
     except BaseException:
         database.close()
         raise
