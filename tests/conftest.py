@@ -1,11 +1,16 @@
-"""Shared fixtures: a fresh database per test, and one demo database per session."""
+"""Shared fixtures: a fresh database per test, and one demo database per session.
+
+Also the Hypothesis settings for the whole suite.
+"""
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from cx.bootstrap import open_app_database
 from cx.config import Settings
@@ -14,6 +19,16 @@ from cx.store import Database, Store
 # The demo used by tests always ends in October 2026, whatever today's date.
 DEMO_TODAY = date(2026, 11, 15)
 ROOT = Path(__file__).resolve().parent.parent
+
+# The suite runs on shared, busy machines (two cores, other jobs running), where one slow
+# example says nothing about the code: no per-example deadline, no "too slow" health check.
+# HYPOTHESIS_PROFILE=thorough tries ten times as many examples; Hypothesis's own "ci" and
+# "default" profiles can be chosen the same way.
+settings.register_profile(
+    "shared-machine", deadline=None, max_examples=100, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("thorough", settings.get_profile("shared-machine"), max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "shared-machine"))
 
 
 @pytest.fixture
