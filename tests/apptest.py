@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import duckdb
 from streamlit.testing.v1 import AppTest
 
 from .conftest import ROOT
@@ -32,3 +35,17 @@ def table(at: AppTest, *columns: str):
     found = [d.value for d in at.dataframe if tuple(d.value.columns[: len(columns)]) == columns]
     assert len(found) == 1, [list(d.value.columns) for d in at.dataframe]
     return found[0]
+
+
+def texts(at: AppTest) -> list[str]:
+    """The values of every st.text on the page."""
+    return [t.value for t in at.text]
+
+
+def query(path: Path, sql: str, params=()) -> list[tuple]:
+    """Run one SQL statement against a database file and return its rows."""
+    con = duckdb.connect(str(path))
+    try:
+        return con.execute(sql, list(params)).fetchall()
+    finally:
+        con.close()

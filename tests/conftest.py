@@ -1,4 +1,4 @@
-"""Shared fixtures: a fresh database per test, and one demo database per session.
+"""Shared fixtures: a fresh database per test, one demo database per session and private copies of it.
 
 Also the Hypothesis settings for the whole suite.
 """
@@ -6,6 +6,7 @@ Also the Hypothesis settings for the whole suite.
 from __future__ import annotations
 
 import os
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -46,9 +47,25 @@ def store(database: Database) -> Store:
 
 @pytest.fixture(scope="session")
 def demo_db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database file holding the demo council (built once per test session)."""
+    """A database file holding the demo council, built once per test session.
+
+    Shared by every test, so read it only: a test that writes takes `demo_copy`.
+    """
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     open_app_database(Settings(db_path=path, demo=True), today=DEMO_TODAY).close()
+    return path
+
+
+def copy_demo(demo_db_path: Path, directory: Path) -> Path:
+    """Copy the session's demo database into `directory`; returns the copy's path."""
+    return Path(shutil.copy(demo_db_path, directory / "placecx.duckdb"))
+
+
+@pytest.fixture
+def demo_copy(demo_db_path: Path, tmp_path: Path, app_env) -> Path:
+    """A private, writable copy of the demo database, with the app pointed at it."""
+    path = copy_demo(demo_db_path, tmp_path)
+    app_env(path)
     return path
 
 

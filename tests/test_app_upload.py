@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from cx.formatting import escape_markdown
 from cx.store import Database
 
-from .apptest import open_page
+from .apptest import open_page, query, texts
 from .test_upload_import import csv_bytes, survey
 
 
@@ -18,18 +17,6 @@ def empty_db(tmp_path, app_env):
     Database(path).close()
     app_env(path)
     return path
-
-
-def query(path, sql, params=()):
-    con = duckdb.connect(str(path))
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
-
-
-def texts(at) -> list[str]:
-    return [t.value for t in at.text]
 
 
 def upload(at, content: bytes, name: str = "survey.csv"):
