@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import duckdb
 from streamlit.testing.v1 import AppTest
 
 from .conftest import ROOT
@@ -40,6 +44,18 @@ def messages(elements) -> list[str]:
     Messages are shown as literal text, so Markdown characters in them carry a
     backslash in the page source; this takes the backslashes out again.
     """
-    import re
-
     return [re.sub(r"\\(.)", r"\1", element.value) for element in elements]
+
+
+def texts(at: AppTest) -> list[str]:
+    """The values of every st.text on the page."""
+    return [t.value for t in at.text]
+
+
+def query(path: Path, sql: str, params=()) -> list[tuple]:
+    """Run one SQL statement against a database file and return its rows."""
+    con = duckdb.connect(str(path))
+    try:
+        return con.execute(sql, list(params)).fetchall()
+    finally:
+        con.close()

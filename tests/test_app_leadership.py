@@ -1,41 +1,16 @@
 """The leadership pages, driven through their widgets, checked against the database."""
 
 import json
-import shutil
 
-import duckdb
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from cx.checklist import QUESTIONS
 
-from .apptest import messages, open_page
-from .conftest import ROOT
-
-
-@pytest.fixture
-def demo_copy(demo_db_path, tmp_path, app_env):
-    """A private copy of the demo database (these tests write), with the app pointed at it."""
-    path = tmp_path / "demo.duckdb"
-    shutil.copy(demo_db_path, path)
-    app_env(path)
-    return path
-
-
-def query(path, sql, params=()):
-    con = duckdb.connect(str(path))
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
+from .apptest import messages, open_page, query, texts
 
 
 def person(path, name):
     return query(path, "SELECT person_id FROM people WHERE name = ?", [name])[0][0]
-
-
-def texts(at: AppTest) -> list[str]:
-    return [t.value for t in at.text]
 
 
 # ------------------------------------------------------------------ checklist
@@ -188,14 +163,11 @@ def test_the_worked_example_is_drawn_as_stored(demo_copy):
 def test_adding_a_step_in_the_grid_extends_the_curve(demo_copy):
     jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
     before = stored_scores(demo_copy, jid, "as_is")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state[f"journey-editor-{jid}-as_is-0"] = {
+    at = open_page("pages/journeys.py", **{f"journey-editor-{jid}-as_is-0": {
         "edited_rows": {},
         "added_rows": [{"stage": "Tell others", "emotion_score": 1, "pain_points": "No follow-up"}],
         "deleted_rows": [],
-    }
-    at.run()
-    at.switch_page("pages/journeys.py").run()
+    }})
     at.button(key="journey-save").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert messages(at.success)[0] == "Saved the as is map: 8 steps."
@@ -209,11 +181,9 @@ def test_a_bad_emotion_score_is_refused_naming_row_and_field_and_edits_are_kept(
     jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
     before = stored_scores(demo_copy, jid, "as_is")
     key = f"journey-editor-{jid}-as_is-0"
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state[key] = {"edited_rows": {2: {"emotion_score": 5}, 3: {"stage": "Renamed"}},
-                             "added_rows": [], "deleted_rows": []}
-    at.run()
-    at.switch_page("pages/journeys.py").run()
+    at = open_page("pages/journeys.py", **{key: {
+        "edited_rows": {2: {"emotion_score": 5}, 3: {"stage": "Renamed"}},
+        "added_rows": [], "deleted_rows": []}})
     at.button(key="journey-save").click().run()
     assert not at.exception
     message = messages(at.error)[0]
@@ -226,12 +196,9 @@ def test_steps_can_be_removed_and_reordered(demo_copy):
     jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
     stages = [r[0] for r in query(demo_copy, "SELECT stage FROM journey_steps WHERE journey_id = ? AND "
                                              "version = 'as_is' ORDER BY position", [jid])]
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state[f"journey-editor-{jid}-as_is-0"] = {
+    at = open_page("pages/journeys.py", **{f"journey-editor-{jid}-as_is-0": {
         "edited_rows": {6: {"position": 1}}, "added_rows": [], "deleted_rows": [1],
-    }
-    at.run()
-    at.switch_page("pages/journeys.py").run()
+    }})
     at.button(key="journey-save").click().run()
     assert not at.exception
     after = [r[0] for r in query(demo_copy, "SELECT stage FROM journey_steps WHERE journey_id = ? AND "
@@ -275,11 +242,8 @@ def test_an_empty_to_be_map_can_start_as_a_copy_of_the_as_is_map(demo_copy):
 def test_discarding_edits_keeps_the_stored_steps(demo_copy):
     jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
     before = stored_scores(demo_copy, jid, "as_is")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state[f"journey-editor-{jid}-as_is-0"] = {
-        "edited_rows": {0: {"emotion_score": 2}}, "added_rows": [], "deleted_rows": [3]}
-    at.run()
-    at.switch_page("pages/journeys.py").run()
+    at = open_page("pages/journeys.py", **{f"journey-editor-{jid}-as_is-0": {
+        "edited_rows": {0: {"emotion_score": 2}}, "added_rows": [], "deleted_rows": [3]}})
     assert at.data_editor[0].key == f"journey-editor-{jid}-as_is-0"
     at.button(key="journey-discard").click().run()
     assert not at.exception

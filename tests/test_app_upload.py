@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from cx.store import Database
 
-from .apptest import messages, open_page
+from .apptest import messages, open_page, query, texts
 from .test_upload_import import csv_bytes, survey
 
 
@@ -17,18 +16,6 @@ def empty_db(tmp_path, app_env):
     Database(path).close()
     app_env(path)
     return path
-
-
-def query(path, sql, params=()):
-    con = duckdb.connect(str(path))
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
-
-
-def texts(at) -> list[str]:
-    return [t.value for t in at.text]
 
 
 def upload(at, content: bytes, name: str = "survey.csv"):

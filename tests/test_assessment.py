@@ -5,7 +5,7 @@ from datetime import date
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cx import assessment
@@ -257,6 +257,9 @@ def test_at_least_half_the_raters_are_at_or_below_the_team_level(levels):
 round_strategy = st.lists(
     st.lists(st.sampled_from(CODES), min_size=15, max_size=15), min_size=1, max_size=6
 )
+# summarise() takes a few tenths of a second per round, so the round-level properties
+# try fewer examples than the profile's default.
+round_settings = settings(max_examples=25)
 
 
 def frame_from(levels_by_rater: list[list[str]]) -> pd.DataFrame:
@@ -264,6 +267,7 @@ def frame_from(levels_by_rater: list[list[str]]) -> pd.DataFrame:
                     for i, levels in enumerate(levels_by_rater)})
 
 
+@round_settings
 @given(round_strategy, st.randoms())
 def test_summary_does_not_depend_on_row_order(levels_by_rater, random):
     frame = frame_from(levels_by_rater)
@@ -272,6 +276,7 @@ def test_summary_does_not_depend_on_row_order(levels_by_rater, random):
     pd.testing.assert_frame_equal(summarise(frame), summarise(frame.iloc[order]))
 
 
+@round_settings
 @given(round_strategy)
 def test_discussion_list_is_ordered_by_its_stated_key(levels_by_rater):
     order = discussion_list(summarise(frame_from(levels_by_rater)))
@@ -281,6 +286,7 @@ def test_discussion_list_is_ordered_by_its_stated_key(levels_by_rater):
     assert keys == sorted(keys) and len(order) == 15
 
 
+@round_settings
 @given(round_strategy, round_strategy)
 def test_comparison_is_antisymmetric(first, second):
     a, b = summarise(frame_from(first)), summarise(frame_from(second))

@@ -12,9 +12,9 @@ from .conftest import DEMO_TODAY
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory):
-    db = Database(tmp_path_factory.mktemp("demo-programme") / "d.duckdb")
-    demo.install_demo(db.store(), DEMO_TODAY)
+def demo_store(demo_db_path):
+    """The session's demo database, built with DEMO_TODAY (these tests only read it)."""
+    db = Database(demo_db_path)
     yield db.store()
     db.close()
 

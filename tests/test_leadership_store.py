@@ -10,6 +10,8 @@ from cx.demo_leadership import WORKED_EXAMPLE_NAME
 from cx.errors import DatabaseError
 from cx.store import Database
 
+from .conftest import DEMO_TODAY
+
 T0 = datetime(2026, 8, 1, 9, 0)
 T1 = datetime(2026, 11, 2, 16, 30)
 
@@ -162,14 +164,12 @@ def test_demo_has_dated_versions_a_shared_answer_a_roadmap_and_the_worked_exampl
     assert steps["emotion_score"].between(-2, 2).all()
 
 
-def test_demo_leadership_content_is_the_same_every_time(tmp_path):
-    contents = []
-    for name in ("one", "two"):
-        db = Database(tmp_path / f"{name}.duckdb")
-        demo.install_demo(db.store(), today=date(2026, 11, 23))
-        db.close()
-        contents.append(leadership_content(tmp_path / f"{name}.duckdb")[1])
-    first, second = contents
+def test_demo_leadership_content_is_the_same_every_time(demo_db_path, tmp_path):
+    """A second build on the same day, against the session's demo database."""
+    db = Database(tmp_path / "again.duckdb")
+    demo.install_demo(db.store(), today=DEMO_TODAY)
+    db.close()
+    first, second = leadership_content(demo_db_path)[1], leadership_content(tmp_path / "again.duckdb")[1]
     for key in ("culture", "journeys", "steps"):
         pd.testing.assert_frame_equal(first[key], second[key])
     for pid, history in first["history"].items():

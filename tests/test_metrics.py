@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cx import metrics
@@ -117,7 +117,7 @@ def memory_store():
     db.close()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40)
 @given(scores=st.lists(st.one_of(st.none(), st.integers(0, 10)), min_size=1, max_size=60),
        seed=st.integers(0, 1000))
 def test_sql_nps_equals_the_formula_in_any_order(memory_store, scores, seed):

@@ -186,7 +186,7 @@ def test_targets_are_set_replaced_and_removed(store):
 answers = st.lists(st.integers(min_value=0, max_value=10), min_size=1, max_size=60)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(scores=answers)
 def test_nps_from_sql_equals_the_formula_and_stays_in_range(tmp_path_factory, scores):
     db = Database(tmp_path_factory.mktemp("nps") / "n.duckdb")

@@ -9,7 +9,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cx.errors import DatabaseError
@@ -153,7 +153,7 @@ answers = st.lists(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40)
 @given(rows=answers, delimiter=st.sampled_from([",", ";", "\t"]),
        encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]))
 def test_csv_round_trip(rows, delimiter, encoding):
@@ -169,7 +169,7 @@ def test_csv_round_trip(rows, delimiter, encoding):
     assert [None if pd.isna(v) else v for v in result.frame["comment"]] == [t for _, t in kept]
 
 
-@settings(max_examples=5, deadline=None)
+@settings(max_examples=5)
 @given(rows=answers)
 def test_xlsx_round_trip(rows, tmp_path_factory):
     import xlsxwriter

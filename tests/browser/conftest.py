@@ -1,4 +1,4 @@
-"""Run the real PlaceCX server against a fresh demo database and drive it in headless Chromium.
+"""Run the real PlaceCX server against a copy of the demo database and drive it in headless Chromium.
 
 Chromium comes from Debian (`apt-get install chromium`); Playwright is pointed at it
 and never downloads a browser. Without Chromium the browser tests are skipped,
@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..conftest import ROOT, copy_demo
+
 CHROMIUM = os.environ.get("PLACECX_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -46,11 +47,11 @@ def _wait_for_health(url: str, server: subprocess.Popen, log: Path, timeout: flo
 
 
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Start `streamlit run app.py` on a free port with a new demo database."""
+def server_url(tmp_path_factory: pytest.TempPathFactory, demo_db_path: Path) -> str:
+    """Start `streamlit run app.py` on a free port over its own copy of the session's demo database."""
     workdir = tmp_path_factory.mktemp("server")
     port = _free_port()
-    env = {**os.environ, "PLACECX_DB": str(workdir / "placecx.duckdb"), "PLACECX_DEMO": "1"}
+    env = {**os.environ, "PLACECX_DB": str(copy_demo(demo_db_path, workdir)), "PLACECX_DEMO": "0"}
     log = workdir / "server.log"
     with log.open("w") as out:
         server = subprocess.Popen(

@@ -2,7 +2,8 @@
 
 axe-core audits each page against the WCAG 2.0-2.2 A and AA rules; the tests add
 what axe cannot see: text drawn inside plotly's SVG charts is measured for
-contrast here, headings must form an outline, and page titles must be unique.
+contrast here and headings must form an outline. That every page's browser title is
+unique is checked in test_pages.py, which visits every page anyway.
 Exceptions are listed in ALLOWED with the reason, and in docs/accessibility.md.
 """
 
@@ -109,16 +110,6 @@ def test_page_passes_the_wcag_audit_and_outline_checks(server_url, themed_page, 
     for text in themed_page.evaluate(_CHART_TEXT):
         ratio = contrast_ratio(text["fill"], text["background"])
         assert ratio >= 4.5, f"{title}: chart text {text['text']!r} has contrast {ratio:.2f}"
-
-
-def test_page_titles_are_unique_and_name_the_product(server_url, page):
-    titles = []
-    for title, url_path in PAGES:
-        page.goto(f"{server_url}/{url_path}")
-        wait_until_rendered(page)
-        titles.append(page.title())
-        assert title in titles[-1]
-    assert len(set(titles)) == len(titles)
 
 
 def test_the_heat_map_speaks_in_words_and_symbols_not_colour_alone(server_url, page):

@@ -25,20 +25,24 @@ def listed_pages() -> list[tuple[str, str]]:
     return pages
 
 
-def test_every_listed_page_renders_without_an_exception(server_url, page):
+def test_every_listed_page_renders_without_an_exception_under_its_own_title(server_url, page):
+    """Also WCAG 2.4.2 (see docs/accessibility.md): every browser title names the page and is unique."""
     pages = listed_pages()
     assert pages and pages[0][0] == "Overview"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    browser_titles = []
     for title, url_path in pages:
         page.goto(f"{server_url}/{url_path}")
         wait_until_rendered(page)
         assert page.locator("h1").first.inner_text().strip() == title
         assert page.locator('[data-testid="stException"]').count() == 0, title
         assert page.locator('[role="dialog"]').count() == 0, f"{title}: a dialog (page not found?)"
-        assert title in page.title()
+        browser_titles.append(page.title())
+        assert title in browser_titles[-1]
         # The router ran (its sidebar is there) even for a deep link on a fresh server.
         assert "database file" in page.locator('[data-testid="stSidebar"]').inner_text()
         page.screenshot(path=str(ARTIFACTS / f"{url_path or 'home'}.png"), full_page=True)
+    assert len(set(browser_titles)) == len(browser_titles), browser_titles
 
 
 def test_overview_shows_live_headlines_and_saves_the_readme_screenshot(server_url, page):
