@@ -18,6 +18,7 @@ DEFAULT_MIN_N = 30
 
 _FALSE_WORDS = {"0", "false", "no", "off", ""}
 _TRUE_WORDS = {"1", "true", "yes", "on"}
+_OFF_WORDS = {"off", "0", "false", "no"}
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,11 @@ class Settings:
     admin_email, admin_name: someone who is made an admin whenever the app opens the
         database, so a container deployment has its first admin without a shell
         (env PLACECX_ADMIN_EMAIL and PLACECX_ADMIN_NAME, secrets admin_email and admin_name).
+    inbox: the folder the running app watches for exports to import and for work the
+        command line hands over (env PLACECX_INBOX, secret inbox); None means
+        `<database file>.inbox` beside the database.
+    watch_inbox: False when PLACECX_INBOX is `off`: no folder is watched, and the
+        command line cannot import while the app has the database open.
     """
 
     db_path: Path = DEFAULT_DB_PATH
@@ -41,6 +47,14 @@ class Settings:
     accessibility_contact: str = ""
     admin_email: str = ""
     admin_name: str = ""
+    inbox: Path | None = None
+    watch_inbox: bool = True
+
+    def inbox_folder(self) -> Path | None:
+        """The watched inbox folder, or None when watching is switched off."""
+        if not self.watch_inbox:
+            return None
+        return self.inbox or self.db_path.with_name(self.db_path.name + ".inbox")
 
     @classmethod
     def load(
@@ -71,10 +85,15 @@ class Settings:
         contact = pick("PLACECX_ACCESSIBILITY_CONTACT", "accessibility_contact")
         admin_email = pick("PLACECX_ADMIN_EMAIL", "admin_email")
         admin_name = pick("PLACECX_ADMIN_NAME", "admin_name")
+        inbox_raw = str(pick("PLACECX_INBOX", "inbox") or "").strip()
+        watch_inbox = inbox_raw.lower() not in _OFF_WORDS
+        chosen = watch_inbox and inbox_raw.lower() not in _TRUE_WORDS | {""}
+        inbox = Path(inbox_raw).expanduser() if chosen else None
         return cls(db_path=db_path, demo=demo, min_n=min_n,
                    accessibility_contact="" if contact is None else str(contact).strip(),
                    admin_email="" if admin_email is None else str(admin_email).strip(),
-                   admin_name="" if admin_name is None else str(admin_name).strip())
+                   admin_name="" if admin_name is None else str(admin_name).strip(),
+                   inbox=inbox, watch_inbox=watch_inbox)
 
 
 def _parse_bool(name: str, value: object) -> bool:

@@ -8,7 +8,14 @@ class PlaceCXError(Exception):
 
 
 class DatabaseLocked(PlaceCXError):
-    """Another process holds the DuckDB file open for writing (DuckDB allows one writer)."""
+    """Another process holds the DuckDB file open for writing (DuckDB allows one writer).
+
+    `pid` is that process's id when DuckDB names it, else None.
+    """
+
+    def __init__(self, message: str, pid: int | None = None) -> None:
+        super().__init__(message)
+        self.pid = pid
 
 
 class DatabaseError(PlaceCXError):

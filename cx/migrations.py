@@ -388,6 +388,29 @@ _CHANGE_LOG = Migration(
     ),
 )
 
+# Files dropped in the watched inbox folder (cx/inbox.py): one row per file the
+# worker took, whatever became of it, so a failure keeps its reason. A file whose
+# content was already imported is not imported again (judged by upload_batches).
+_INBOX = Migration(
+    10,
+    "inbox: files dropped in the watched folder, with their outcome and reason",
+    (
+        "CREATE SEQUENCE inbox_file_seq START 1",
+        """
+        CREATE TABLE inbox_files (
+            inbox_file_id INTEGER PRIMARY KEY DEFAULT nextval('inbox_file_seq'),
+            file_name     VARCHAR NOT NULL,
+            file_size     BIGINT,
+            file_sha256   VARCHAR,
+            received_at   TIMESTAMP NOT NULL,
+            outcome       VARCHAR NOT NULL CHECK (outcome IN ('imported', 'already imported', 'failed')),
+            batch_id      INTEGER,
+            reason        VARCHAR
+        )
+        """,
+    ),
+)
+
 # Sign-in: a person is known by the email their identity provider gives, and has
 # one access role. Existing people (named before sign-in existed) keep everything
 # they recorded; an admin links an email to them. The change log names what each
@@ -401,7 +424,6 @@ _ACCESS = Migration(
         "ALTER TABLE people ADD COLUMN active BOOLEAN NOT NULL DEFAULT true",
         "CREATE UNIQUE INDEX people_email ON people (email)",
         "ALTER TABLE change_log ADD COLUMN actions VARCHAR[]",
-        "ALTER TABLE change_log ADD COLUMN summary VARCHAR",
     ),
 )
 
@@ -417,6 +439,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _ROADMAP,
     _LEADERSHIP,
     _CHANGE_LOG,
+    _INBOX,
     _ACCESS,
 )
 

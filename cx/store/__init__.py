@@ -5,7 +5,8 @@ allows one writing process per file). Every caller (a Streamlit rerun, a CLI
 command, a test) takes its own `Store` from `Database.store()`: a fresh cursor and
 its transaction state, shared by the feature stores hanging off it
 (`store.surveys`, `store.uploads`, `store.assessment`, `store.roadmap`,
-`store.leadership`, `store.journeys`, `store.people`, `store.admin`).
+`store.leadership`, `store.journeys`, `store.people`, `store.admin`,
+`store.inbox`).
 
 Values are always bound as `?` parameters; the only identifiers composed into
 SQL come from fixed whitelists. DuckDB does the grouping: queries return small
@@ -30,6 +31,7 @@ from cx.errors import DatabaseError, DatabaseLocked
 from cx.migrations import apply_migrations
 from cx.store.assessment import AssessmentStore
 from cx.store.base import FeatureStore, Session, WriteConflict
+from cx.store.inbox import InboxStore
 from cx.store.journeys import JourneyStore
 from cx.store.leadership import LeadershipStore
 from cx.store.people import AdminStore, PeopleStore
@@ -59,6 +61,7 @@ class Store:
         self.journeys = JourneyStore(session)
         self.people = PeopleStore(session)
         self.admin = AdminStore(session)
+        self.inbox = InboxStore(session)
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
@@ -146,7 +149,8 @@ def _connect(path: Path) -> duckdb.DuckDBPyConnection:
             raise DatabaseLocked(
                 f"The database file {path} is in use by another program{holder}; "
                 "stop that program (for example a running PlaceCX server) or set PLACECX_DB "
-                "to another file, then try again."
+                "to another file, then try again.",
+                pid=int(pid.group(1)) if pid else None,
             ) from error
         raise DatabaseError(f"Could not open the database file {path}: {text}") from error
     except duckdb.Error as error:

@@ -221,6 +221,15 @@ class UploadStore(FeatureStore):
             """
         )
 
+    def batch_of_file(self, sha256: str) -> int | None:
+        """The oldest upload batch still held whose file had this SHA-256, or None.
+
+        A removed upload no longer counts, so a file can be imported again after
+        its upload was removed on purpose.
+        """
+        row = self._one("SELECT min(batch_id) FROM upload_batches WHERE file_sha256 = ?", [sha256])
+        return None if row[0] is None else int(row[0])
+
     def rejections(self, batch_id: int) -> pd.DataFrame:
         """The rejected rows kept for a batch: line, column_name, value, reason."""
         return self._frame(
