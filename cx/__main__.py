@@ -1,7 +1,9 @@
 """Command line for PlaceCX: `python -m cx --help`.
 
 Every command prints one plain sentence and exits non-zero when it cannot do its
-job (for example when the server already holds the database file).
+job. `import` and `status` also work while a PlaceCX server holds the database
+file: they hand their work to the server's inbox and wait for its answer
+(`cx.handover`), printing the same as when they open the file themselves.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from pathlib import Path
 
 from cx.access import ROLES, ensure_person
 from cx.bootstrap import open_app_database
+from cx.commands import ImportOptions, one_line, run_import, status_facts
 from cx.config import Settings
-from cx.errors import PlaceCXError
+from cx.errors import DatabaseLocked, PlaceCXError
+from cx.handover import WAIT_SECONDS, hand_over
 from cx.importers import inspect_export, validate_export
-from cx.importers.mapping import Mapping
-from cx.importers.run import import_export
-from cx.store import Store
+from cx.importers.mapping import Problem
+from cx.importers.reading import refuse_if_too_large
+from cx.inbox import Request
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     status.add_argument("--db", type=Path, help="database file (default: PLACECX_DB or data/placecx.duckdb)")
     status.add_argument("--no-demo", action="store_true", help="do not add the demo council to a new file")
     status.add_argument("--json", action="store_true", help="print one JSON object")
+    _timeout_option(status)
     inspect = commands.add_parser("inspect", help="show how a survey export would be read; writes nothing")
     inspect.add_argument("file", type=Path, help="the CSV, TSV or XLSX export")
     inspect.add_argument("--json", action="store_true", help="print one JSON object")
@@ -42,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--valid-only", action="store_true",
                       help="import the valid rows and list the rejected ones (default: all rows or nothing)")
     load.add_argument("--json", action="store_true", help="print one JSON object")
+    _timeout_option(load)
     people = commands.add_parser("people", help="who can sign in and with which role")
     people_commands = people.add_subparsers(dest="people_command", required=True)
     add = people_commands.add_parser("add", help="let EMAIL sign in (add the person, or link/update them)")
@@ -60,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return commands_run[args.command](args)
     except (PlaceCXError, ValueError, OSError) as error:
-        print(f"placecx: {_one_line(error)}", file=sys.stderr)
+        print(f"placecx: {one_line(error)}", file=sys.stderr)
         return 2
 
 
@@ -83,10 +89,10 @@ def _people(args: argparse.Namespace) -> int:
     return 0
 
 
-def _one_line(error: BaseException) -> str:
-    if isinstance(error, OSError) and error.filename:
-        return f"cannot read {error.filename}: {error.strerror}"
-    return " ".join(str(error).split())
+def _timeout_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--timeout", type=float, default=WAIT_SECONDS, metavar="SECONDS",
+                         help="while a PlaceCX server holds the database, how long to wait for it to do "
+                              f"this (default {WAIT_SECONDS:g})")
 
 
 def _inspect(args: argparse.Namespace) -> int:
@@ -118,36 +124,28 @@ def _inspect(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     content = args.file.read_bytes()
-    database = open_app_database(_settings(args))
+    refuse_if_too_large(len(content))
+    options = ImportOptions(profile=args.profile, source=args.source, uploaded_by=args.by,
+                            valid_only=args.valid_only)
+    settings = _settings(args)
     try:
-        store = database.store()
-        inspection = inspect_export(content, args.file.name)
-        mapping, source = None, args.source
-        if args.profile:
-            profile = _profile(store, args.profile)
-            mapping = Mapping.from_dict(json.loads(profile["mapping"]))
-            source = source or profile["source"]
-        result = import_export(store, inspection, mapping, source=source, uploaded_by=args.by,
-                               now=datetime.now().replace(microsecond=0), valid_only=args.valid_only)
-    finally:
-        database.close()
+        database = open_app_database(settings)
+    except DatabaseLocked as locked:
+        request = Request.new("import", args.file.name, options)
+        result = hand_over(settings.db_path, locked, request, content, timeout=args.timeout)
+    else:
+        try:
+            result = run_import(database.store(), content, args.file.name, options).as_dict()
+        finally:
+            database.close()
     if args.json:
-        print(json.dumps(result.as_dict(), default=str))
+        print(json.dumps(result, default=str))
         return 0
-    print(f"Upload {result.batch} ({result.source}): {result.new:,} new, {result.duplicate:,} duplicate, "
-          f"{result.rejected:,} rejected, of {result.data_rows:,} rows.")
-    for problem in result.problems:
-        print(f"  rejected: {problem.sentence()}")
+    print(f"Upload {result['batch']} ({result['source']}): {result['new']:,} new, "
+          f"{result['duplicate']:,} duplicate, {result['rejected']:,} rejected, of {result['rows']:,} rows.")
+    for problem in result["problems"]:
+        print(f"  rejected: {Problem(**problem).sentence()}")
     return 0
-
-
-def _profile(store: Store, name: str) -> dict:
-    profiles = store.uploads.profiles()
-    match = profiles[profiles["name"] == name]
-    if match.empty:
-        known = ", ".join(profiles["name"]) or "none saved yet"
-        raise ValueError(f"--profile: there is no mapping profile called '{name}' (known: {known}).")
-    return match.iloc[0].to_dict()
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -162,19 +160,21 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _status(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    database = open_app_database(settings)
     try:
-        store = database.store()
-        counts = store.admin.table_counts()
-        fresh = store.surveys.freshness()
-    finally:
-        database.close()
-    newest = fresh.newest_response.isoformat(sep=" ") if fresh.newest_response else None
+        database = open_app_database(settings)
+    except DatabaseLocked as locked:
+        facts = hand_over(settings.db_path, locked, Request.new("status"), timeout=args.timeout)
+    else:
+        try:
+            facts = status_facts(database.store())
+        finally:
+            database.close()
+    newest = facts["newest_response"]
     if args.json:
-        print(json.dumps({"db": str(settings.db_path), "tables": counts, "newest_response": newest}))
+        print(json.dumps({"db": str(settings.db_path), "tables": facts["tables"], "newest_response": newest}))
     else:
         print(f"Database: {settings.db_path}")
-        for table, rows in counts.items():
+        for table, rows in facts["tables"].items():
             print(f"  {table}: {rows:,} rows")
         print(f"Newest response: {newest or 'none yet'}")
     return 0

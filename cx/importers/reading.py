@@ -108,6 +108,15 @@ class RawTable:
         return [list(row.values()) for row in self.arrow.slice(0, count).to_pylist()]
 
 
+def refuse_if_too_large(size: int) -> None:
+    """Raise FileRefused when a file of `size` bytes is over the upload limit (checked before reading)."""
+    if size > MAX_FILE_BYTES:
+        raise FileRefused(
+            f"The file is {size / 1024 / 1024:.1f} MB; the limit is "
+            f"{MAX_FILE_BYTES // 1024 // 1024} MB. Split the export into smaller files."
+        )
+
+
 def read_table(content: bytes) -> RawTable:
     """Read an export's bytes into a RawTable.
 
@@ -119,11 +128,7 @@ def read_table(content: bytes) -> RawTable:
     """
     if not content:
         raise FileRefused("The file is empty.")
-    if len(content) > MAX_FILE_BYTES:
-        raise FileRefused(
-            f"The file is {len(content) / 1024 / 1024:.1f} MB; the limit is "
-            f"{MAX_FILE_BYTES // 1024 // 1024} MB. Split the export into smaller files."
-        )
+    refuse_if_too_large(len(content))
     if content.startswith(b"PK\x03\x04"):
         return read_xlsx(content)
     if content.startswith((b"\xd0\xcf\x11\xe0", b"%PDF", b"\x1f\x8b", b"\x89PNG")):
