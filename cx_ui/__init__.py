@@ -26,6 +26,7 @@ from cx.edits import EditConflict
 from cx.errors import PlaceCXError
 from cx.exports import to_csv_bytes, to_xlsx_bytes
 from cx.formatting import escape_markdown
+from cx.inbox import InboxWorker, start_worker, stop_worker
 from cx.store import Database, FeatureStore, Store
 from cx_ui import identity, state
 
@@ -54,15 +55,39 @@ def _database(db_path: str, demo: bool) -> Database:
     return open_app_database(Settings(db_path=Path(db_path), demo=demo))
 
 
+@st.cache_resource(show_spinner=False, on_release=stop_worker)
+def _inbox_worker(db_path: str, demo: bool, folder: str) -> InboxWorker:
+    """The one thread per server process that watches the inbox folder (cx.inbox) with its own cursor.
+
+    It starts with the cached Database and stops with it (or when the server
+    process ends); it never raises into a page.
+    """
+    return start_worker(_database(db_path, demo), Path(folder))
+
+
 def database() -> Database:
-    """The process's Database; when it cannot be opened (locked by another process, not a DuckDB
-    file, newer schema) the page shows the reason in one sentence and stops."""
+    """The process's Database, with its inbox worker running (unless the inbox is switched off).
+
+    When the database cannot be opened (locked by another process, not a DuckDB
+    file, newer schema) the page shows the reason in one sentence and stops.
+    """
     config = settings()
     try:
-        return _database(str(config.db_path), config.demo)
+        opened = _database(str(config.db_path), config.demo)
     except PlaceCXError as error:
         st.error(literal(str(error)))
         st.stop()
+    inbox_worker()
+    return opened
+
+
+def inbox_worker() -> InboxWorker | None:
+    """The inbox worker of this server process, or None when the inbox is switched off."""
+    config = settings()
+    folder = config.inbox_folder()
+    if folder is None:
+        return None
+    return _inbox_worker(str(config.db_path), config.demo, str(folder))
 
 
 def store() -> Store:

@@ -190,6 +190,25 @@ if inspection is not None:
                          f"{result.duplicate:,} already held, {result.rejected:,} rejected.")
             st.rerun()
 
+st.header("Inbox")
+worker = cx_ui.inbox_worker()
+if worker is None:
+    st.caption("The inbox folder is switched off (PLACECX_INBOX is off), so exports can only be added here.")
+else:
+    st.caption("Exports dropped in the server's inbox folder are imported by themselves, once each: with "
+               "the saved mapping profile for the same columns, or else the proposed mapping, and only if "
+               "every row is valid. The newest files and what became of them:")
+    if worker.problem:
+        st.warning(cx_ui.literal(worker.problem), icon=":material/warning:")
+arrived = store.inbox.recent()
+if arrived.empty:
+    st.text("Nothing has arrived in the inbox yet.")
+else:
+    st.dataframe(pd.DataFrame({
+        "Received": arrived["received_at"], "File": arrived["file_name"], "Outcome": arrived["outcome"],
+        "Upload": arrived["batch_id"].astype("Int64"), "Reason": arrived["reason"],
+    }), hide_index=True, width="stretch")
+
 st.header("Upload history")
 history = store.uploads.history()
 if history.empty:
