@@ -85,15 +85,22 @@ class Settings:
         contact = pick("PLACECX_ACCESSIBILITY_CONTACT", "accessibility_contact")
         admin_email = pick("PLACECX_ADMIN_EMAIL", "admin_email")
         admin_name = pick("PLACECX_ADMIN_NAME", "admin_name")
-        inbox_raw = str(pick("PLACECX_INBOX", "inbox") or "").strip()
-        watch_inbox = inbox_raw.lower() not in _OFF_WORDS
-        chosen = watch_inbox and inbox_raw.lower() not in _TRUE_WORDS | {""}
-        inbox = Path(inbox_raw).expanduser() if chosen else None
+        inbox, watch_inbox = _parse_inbox(pick("PLACECX_INBOX", "inbox"))
         return cls(db_path=db_path, demo=demo, min_n=min_n,
                    accessibility_contact="" if contact is None else str(contact).strip(),
                    admin_email="" if admin_email is None else str(admin_email).strip(),
                    admin_name="" if admin_name is None else str(admin_name).strip(),
                    inbox=inbox, watch_inbox=watch_inbox)
+
+
+def _parse_inbox(value: object) -> tuple[Path | None, bool]:
+    """(folder, watch): off words switch the inbox off; nothing or a yes word keeps the default folder."""
+    text = "" if value is None else str(value).strip()
+    if text.lower() in _OFF_WORDS:
+        return None, False
+    if text.lower() in _TRUE_WORDS | {""}:
+        return None, True
+    return Path(text).expanduser(), True
 
 
 def _parse_bool(name: str, value: object) -> bool:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
+import pandas as pd
 import pytest
 
 from cx.store import Database
 
-from .apptest import messages, open_page, query, texts
+from .apptest import messages, open_page, query, table, texts
 from .test_upload_import import csv_bytes, survey
 
 
@@ -117,3 +120,30 @@ def test_the_analyst_can_switch_dates_to_month_first(empty_db):
     at.button(key="upload-import-button").click().run()
     stored = query(empty_db, "SELECT CAST(completed_at AS VARCHAR) FROM responses")
     assert stored == [("2024-09-01 11:27:00",)]
+
+
+def test_files_dropped_in_the_inbox_are_taken_by_the_apps_worker_and_listed(empty_db):
+    at = open_page("pages/upload.py")
+    assert "Nothing has arrived in the inbox yet." in texts(at)
+    inbox = empty_db.with_name(empty_db.name + ".inbox")
+    (inbox / "broken.csv").write_bytes(b'id,comment\n1,"never closed\n')
+    (inbox / "nightly.csv").write_bytes(survey(range(1, 6)))
+    deadline = time.monotonic() + 60
+    while len(list((inbox / "done").iterdir()) + list((inbox / "failed").iterdir())) < 3:
+        assert time.monotonic() < deadline, "the app's inbox worker did not take the files"
+        time.sleep(0.2)
+    at.run()
+    arrived = table(at, "Received", "File", "Outcome")
+    assert sorted(zip(arrived["File"], arrived["Outcome"], arrived["Upload"].tolist(), strict=True)) == [
+        ("broken.csv", "failed", pd.NA), ("nightly.csv", "imported", 1)]
+    assert arrived.set_index("File").loc["broken.csv", "Reason"].startswith(
+        "Line 2: a quoted field is never closed")
+    history = at.dataframe[-1].value
+    assert history[["File", "Uploaded by", "New"]].values.tolist() == [["nightly.csv", "inbox", 5]]
+
+
+def test_the_inbox_can_be_switched_off(empty_db, monkeypatch):
+    monkeypatch.setenv("PLACECX_INBOX", "off")
+    at = open_page("pages/upload.py")
+    assert any("switched off" in c.value for c in at.caption)
+    assert not empty_db.with_name(empty_db.name + ".inbox").exists()

@@ -32,3 +32,17 @@ def test_demo_switch_words(word, expected):
 def test_bad_values_are_refused_by_name(environ, message):
     with pytest.raises(ValueError, match=message):
         Settings.load({}, environ)
+
+
+@pytest.mark.parametrize("environ, secrets, expected", [
+    ({}, {}, Path("/srv/p.duckdb.inbox")),
+    ({"PLACECX_INBOX": "/drop/here"}, {"inbox": "/not/this"}, Path("/drop/here")),
+    ({}, {"inbox": "/from/secrets"}, Path("/from/secrets")),
+    ({"PLACECX_INBOX": "off"}, {}, None),
+    ({}, {"inbox": False}, None),
+    ({"PLACECX_INBOX": ""}, {}, Path("/srv/p.duckdb.inbox")),
+])
+def test_the_inbox_folder_defaults_beside_the_database_and_can_be_moved_or_switched_off(
+        environ, secrets, expected):
+    settings = Settings.load(secrets, {"PLACECX_DB": "/srv/p.duckdb", **environ})
+    assert settings.inbox_folder() == expected
