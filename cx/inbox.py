@@ -91,9 +91,16 @@ class Folders:
         return self.root / "failed"
 
     def create(self) -> None:
-        """Create the folders that are missing. Raises OSError when one cannot be created."""
-        for folder in (self.root, self.requests, self.results, self.done, self.failed):
-            folder.mkdir(parents=True, exist_ok=True)
+        """Create the folders that are missing.
+
+        Raises OSError when one cannot be created, or when a subfolder is a link:
+        files moved or answers written there would land outside the inbox.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        for folder in (self.requests, self.results, self.done, self.failed):
+            if folder.is_symlink():
+                raise OSError(errno.ELOOP, "the subfolder is a link; make it a real folder", str(folder))
+            folder.mkdir(exist_ok=True)
 
 
 @dataclass(frozen=True)
@@ -316,11 +323,16 @@ class InboxWorker:
         return handled
 
     def _loop(self) -> None:
+        failing = None
         while not self._stop.is_set():
             try:
                 self.run_once()
-            except Exception:  # the thread must outlive any one bad look at the folder
-                log.exception("The inbox worker could not look at %s; it will look again.", self.folders.root)
+                failing = None
+            except Exception as error:  # the thread must outlive any one bad look at the folder
+                if one_line(error) != failing:  # say it once, not every second
+                    failing = one_line(error)
+                    log.exception("The inbox worker could not look at %s; it will look again.",
+                                  self.folders.root)
             self._stop.wait(self.poll_seconds)
 
     # --- work handed over by the command line ---

@@ -319,3 +319,14 @@ def test_a_folder_that_cannot_be_made_is_a_problem_not_a_crash(database, tmp_pat
     blocker.write_text("not a folder")
     worker = InboxWorker(database, blocker / "inbox").start()
     assert not worker.running and "cannot be used" in worker.problem
+
+
+def test_a_subfolder_replaced_by_a_link_stops_the_worker_from_writing_outside(worker, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    worker.folders.done.rmdir()
+    worker.folders.done.symlink_to(elsewhere)
+    drop(worker, "a.csv", survey(range(1, 4)))
+    with pytest.raises(OSError, match="the subfolder is a link"):
+        worker.run_once()
+    assert list(elsewhere.iterdir()) == [] and (worker.folders.root / "a.csv").exists()
