@@ -110,6 +110,21 @@ def test_cli_import_while_the_app_holds_the_database_prints_todays_counts(app_db
     assert (facts["tables"]["responses"], facts["tables"]["upload_batches"]) == (39, 2)
 
 
+def test_two_imports_at_once_are_queued_and_both_succeed(app_db, tmp_path):
+    commands = []
+    for name, ids in (("first", range(1000, 1050)), ("second", range(2000, 2030))):
+        export = tmp_path / f"{name}.csv"
+        export.write_bytes(survey(ids))
+        commands.append([sys.executable, "-m", "cx", "import", str(export), "--db", str(app_db), "--json"])
+    running = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+               for c in commands]
+    outputs = [process.communicate(timeout=300) for process in running]
+    assert [process.returncode for process in running] == [0, 0], outputs
+    printed = [json.loads(out) for out, _ in outputs]
+    assert [p["new"] for p in printed] == [50, 30]
+    assert sorted(p["batch"] for p in printed) == [3, 4]
+
+
 def test_a_refused_import_fails_in_one_line_as_before(app_db, tmp_path):
     export = tmp_path / "bad.csv"
     export.write_bytes(survey(range(100, 105), bad={102: "ten"}))
