@@ -286,7 +286,10 @@ class InboxWorker:
                        "started_at": datetime.now().isoformat(timespec="seconds")}
             write_atomically(pointer_path(self.database.path), json.dumps(pointer).encode("utf-8"))
         except OSError as error:
-            self.problem = f"The inbox folder {self.folders.root} cannot be used: {one_line(error)}."
+            why = error.strerror or str(error)
+            self.problem = (f"The inbox folder {self.folders.root} cannot be used ({why}), "
+                            "so exports dropped there are not imported and the command line cannot "
+                            "import while the app runs; fix the folder and restart the app.")
             log.warning("%s", self.problem)
             return self
         self._sweep(claimed_too=True)
