@@ -253,7 +253,7 @@ def _one_line(text: str) -> str:
 
 
 def _status(answer: SavedAnswer) -> str:
-    return "shared with the team" if answer.shared else "private"
+    return "shared with the team" if answer.shared else "not shared"
 
 
 def reflections_markdown(
@@ -268,8 +268,8 @@ def reflections_markdown(
     out = [
         f"# Personal leadership checklist: {escape_markdown(_one_line(name))}",
         "",
-        f"Downloaded from PlaceCX on {saved_label(generated_at)}. Answers marked private "
-        "are for you alone; the team can read the ones marked shared.",
+        f"Downloaded from PlaceCX on {saved_label(generated_at)}. The team can read the answers "
+        "marked shared; the others are not shown to them.",
     ]
     for number, q in enumerate(QUESTIONS, start=1):
         out += ["", f"## {number}. {q.topic}", "", f"**Question:** {escape_markdown(q.text)}"]
@@ -289,8 +289,8 @@ def reflections_text(
     """The same document as `reflections_markdown`, as plain text with indented answers."""
     title = f"Personal leadership checklist: {_one_line(name)}"
     out = [title, "=" * len(title), "",
-           f"Downloaded from PlaceCX on {saved_label(generated_at)}. Answers marked private "
-           "are for you alone; the team can read the ones marked shared."]
+           f"Downloaded from PlaceCX on {saved_label(generated_at)}. The team can read the answers "
+           "marked shared; the others are not shown to them."]
     for number, q in enumerate(QUESTIONS, start=1):
         heading = f"{number}. {q.topic}"
         out += ["", heading, "-" * len(heading), "", f"Question: {q.text}"]

@@ -148,7 +148,7 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
     """`RoadmapStore.history` or `recent_changes` as people read it."""
     table = pd.DataFrame({
         "When": [f"{format_date(t)}, {t:%H:%M}" for t in pd.to_datetime(history["changed_at"])],
-        "Who": history["changed_by"].fillna("Not recorded") if len(history) else [],
+        "Who": history["changed_by"].fillna("PlaceCX itself (demo or import)") if len(history) else [],
     })
     if "action" in history.columns:
         table["Action"] = [

@@ -19,11 +19,19 @@ from cx_ui import identity, state
 cx_ui.page_title("Leadership checklist")
 store = cx_ui.store()
 me = identity.me()
-st.caption(
-    "Seven questions to answer for yourself. Your answers are private unless you choose to share "
-    "one with the rest of the leadership team. Every save is kept with its date, so you can set "
-    "what you think now beside what you wrote before."
-)
+if me.open_mode:
+    st.caption(
+        "Seven questions to answer for yourself. PlaceCX is in open mode, so anyone using this computer "
+        "can read these answers; sharing one puts it in the team's list. Every save is kept with its "
+        "date, so you can set what you think now beside what you wrote before."
+    )
+else:
+    st.caption(
+        "Seven questions to answer for yourself. Only you read your answers unless you choose to share "
+        "one with the rest of the leadership team. Every save is kept with its date, so you can set "
+        "what you think now beside what you wrote before."
+    )
+NOT_SHARED = "not shared" if me.open_mode else "private"
 if me.person_id is None:
     st.info("Choose your name under 'You are' in the sidebar to see and answer your checklist.")
     st.stop()
@@ -48,7 +56,7 @@ def save(question: checklist.Question, saved: list[checklist.SavedAnswer], text:
         return
     if action is checklist.SaveAction.SHARING_ONLY:
         state.notice(f"“{question.topic}”: your latest answer is now "
-                     f"{'shared with the team' if shared else 'private'}.")
+                     f"{'shared with the team' if shared else NOT_SHARED}.")
     else:
         state.notice(f"“{question.topic}”: answer saved.")
     st.rerun()
@@ -58,7 +66,8 @@ def status_line(saved: list[checklist.SavedAnswer]) -> str:
     if not saved:
         return "Not answered yet."
     latest = saved[0]
-    sharing = "✓ Shared with the team" if latest.shared else "🔒 Private"
+    sharing = "✓ Shared with the team" if latest.shared else (
+        "Not shared" if me.open_mode else "🔒 Private: only you can read it")
     versions = f" · {len(saved)} saved versions" if len(saved) > 1 else ""
     return f"Last saved {checklist.saved_label(latest.saved_at)} · {sharing}{versions}"
 
@@ -97,7 +106,7 @@ with mine:
                 shared = st.checkbox(
                     "Share this answer with the team", value=saved[0].shared if saved else False,
                     key=f"share-{question.code}-{person_id}",
-                    help="The team sees your newest answer to this question; earlier ones stay private.",
+                    help="The team sees your newest answer to this question; not your earlier ones.",
                 )
                 submitted = st.form_submit_button("Save answer", key=f"save-{question.code}-{person_id}")
             if submitted:

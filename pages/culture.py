@@ -60,7 +60,7 @@ record = culture.step_record(steps, number)
 st.write(culture.step(number).text)
 if record.updated_at is not None:
     st.text(f"Last changed on {record.updated_at.day} {record.updated_at:%B %Y} by "
-            f"{record.updated_by_name or 'someone not named'}.")
+            f"{record.updated_by_name or 'PlaceCX itself (demo or import)'}.")
 
 def save_step(number: int, overwrite: bool = False) -> None:
     """Form callback: save what the form holds, based on the step as the form first showed it."""

@@ -62,7 +62,7 @@ description = journey["description"] if isinstance(journey["description"], str) 
 if description:
     st.text(description)
 changed_by = journey["updated_by_name"]
-changed_by = changed_by if isinstance(changed_by, str) else "someone not named"
+changed_by = changed_by if isinstance(changed_by, str) else "PlaceCX itself (demo or import)"
 st.text(f"As is: {journey['as_is_steps']} steps · To be: {journey['to_be_steps']} steps · last changed "
         f"on {journey['updated_at'].day} {journey['updated_at']:%B %Y} by {changed_by}.")
 steps = store.journeys.steps(journey_id)

@@ -152,7 +152,7 @@ def test_markdown_document_lists_every_question_with_newest_answer_first():
     ]
     assert document.count("_Not answered yet._") == 6
     latest = lines.index("### Latest answer: 9 November 2026, 17:00 (shared with the team)")
-    earlier = lines.index("### Earlier answer: 11 August 2026, 09:00 (private)")
+    earlier = lines.index("### Earlier answer: 11 August 2026, 09:00 (not shared)")
     assert latest < earlier
     assert lines[latest + 2: latest + 4] == ["> Easy to deal with.", "> \\<b\\>Proud\\</b\\> staff."]
     assert lines[earlier + 2] == "> Answer the phone."
@@ -165,7 +165,7 @@ def test_text_document_indents_answers_and_strips_control_characters():
     lines = document.splitlines()
     assert lines[0] == "Personal leadership checklist: Tom Hargreaves"
     assert lines[1] == "=" * len(lines[0])
-    index = lines.index("Latest answer, 4 March 2026, 08:05 (private):")
+    index = lines.index("Latest answer, 4 March 2026, 08:05 (not shared):")
     assert lines[index + 2: index + 4] == ["    Dashboards[2J", "    for crews"]
     assert "\x1b" not in document
     assert document.count("Not answered yet.") == 6
