@@ -9,10 +9,13 @@ ask `me()`.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from cx.access import ROLES, Actor, actor_for_email
+from cx.formatting import escape_markdown
 from cx_ui import state
 
 ACTOR: state.Remembered[Actor] = state.Remembered("cx_ui_actor")
@@ -81,7 +84,7 @@ def _open_mode(system_store) -> Actor:
                "computer. Set up sign-in before other people use it.", help="See 'Sign-in' in the README.")
     people = system_store.people.all()
     if people.empty:
-        st.sidebar.info("Nobody has been added to the team yet.")
+        _first_name_form(system_store)
         return Actor(None, "", "admin", open_mode=True)
     names = dict(zip(people["person_id"].tolist(), people["name"].tolist(), strict=True))
     titles = dict(zip(people["person_id"].tolist(), people["role"].tolist(), strict=True))
@@ -95,3 +98,21 @@ def _open_mode(system_store) -> Actor:
         help="In open mode you say who you are; your name is saved with every change you make.",
     )
     return Actor(chosen, names.get(chosen, ""), "admin", open_mode=True)
+
+
+def _first_name_form(system_store) -> None:
+    """In open mode on a new, empty database: let the one person add their name, so changes carry it."""
+    def add() -> None:
+        try:
+            state.PERSON.set(system_store.people.add(state.widget_value("first-name", ""), None,
+                                                     now=datetime.now()))
+        except ValueError as error:
+            state.set_form_error("first-name", str(error))
+
+    with st.sidebar.form("first-name-form"):
+        st.text_input("Your name", key="first-name", max_chars=120,
+                      help="Nobody has been added yet. Your name is saved with every change you make.")
+        message = state.take_form_error("first-name")
+        if message:
+            st.error(escape_markdown(message))
+        st.form_submit_button("Start", on_click=add)

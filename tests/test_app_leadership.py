@@ -9,6 +9,11 @@ from cx.checklist import QUESTIONS
 from .apptest import messages, open_page, query, texts
 
 
+def editor(path):
+    """Gareth, who keeps the journey maps."""
+    return person(path, "Gareth Lewis")
+
+
 def person(path, name):
     return query(path, "SELECT person_id FROM people WHERE name = ?", [name])[0][0]
 
@@ -150,7 +155,7 @@ def stored_scores(path, journey_id, version):
 
 
 def test_the_worked_example_is_drawn_as_stored(demo_copy):
-    at = open_page("pages/journeys.py")
+    at = open_page("pages/journeys.py", person_id=editor(demo_copy))
     jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
     drawn = curve(at)
     assert drawn["As is"] == stored_scores(demo_copy, jid, "as_is")
@@ -163,7 +168,7 @@ def test_the_worked_example_is_drawn_as_stored(demo_copy):
 def test_adding_a_step_in_the_grid_extends_the_curve(demo_copy):
     jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
     before = stored_scores(demo_copy, jid, "as_is")
-    at = open_page("pages/journeys.py", **{f"journey-editor-{jid}-as_is-0": {
+    at = open_page("pages/journeys.py", person_id=editor(demo_copy), **{f"journey-editor-{jid}-as_is-0": {
         "edited_rows": {},
         "added_rows": [{"stage": "Tell others", "emotion_score": 1, "pain_points": "No follow-up"}],
         "deleted_rows": [],
@@ -181,7 +186,7 @@ def test_a_bad_emotion_score_is_refused_naming_row_and_field_and_edits_are_kept(
     jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
     before = stored_scores(demo_copy, jid, "as_is")
     key = f"journey-editor-{jid}-as_is-0"
-    at = open_page("pages/journeys.py", **{key: {
+    at = open_page("pages/journeys.py", person_id=editor(demo_copy), **{key: {
         "edited_rows": {2: {"emotion_score": 5}, 3: {"stage": "Renamed"}},
         "added_rows": [], "deleted_rows": []}})
     at.button(key="journey-save").click().run()
@@ -196,7 +201,7 @@ def test_steps_can_be_removed_and_reordered(demo_copy):
     jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
     stages = [r[0] for r in query(demo_copy, "SELECT stage FROM journey_steps WHERE journey_id = ? AND "
                                              "version = 'as_is' ORDER BY position", [jid])]
-    at = open_page("pages/journeys.py", **{f"journey-editor-{jid}-as_is-0": {
+    at = open_page("pages/journeys.py", person_id=editor(demo_copy), **{f"journey-editor-{jid}-as_is-0": {
         "edited_rows": {6: {"position": 1}}, "added_rows": [], "deleted_rows": [1],
     }})
     at.button(key="journey-save").click().run()
@@ -207,7 +212,7 @@ def test_steps_can_be_removed_and_reordered(demo_copy):
 
 
 def test_creating_a_journey_selects_it_and_a_duplicate_name_is_refused(demo_copy):
-    at = open_page("pages/journeys.py")
+    at = open_page("pages/journeys.py", person_id=editor(demo_copy))
     at.text_input(key="journey-new-name").set_value("Report a missed bin")
     at.button(key="journey-create").click().run()
     assert not at.exception
@@ -226,7 +231,7 @@ def test_creating_a_journey_selects_it_and_a_duplicate_name_is_refused(demo_copy
 def test_an_empty_to_be_map_can_start_as_a_copy_of_the_as_is_map(demo_copy):
     jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
     query(demo_copy, "DELETE FROM journey_steps WHERE version = 'to_be'")
-    at = open_page("pages/journeys.py", journey_version="to_be")
+    at = open_page("pages/journeys.py", journey_version="to_be", person_id=editor(demo_copy))
     assert "journey-copy" in [b.key for b in at.button]
     at.button(key="journey-copy").click().run()
     assert not at.exception
@@ -242,7 +247,7 @@ def test_an_empty_to_be_map_can_start_as_a_copy_of_the_as_is_map(demo_copy):
 def test_discarding_edits_keeps_the_stored_steps(demo_copy):
     jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
     before = stored_scores(demo_copy, jid, "as_is")
-    at = open_page("pages/journeys.py", **{f"journey-editor-{jid}-as_is-0": {
+    at = open_page("pages/journeys.py", person_id=editor(demo_copy), **{f"journey-editor-{jid}-as_is-0": {
         "edited_rows": {0: {"emotion_score": 2}}, "added_rows": [], "deleted_rows": [3]}})
     assert at.data_editor[0].key == f"journey-editor-{jid}-as_is-0"
     at.button(key="journey-discard").click().run()
@@ -255,7 +260,7 @@ def test_a_journey_can_be_renamed_but_not_to_another_journeys_name(demo_copy):
     jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
     query(demo_copy, "INSERT INTO journeys (name, created_at, updated_at) "
                      "VALUES ('Pay a parking fine', now(), now())")
-    at = open_page("pages/journeys.py", journey_id=jid)
+    at = open_page("pages/journeys.py", journey_id=jid, person_id=editor(demo_copy))
     at.text_input(key=f"journey-rename-{jid}-name").set_value("PAY A PARKING FINE")
     at.button(key="journey-rename").click().run()
     assert messages(at.error) == [
@@ -272,7 +277,7 @@ def test_a_journey_can_be_renamed_but_not_to_another_journeys_name(demo_copy):
 def test_deleting_a_journey_needs_confirmation_and_takes_its_steps(demo_copy):
     jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
     steps = query(demo_copy, "SELECT count(*) FROM journey_steps WHERE journey_id = ?", [jid])[0][0]
-    at = open_page("pages/journeys.py", journey_id=jid)
+    at = open_page("pages/journeys.py", journey_id=jid, person_id=editor(demo_copy))
     assert at.button(key="journey-delete").disabled
     assert f"its {steps} steps" in at.checkbox(key=f"journey-delete-confirm-{jid}").label
     at.checkbox(key=f"journey-delete-confirm-{jid}").check().run()

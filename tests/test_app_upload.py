@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 import pandas as pd
 import pytest
@@ -15,10 +16,18 @@ from .test_upload_import import csv_bytes, survey
 
 @pytest.fixture
 def empty_db(tmp_path, app_env):
+    """An empty database with one person, the analyst who uploads (person 1)."""
     path = tmp_path / "upload.duckdb"
-    Database(path).close()
+    database = Database(path)
+    database.store().people.add("Ann Analyst", None, now=datetime(2026, 11, 1))
+    database.close()
     app_env(path)
     return path
+
+
+def page():
+    """The Upload page, opened by the analyst."""
+    return open_page("pages/upload.py", person_id=1)
 
 
 def upload(at, content: bytes, name: str = "survey.csv"):
@@ -28,7 +37,7 @@ def upload(at, content: bytes, name: str = "survey.csv"):
 
 
 def test_a_clean_file_is_read_mapped_and_imported(empty_db):
-    at = upload(open_page("pages/upload.py"), survey(range(1, 31)))
+    at = upload(page(), survey(range(1, 31)))
     shown = "\n".join(texts(at))
     assert "Survey tool: generic" in shown and "data rows: 30" in shown
     assert "Encoding: UTF-8 · delimiter: comma" in shown
@@ -44,7 +53,7 @@ def test_a_clean_file_is_read_mapped_and_imported(empty_db):
 
 
 def test_bad_rows_are_listed_and_import_nothing_is_the_default(empty_db):
-    at = upload(open_page("pages/upload.py"), survey(range(5, 15), bad={7: "ten", 9: "Very good"}))
+    at = upload(page(), survey(range(5, 15), bad={7: "ten", 9: "Very good"}))
     assert "8 of 10 rows are ready to import; 2 have problems." in texts(at)
     problems = at.dataframe[0].value
     assert problems["Line"].tolist() == [4, 6]
@@ -61,7 +70,7 @@ def test_bad_rows_are_listed_and_import_nothing_is_the_default(empty_db):
 
 def test_editing_the_mapping_changes_what_is_imported(empty_db):
     content = csv_bytes([["Ref", "Score", "Team"], ["a", "5", "Parks"], ["b", "2", "Waste"]])
-    at = upload(open_page("pages/upload.py"), content)
+    at = upload(page(), content)
     key = next(k for k in _keys(at) if k.startswith("upload-role-csat-"))
     at.selectbox(key=key).set_value("Score").run()
     at.text_input(key=next(k for k in _keys(at) if k.startswith("upload-save-profile-"))).set_value("Parks")
@@ -70,19 +79,19 @@ def test_editing_the_mapping_changes_what_is_imported(empty_db):
         ("a", 5, "Parks"), ("b", 2, "Waste")]
     assert query(empty_db, "SELECT name, source FROM mapping_profiles")[0][0] == "Parks"
     # The next upload of the same survey is offered the saved profile.
-    at = upload(open_page("pages/upload.py"), csv_bytes([["Ref", "Score", "Team"], ["c", "4", "Parks"]]),
+    at = upload(page(), csv_bytes([["Ref", "Score", "Team"], ["c", "4", "Parks"]]),
                 name="next.csv")
     assert at.selectbox(key=next(k for k in _keys(at) if k.startswith("upload-profile-"))).value == "Parks"
     assert at.selectbox(key=next(k for k in _keys(at) if k.startswith("upload-role-csat-"))).value == "Score"
 
 
 def test_a_refused_file_says_why(empty_db):
-    at = upload(open_page("pages/upload.py"), b"id,comment\n1,\"never closed\n2,x\n")
+    at = upload(page(), b"id,comment\n1,\"never closed\n2,x\n")
     assert messages(at.error)[0].startswith("This file was not read: Line 2: a quoted field is never closed")
 
 
 def test_removing_an_upload_asks_first_and_takes_its_rows(empty_db):
-    at = upload(open_page("pages/upload.py"), survey(range(1, 6)))
+    at = upload(page(), survey(range(1, 6)))
     at.button(key="upload-import-button").click().run()
     at.button(key="upload-remove").click().run()
     assert "also removes the 5 rows it added" in at.warning[0].value
@@ -100,7 +109,7 @@ def _keys(at) -> list[str]:
 def test_a_kpi_sheet_is_offered_as_kpis_and_imported_as_ratios(empty_db):
     from .test_upload_kpis import kpi_file
 
-    at = upload(open_page("pages/upload.py"), kpi_file(), name="calls.csv")
+    at = upload(page(), kpi_file(), name="calls.csv")
     assert at.radio(key=next(r.key for r in at.radio if r.key.startswith("upload-kind-"))).value == "kpi"
     assert "3 of 3 rows are ready to import; 0 have problems." in texts(at)
     at.button(key="upload-import-button").click().run()
@@ -112,7 +121,7 @@ def test_a_kpi_sheet_is_offered_as_kpis_and_imported_as_ratios(empty_db):
 def test_the_analyst_can_switch_dates_to_month_first(empty_db):
     content = csv_bytes([["Id", "Start time", "Completion time", "Email", "Name"],
                          ["1", "9/1/2024 11:20", "9/1/2024 11:27", "anonymous", ""]])
-    at = upload(open_page("pages/upload.py"), content, name="forms.csv")
+    at = upload(page(), content, name="forms.csv")
     assert "Note: Dates in 'Completion time' were read as day/month/year." in texts(at)
     at.radio(key=next(r.key for r in at.radio if r.key.startswith("upload-date-order-"))).set_value("month")
     at.run()
@@ -123,7 +132,7 @@ def test_the_analyst_can_switch_dates_to_month_first(empty_db):
 
 
 def test_files_dropped_in_the_inbox_are_taken_by_the_apps_worker_and_listed(empty_db):
-    at = open_page("pages/upload.py")
+    at = page()
     assert "Nothing has arrived in the inbox yet." in texts(at)
     inbox = empty_db.with_name(empty_db.name + ".inbox")
     (inbox / "broken.csv").write_bytes(b'id,comment\n1,"never closed\n')
@@ -144,6 +153,6 @@ def test_files_dropped_in_the_inbox_are_taken_by_the_apps_worker_and_listed(empt
 
 def test_the_inbox_can_be_switched_off(empty_db, monkeypatch):
     monkeypatch.setenv("PLACECX_INBOX", "off")
-    at = open_page("pages/upload.py")
+    at = page()
     assert any("switched off" in c.value for c in at.caption)
     assert not empty_db.with_name(empty_db.name + ".inbox").exists()
