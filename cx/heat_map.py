@@ -152,6 +152,15 @@ def round_view(store: Store, chosen: int | None = None, viewer: Actor | None = N
                      withheld)
 
 
+def rating_history(store: Store, view: RoundView) -> pd.DataFrame:
+    """Every submitted rating of the round in `view`, earlier ones included; none while it is withheld.
+
+    Columns as `AssessmentStore.history`.
+    """
+    history = store.assessment.history(view.round_id)
+    return history.iloc[0:0] if view.withheld else history
+
+
 def must_submit_first(raters: pd.DataFrame, held_on: date, viewer: Actor | None, today: date) -> bool:
     """True when `viewer` rates this still-open round and has not submitted yet."""
     if viewer is None or viewer.open_mode or held_on < today:

@@ -172,7 +172,7 @@ with team_tab:
         )
         buttons.download_button(
             "Raw ratings (CSV)",
-            data=lambda: to_csv_bytes(assessment.labelled_history(store.assessment.history(round_id))),
+            data=lambda: to_csv_bytes(assessment.labelled_history(heat_map.rating_history(store, view))),
             file_name=f"{stem}-ratings.csv", mime="text/csv", on_click="ignore",
             icon=":material/download:", key="dl-ratings-csv",
         )
@@ -298,7 +298,7 @@ with rounds_tab:
             st.form_submit_button("Add raters", on_click=lambda: cx_ui.save(
                 lambda s: s.assessment.add_raters(round_id, state.widget_value("heatmap_add_raters", [])),
                 done="Raters added."))
-    history = store.assessment.history(round_id)
+    history = heat_map.rating_history(store, view)
     replaced = history[~history["current"]]
     if not replaced.empty:
         st.header("Earlier answers, since replaced")

@@ -115,12 +115,14 @@ def test_during_an_open_round_a_rater_sees_colleagues_only_after_submitting(team
     rate(as_(db, actors["admin"]), round_id, ids["admin"])  # the most senior voice rates first
     before = heat_map.round_view(as_(db, actors["leader"]), None, actors["leader"], TODAY)
     assert before.withheld and before.ratings.empty and before.critical_cells == 0
+    assert heat_map.rating_history(as_(db, actors["leader"]), before).empty
     for role in ("viewer", "analyst", "admin"):  # not waiting to rate: they see the map as it stands
         view = heat_map.round_view(as_(db, actors[role]), None, actors[role], TODAY)
         assert not view.withheld and view.submitted == 1, role
     rate(as_(db, actors["leader"]), round_id, ids["leader"])
     after = heat_map.round_view(as_(db, actors["leader"]), None, actors["leader"], TODAY)
     assert not after.withheld and after.submitted == 2
+    assert len(heat_map.rating_history(as_(db, actors["leader"]), after)) == 2 * len(CELLS)
     after_meeting = heat_map.round_view(system, None, actors["leader2"], date(2026, 11, 21))
     assert not after_meeting.withheld and after_meeting.submitted == 2
 
