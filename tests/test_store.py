@@ -274,8 +274,11 @@ def test_two_writers_at_once_do_not_collide_on_bookkeeping(database):
     assert second.admin.meta("colour") == "blue"
 
 
-def test_a_conflicting_unit_is_retried_from_the_start(database):
-    """Two units updating the same row: the later one conflicts, is run again, and both land."""
+def test_a_conflicting_unit_is_retried_from_the_start(database, caplog):
+    """Two units updating the same row: the later one conflicts, is run again, and both land.
+
+    Each retry leaves one line in the server log (bench.concurrency counts them).
+    """
     store, rival = database.store(), database.store()
     store.admin.set_meta("counter", "0")
     attempts = []
@@ -287,9 +290,12 @@ def test_a_conflicting_unit_is_retried_from_the_start(database):
             rival.admin.set_meta("counter", str(value + 10))
         writer.admin.set_meta("counter", str(value + 1))
 
-    store.run(bump)
+    with caplog.at_level("WARNING", logger="cx.store"):
+        store.run(bump)
     assert len(attempts) == 2
     assert store.admin.meta("counter") == "11"
+    assert [r.getMessage() for r in caplog.records] == [
+        "unit of work retried after a write conflict (attempt 2 of 4)"]
 
 
 def test_a_unit_that_keeps_conflicting_gives_up_with_a_plain_sentence(database):

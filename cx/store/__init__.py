@@ -17,6 +17,7 @@ the domain modules' job.
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 import time
@@ -43,6 +44,7 @@ T = TypeVar("T")
 _LOCK_PATTERN = re.compile(r"lock", re.IGNORECASE)
 _PID_PATTERN = re.compile(r"PID (\d+)")
 RETRY_ATTEMPTS = 4
+_LOG = logging.getLogger(__name__)
 
 
 class Store:
@@ -90,6 +92,9 @@ class Store:
             except WriteConflict:
                 if attempt == attempts:
                     raise
+                # One line per retry in the server log; bench.concurrency counts them.
+                _LOG.warning("unit of work retried after a write conflict (attempt %d of %d)",
+                             attempt + 1, attempts)
                 time.sleep(random.uniform(0.01, 0.05) * attempt)
         raise AssertionError("unreachable")
 
