@@ -19,7 +19,8 @@ from cx.formatting import escape_markdown
 from cx_ui import state
 
 ACTOR: state.Remembered[Actor] = state.Remembered("cx_ui_actor")
-_LOCAL_ADDRESSES = {"localhost", "127.0.0.1", "::1", ""}
+# An unset address means every interface, so it is not local.
+_LOCAL_ADDRESSES = {"localhost", "127.0.0.1", "::1"}
 
 
 def sign_in_configured() -> bool:

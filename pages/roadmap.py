@@ -172,6 +172,8 @@ def save_programme(overwrite: bool = False) -> None:
 # -------------------------------------------------------------------- the page
 
 cx_ui.show_notice()
+if me.person_id is not None and not me.may("roadmap"):
+    st.info(f"Your PlaceCX role ({me.role}) lets you read the plan; leaders and admins change it.")
 if me.person_id is None:
     st.info("Choose your name under 'You are' in the sidebar to change the plan: every change is "
             "recorded with the name of the person who made it.")

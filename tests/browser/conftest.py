@@ -7,6 +7,7 @@ unless PLACECX_REQUIRE_BROWSER=1 (set by .ci/run), when they fail instead.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -14,6 +15,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -46,21 +49,24 @@ def _wait_for_health(url: str, server: subprocess.Popen, log: Path, timeout: flo
     raise RuntimeError(f"The server did not become healthy:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="session")
-def server_url(tmp_path_factory: pytest.TempPathFactory, demo_db_path: Path) -> str:
-    """Start `streamlit run app.py` on a free port over its own copy of the session's demo database."""
-    workdir = tmp_path_factory.mktemp("server")
-    port = _free_port()
-    env = {**os.environ, "PLACECX_DB": str(copy_demo(demo_db_path, workdir)), "PLACECX_DEMO": "0"}
+@contextlib.contextmanager
+def streamlit_server(workdir: Path, *, env: dict[str, str] | None = None, args: Sequence[str] = (),
+                     port: int | None = None, host: str = "127.0.0.1") -> Iterator[str]:
+    """Run `streamlit run app.py` from the project folder; yield its URL once it is healthy.
+
+    `env` is added to this process's environment, `args` to the command line (for
+    example `--secrets.files`); the server's output goes to `workdir/server.log`.
+    """
+    port = port or _free_port()
     log = workdir / "server.log"
     with log.open("w") as out:
         server = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
              "--server.headless", "true", "--server.fileWatcherType", "none",
-             "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+             "--browser.gatherUsageStats", "false", *args],
+            cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT,
         )
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{host}:{port}"
     try:
         _wait_for_health(url, server, log)
         yield url
@@ -70,6 +76,16 @@ def server_url(tmp_path_factory: pytest.TempPathFactory, demo_db_path: Path) -> 
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+            server.wait()
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory, demo_db_path: Path) -> Iterator[str]:
+    """Start `streamlit run app.py` on a free port over its own copy of the session's demo database."""
+    workdir = tmp_path_factory.mktemp("server")
+    env = {"PLACECX_DB": str(copy_demo(demo_db_path, workdir)), "PLACECX_DEMO": "0"}
+    with streamlit_server(workdir, env=env) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -109,3 +125,36 @@ def wait_until_rendered(tab, timeout: float = 60_000) -> None:
         if tab.locator(settled).count():
             return
     raise TimeoutError("The page kept re-running.")
+
+
+@dataclass(frozen=True)
+class SignInServer:
+    """PlaceCX with sign-in configured, its database file, and the provider it trusts."""
+
+    url: str
+    db_path: Path
+    provider_url: str
+    person_ids: dict[str, int]
+
+
+@pytest.fixture(scope="module")
+def signin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SignInServer]:
+    """A real OpenID Connect provider on localhost and PlaceCX signing people in through it.
+
+    The database is the demo council with an admin, two leaders and a viewer given
+    emails and roles (tests/browser/oidc.py); one more person the provider knows is
+    unknown to PlaceCX. The [auth] section lives in a temporary secrets.toml passed
+    with --secrets.files, so no secrets file is written into the project.
+    """
+    from .oidc import prepare_database, provider, write_secrets
+
+    workdir = tmp_path_factory.mktemp("signin")
+    db_path = workdir / "placecx.duckdb"
+    person_ids = prepare_database(db_path)
+    port = _free_port()
+    with provider() as provider_url:
+        secrets_file = write_secrets(workdir / "secrets.toml", app_port=port, provider_url=provider_url)
+        env = {"PLACECX_DB": str(db_path), "PLACECX_DEMO": "1"}
+        with streamlit_server(workdir, env=env, port=port, host="localhost",
+                              args=["--secrets.files", str(secrets_file)]) as url:
+            yield SignInServer(url, db_path, provider_url, person_ids)
