@@ -26,6 +26,10 @@ from cx.store import Database, Store
 
 T = TypeVar("T")
 ROUTER = Path(__file__).resolve().parent.parent / "app.py"
+# Help for every st.date_input. Its day and month boxes are small targets (18 x 20 px,
+# WCAG 2.5.8); the calendar does the same job with targets that pass, so say where it is.
+DATE_HELP = ("Type the date, or choose it from the calendar: the button at the right-hand end "
+             "of the field, or Alt and the down arrow.")
 
 
 def settings() -> Settings:

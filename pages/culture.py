@@ -75,7 +75,7 @@ with st.form(f"culture-form-{number}"):
     )
     step_date = st.date_input(
         "Date: the target, or the day it was done", value=record.step_date, format="DD/MM/YYYY",
-        key=f"culture-date-{number}",
+        key=f"culture-date-{number}", help=cx_ui.DATE_HELP,
     )
     evidence = st.text_area(
         "Evidence", value=record.evidence or "",
