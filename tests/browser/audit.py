@@ -138,20 +138,24 @@ def each_view(tab):
         yield f"tab {button.inner_text().strip()!r}"
 
 
-def audit_page(tab, allowed: dict[str, str], label: str, *, walk: bool = True) -> tuple[list[Finding], int]:
+def audit_page(tab, allowed: dict[str, str], label: str, *, walk: bool = True,
+               every_rule: bool = True) -> tuple[list[Finding], int]:
     """Findings, each (rule, element) once, and the number of positions audited.
 
     With `walk`, every tab is shown with its expanders open and scrolled from top to
     bottom: at the top of each tab every WCAG A/AA rule runs, at each further position
     only ON_SCREEN_RULES, since the other rules have answered for the whole tab. The
     sidebar is the same on every tab, so it is scrolled on the first one only. Without
-    `walk`, the page is audited once, as it is, at the top.
+    `walk`, the page is audited once, as it is, at the top. Without `every_rule`, only
+    ON_SCREEN_RULES run, at the top too: for a page already audited at another window
+    size, since the DOM the other rules read is the same at every size.
     """
     findings: dict[tuple[str, str], Finding] = {}
     audited = 0
     for number, view in enumerate(each_view(tab) if walk else ["as loaded"]):
         scroll_to(tab, "", 0)
-        for finding in run_axe(tab, allowed, where=f"{label}, {view}, top"):
+        top_rules = None if every_rule else ON_SCREEN_RULES
+        for finding in run_axe(tab, allowed, rules=top_rules, where=f"{label}, {view}, top"):
             findings.setdefault(finding.key, finding)
         audited += 1
         for testid, top in scroll_positions(tab, sidebar=number == 0) if walk else []:

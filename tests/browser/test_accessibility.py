@@ -36,8 +36,9 @@ PAGES = listed_pages()
 THEMES = ("light", "dark")
 # Every page is walked at 1920 x 1080 in both themes. Colours do not change with the
 # width and sizes and spacing do not change with the theme, so the narrower laptop
-# screen (1366 x 768, where columns and chips wrap) is walked in the light theme only:
-# that halves its cost and leaves no rule unchecked at either size.
+# screen (1366 x 768, where columns and chips wrap) is walked in the light theme only,
+# and with the on-screen rules only (the DOM the others read is the same at both
+# sizes): that more than halves its cost and leaves no rule unchecked at either size.
 VIEWPORTS = {"light": [(1920, 1080), (1366, 768)], "dark": [(1920, 1080)]}
 
 _CHART_TEXT = """() => {
@@ -133,9 +134,9 @@ def test_page_passes_the_wcag_audit_and_outline_checks(server_url, themed_page, 
     findings, positions = audit_page(tab, ALLOWED, f"{tab.theme}, first load", walk=False)
     choose_person(tab)
     problems = []
-    for width, height in VIEWPORTS[tab.theme]:
+    for number, (width, height) in enumerate(VIEWPORTS[tab.theme]):
         tab.set_viewport_size({"width": width, "height": height})
-        found, audited = audit_page(tab, ALLOWED, f"{tab.theme} {width}x{height}")
+        found, audited = audit_page(tab, ALLOWED, f"{tab.theme} {width}x{height}", every_rule=number == 0)
         findings += found
         positions += audited
     for view in each_view(tab):
