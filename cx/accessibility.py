@@ -9,7 +9,7 @@ from cx.formatting import escape_markdown, format_date
 
 STATEMENT_FILE = Path(__file__).with_name("accessibility_statement.md")
 PREPARED_ON = date(2026, 11, 23)
-REVIEWED_ON = date(2026, 11, 23)
+REVIEWED_ON = date(2026, 12, 2)
 NO_CONTACT = ("the team that runs PlaceCX in your council (they can add their contact "
               "details here with the setting PLACECX_ACCESSIBILITY_CONTACT).")
 

@@ -16,6 +16,8 @@ from typing import Any, Generic, TypeVar
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.elements.lib.streamlit_plotly_theme import BG_COLOR as _THEME_BACKGROUND
+from streamlit.elements.lib.streamlit_plotly_theme import GRAY_70 as _THEME_MUTED
 from streamlit.elements.lib.streamlit_plotly_theme import GRAY_90 as _THEME_TEXT
 from streamlit.errors import StreamlitSecretNotFoundError
 
@@ -32,6 +34,10 @@ from cx_ui import identity, state
 
 T = TypeVar("T")
 ROUTER = Path(__file__).resolve().parent.parent / "app.py"
+# Help for every st.date_input. Its day and month boxes are small targets (18 x 20 px,
+# WCAG 2.5.8); the calendar does the same job with targets that pass, so say where it is.
+DATE_HELP = ("Type the date, or choose it from the calendar: the button at the right-hand end "
+             "of the field, or Alt and the down arrow.")
 
 
 def settings() -> Settings:
@@ -176,9 +182,15 @@ def chart_with_table(fig: go.Figure, table: pd.DataFrame, *, key: str) -> None:
 
     Axis, legend and annotation text take the theme's strong grey, which Streamlit
     swaps in for its placeholder colour in light and dark themes alike; its default
-    faded grey for tick labels falls short of 4.5:1 on white.
+    faded grey for tick labels and hover labels falls short of 4.5:1 on white. The toolbar (modebar) gets
+    the same treatment: plotly's own icon grey is about 1.7:1 on white, under the 3:1 a
+    control needs. Its icons take the theme's muted grey (3.7:1 on white), the active and
+    hovered tool the strong grey, on the page's own background.
     """
-    fig = go.Figure(fig).update_layout(font_color=_THEME_TEXT, legend_font_color=_THEME_TEXT)
+    fig = go.Figure(fig).update_layout(
+        font_color=_THEME_TEXT, legend_font_color=_THEME_TEXT, hoverlabel_font_color=_THEME_TEXT,
+        modebar_color=_THEME_MUTED, modebar_activecolor=_THEME_TEXT, modebar_bgcolor=_THEME_BACKGROUND,
+    )
     fig.update_xaxes(tickfont_color=_THEME_TEXT, title_font_color=_THEME_TEXT)
     fig.update_yaxes(tickfont_color=_THEME_TEXT, title_font_color=_THEME_TEXT)
     st.plotly_chart(fig, width="stretch", key=f"chart-{key}", config={"displaylogo": False})

@@ -21,7 +21,7 @@ people = store.people.all()
 names = dict(zip(people["person_id"].tolist(), people["name"].tolist(), strict=True))
 left, middle, right = st.columns(3)
 dates = left.date_input("Between", value=(date.today() - timedelta(days=90), date.today()),
-                        format="DD/MM/YYYY", key="audit-dates")
+                        format="DD/MM/YYYY", key="audit-dates", help=cx_ui.DATE_HELP)
 person = middle.selectbox("Who", [None, *names], format_func=lambda p: "Everyone" if p is None else names[p],
                           key="audit-person")
 area = right.selectbox("Area", [None, *audit.FEATURE_WORDS],

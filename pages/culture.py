@@ -96,7 +96,7 @@ with st.form(f"culture-form-{number}"):
     )
     st.date_input(
         "Date: the target, or the day it was done", value=record.step_date, format="DD/MM/YYYY",
-        key=f"{form}-date",
+        key=f"{form}-date", help=cx_ui.DATE_HELP,
     )
     st.text_area(
         "Evidence", value=record.evidence or "",

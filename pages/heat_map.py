@@ -67,7 +67,8 @@ def new_round_form(people) -> None:
     names = dict(zip(people["person_id"].tolist(), people["name"].tolist(), strict=True))
     with st.form("new-round"):
         st.text_input("Round name", placeholder="Q1 2027 review", key="new_round_name")
-        st.date_input("Meeting date", value=date.today(), format="DD/MM/YYYY", key="new_round_date")
+        st.date_input("Meeting date", value=date.today(), format="DD/MM/YYYY", key="new_round_date",
+                      help=cx_ui.DATE_HELP)
         st.multiselect("Raters", options=list(names), default=list(names), format_func=names.get,
                        key="new_round_raters",
                        help="Everyone who will rate the 15 cells before the meeting.")

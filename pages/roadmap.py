@@ -49,8 +49,10 @@ def action_fields(prefix: str, initial: ActionInput, owners: dict[int, str]) -> 
                    index=owner_options.index(initial.owner_id or NO_OWNER), key=f"{prefix}-owner")
     right.selectbox("Status", options=[s.code for s in STATUSES], format_func=lambda c: STATUS_BY_CODE[c].tag,
                     index=[s.code for s in STATUSES].index(initial.status), key=f"{prefix}-status")
-    left.date_input("Start date", value=initial.start_date, format="DD/MM/YYYY", key=f"{prefix}-start")
-    right.date_input("Due date", value=initial.due_date, format="DD/MM/YYYY", key=f"{prefix}-due")
+    left.date_input("Start date", value=initial.start_date, format="DD/MM/YYYY", key=f"{prefix}-start",
+                    help=cx_ui.DATE_HELP)
+    right.date_input("Due date", value=initial.due_date, format="DD/MM/YYYY", key=f"{prefix}-due",
+                     help=cx_ui.DATE_HELP)
     metric_options = ["", *MEASURES]
     left.selectbox("Metric it should move (optional)", options=metric_options,
                    format_func=lambda c: MEASURES[c].label if c else "No metric",
@@ -124,7 +126,7 @@ def programme_form(programme: dict | None, entry: dict[str, str], *, first_time:
     with st.form("programme"):
         left, right = st.columns(2)
         left.date_input("Programme start", value=programme["start_date"] if programme else today,
-                        format="DD/MM/YYYY", key="programme-start")
+                        format="DD/MM/YYYY", key="programme-start", help=cx_ui.DATE_HELP)
         right.number_input("Length in years", min_value=roadmap.MIN_YEARS, max_value=roadmap.MAX_YEARS,
                            value=programme["years"] if programme else 4, step=1, key="programme-years")
         st.header("Where each building block steps in")

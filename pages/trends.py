@@ -47,7 +47,7 @@ def persistent(widget, label: str, name: str, default, **kwargs):
 # ------------------------------------------------------------------ filters
 with st.expander("Filters: which responses to include", expanded=True, icon=":material/filter_list:"):
     dates = persistent(st.date_input, "Completed between", "dates", default_range, format="DD/MM/YYYY",
-                       help="Both dates are included.")
+                       help=f"Both dates are included. {cx_ui.DATE_HELP}")
     start, end = (dates if isinstance(dates, tuple | list) and len(dates) == 2 else default_range)
     columns = st.columns(4)
     chosen: dict[str, tuple[str, ...]] = {}

@@ -14,6 +14,10 @@ import numpy as np
 # Streamlit's default page backgrounds (streamlit config show: theme.backgroundColor).
 LIGHT_BACKGROUND = "#FFFFFF"
 DARK_BACKGROUND = "#171614"
+# The sidebar's defaults, and the dark theme's field background (secondaryBackgroundColor).
+LIGHT_SIDEBAR = "#F8F8F7"
+DARK_SIDEBAR = "#21201D"
+DARK_FIELD = "#2D2B27"
 
 SIMULATIONS = {
     "protanopia": ((0.152286, 1.052583, -0.204868), (0.114503, 0.786281, 0.099216),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import re
+from pathlib import Path
 
+import cx_ui
 from cx.accessibility import NO_CONTACT, STATEMENT_FILE, statement_markdown
 from cx.config import Settings
 
@@ -43,3 +46,21 @@ def test_statement_page_shows_the_configured_contact(app_env, tmp_path, monkeypa
     shown = " ".join(m.value for m in at.markdown)
     assert "accessibility@fenbridge\\.gov\\.uk" in shown
     assert "partially compliant with WCAG 2.2 level AA" in shown
+
+
+def test_every_date_input_says_the_calendar_does_the_same_job():
+    """The statement relies on the calendar for the small day and month boxes (WCAG 2.5.8)."""
+    root = Path(__file__).resolve().parents[1]
+    found = 0
+    for page in sorted((root / "pages").glob("*.py")):
+        for node in ast.walk(ast.parse(page.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            called = [node.func, *node.args[:1]]
+            if any(isinstance(part, ast.Attribute) and part.attr == "date_input" for part in called):
+                found += 1
+                helps = [ast.unparse(k.value) for k in node.keywords if k.arg == "help"]
+                assert helps and "DATE_HELP" in helps[0], f"{page.name}:{node.lineno}"
+    assert found >= 6
+    assert "calendar" in cx_ui.DATE_HELP and "calendar" in STATEMENT_FILE.read_text(encoding="utf-8")
+

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import re
+import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +15,10 @@ from cx.roadmap import STATUSES
 
 from .colour import (
     DARK_BACKGROUND,
+    DARK_FIELD,
+    DARK_SIDEBAR,
     LIGHT_BACKGROUND,
+    LIGHT_SIDEBAR,
     SIMULATIONS,
     contrast_ratio,
     difference_seen_with,
@@ -61,3 +67,28 @@ def test_heat_map_cell_text_is_readable_on_its_fill(level):
 @pytest.mark.parametrize("status", STATUSES, ids=lambda status: status.code)
 def test_roadmap_bar_labels_are_readable_on_their_fill(status):
     assert contrast_ratio("#000000", status.fill) >= 4.5
+
+
+ROOT = Path(__file__).resolve().parents[1]
+THEME = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))["theme"]
+FOCUS_CSS = (ROOT / "cx_ui" / "focus.css").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("theme", "backgrounds"), [("light", [LIGHT_BACKGROUND, LIGHT_SIDEBAR]),
+                                                    ("dark", [DARK_BACKGROUND, DARK_SIDEBAR, DARK_FIELD])])
+def test_primary_colour_carries_white_text_and_stands_out_as_a_mark(theme, backgrounds):
+    """Streamlit writes white on the primary colour (primary buttons, multiselect chips),
+    and draws the selected tab's bar, checked boxes and field borders in it."""
+    primary = THEME[theme]["primaryColor"]
+    assert contrast_ratio("#FFFFFF", primary) >= 4.5
+    for background in backgrounds:
+        assert contrast_ratio(primary, background) >= 3.0, background
+
+
+def test_focus_ring_has_one_colour_that_stands_out_on_every_background():
+    """The ring is drawn outside the control, on the page, the sidebar or a field's background."""
+    rings = set(re.findall(r"outline: 3px solid (#[0-9a-fA-F]{6})", FOCUS_CSS))
+    assert len(rings) == 1
+    ring = rings.pop()
+    for background in (LIGHT_BACKGROUND, LIGHT_SIDEBAR, DARK_BACKGROUND, DARK_SIDEBAR, DARK_FIELD):
+        assert contrast_ratio(ring, background) >= 3.0, background

@@ -10,7 +10,7 @@ from cx.demo import LEADERS
 from cx.formatting import format_date
 
 from .conftest import wait_until_rendered
-from .keyboard import active, assert_focus_visible, tab_until, wait_for_text
+from .keyboard import active, assert_focus_visible, focus_walk, tab_until, wait_for_text
 
 pytestmark = pytest.mark.browser
 
@@ -68,3 +68,13 @@ def test_an_export_downloads_with_the_keyboard_alone(server_url, page):
         page.keyboard.press("Enter")
     assert download.value.suggested_filename.endswith("-ratings.csv")
     assert "Building block" in download.value.path().read_text(encoding="utf-8-sig")
+
+
+@pytest.mark.parametrize("url_path", ["", "heat_map"], ids=["overview", "heat_map"])
+def test_every_control_shows_where_the_keyboard_focus_is(server_url, page, url_path):
+    """Tab through the whole page: each stop must show a ring-sized change at 3:1."""
+    page.goto(f"{server_url}/{url_path}")
+    wait_until_rendered(page)
+    stops, problems = focus_walk(page)
+    assert stops >= 20, "the walk ended early"
+    assert problems == [], "\n".join(problems)
