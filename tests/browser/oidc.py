@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from cx.access import add_person, link_person
+from cx.access import add_person, update_person
 from cx.bootstrap import open_app_database
 from cx.config import Settings
 
@@ -88,7 +88,7 @@ def prepare_database(path: Path, people: Sequence[Person] = PEOPLE) -> dict[str,
             if person.role is None:
                 continue
             if person.job_title is None:
-                link_person(store, ids[person.name], person.email, person.role)
+                update_person(store, ids[person.name], person.email, person.role)
                 found[person.email] = ids[person.name]
             else:
                 found[person.email] = add_person(store, person.email, person.name, person.role,
