@@ -3,7 +3,9 @@
 `inspect_export(content, file_name)` reads an upload and proposes a mapping;
 `validate_export(inspection, mapping)` converts the rows and lists every rejected
 one. Writing is `cx.importers.run.import_export`, which hands the validated rows to
-the store in one transaction.
+the store in one transaction. An Inspection holds every parsed row; `UploadFacts` is
+the few kilobytes a page shows about it (see `cx.importers.staging`, which keeps the
+rows on disk between the reruns of a web page).
 """
 
 from __future__ import annotations
@@ -18,7 +20,69 @@ from cx.importers.layout import Layout, detect_layout
 from cx.importers.mapping import ROLES, Mapping, Problem, Validated, propose_mapping, validate
 from cx.importers.reading import DELIMITERS, FileRefused, RawTable, read_table
 
-__all__ = ["FileRefused", "Inspection", "Mapping", "Problem", "ROLES", "inspect_export", "validate_export"]
+__all__ = ["FileRefused", "Inspection", "Mapping", "Problem", "ROLES", "UploadFacts", "inspect_export",
+           "validate_export"]
+
+
+@dataclass(frozen=True)
+class UploadFacts:
+    """What an upload is, without its rows: how it was read, its columns and the proposed mappings.
+
+    `proposals` holds the proposed mapping for each kind ("responses" and "kpi");
+    `kind` is the one the file looks like. Small enough to keep in a web session.
+    """
+
+    file_name: str
+    file_size: int
+    sha256: str
+    file_format: str  # "csv" or "xlsx"
+    tool: str
+    header_rows: int
+    columns: tuple[str, ...]
+    data_rows: int
+    kind: str
+    proposals: dict[str, Mapping]
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def mapping(self) -> Mapping:
+        """The proposed mapping for the kind the file looks like."""
+        return self.proposals[self.kind]
+
+    def proposed(self, kind: str) -> Mapping:
+        """The proposed mapping for reading the file as `kind` ("responses" or "kpi")."""
+        return self.proposals[kind]
+
+    @property
+    def delimiter_name(self) -> str | None:
+        return DELIMITERS.get(self.delimiter) if self.delimiter else None
+
+    def summary(self) -> dict:
+        """The facts `python -m cx inspect --json` prints."""
+        return {
+            "file": self.file_name, "size": self.file_size, "sha256": self.sha256,
+            "format": self.file_format, "tool": self.tool, "kind": self.kind,
+            "encoding": self.encoding, "delimiter": self.delimiter_name,
+            "sheet": self.sheet, "header_rows": self.header_rows,
+            "rows": self.data_rows, "columns": list(self.columns),
+            "mapping": dict(self.mapping.roles), "ces_scale": self.mapping.ces_scale,
+            "notes": list(self.notes),
+        }
+
+    def as_dict(self) -> dict:
+        """Plain JSON-ready values; `from_dict` reads them back."""
+        return {**{name: getattr(self, name) for name in self.__dataclass_fields__ if name != "proposals"},
+                "columns": list(self.columns), "notes": list(self.notes),
+                "proposals": {kind: mapping.as_dict() for kind, mapping in self.proposals.items()}}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> UploadFacts:
+        proposals = {kind: Mapping.from_dict(mapping) for kind, mapping in data["proposals"].items()}
+        return cls(**{**data, "columns": tuple(data["columns"]), "notes": tuple(data["notes"]),
+                      "proposals": proposals})
 
 
 @dataclass
@@ -47,6 +111,15 @@ class Inspection:
             return self.mapping
         return propose_kpi_mapping(self.frame) if kind == "kpi" else propose_mapping(self.frame)
 
+    def facts(self) -> UploadFacts:
+        """What this upload is, without its rows."""
+        return UploadFacts(
+            self.file_name, self.file_size, self.sha256, self.table.file_format, self.layout.tool,
+            self.layout.header_rows, tuple(self.layout.columns), self.data_rows, self.kind,
+            {kind: self.proposed(kind) for kind in ("responses", "kpi")}, self.table.encoding,
+            self.table.delimiter, self.table.sheet, tuple(self.notes),
+        )
+
     @property
     def data_rows(self) -> int:
         return len(self.frame) + len(self.ragged)
@@ -57,15 +130,7 @@ class Inspection:
 
     def summary(self) -> dict:
         """The facts `python -m cx inspect --json` prints."""
-        return {
-            "file": self.file_name, "size": self.file_size, "sha256": self.sha256,
-            "format": self.table.file_format, "tool": self.layout.tool, "kind": self.kind,
-            "encoding": self.table.encoding, "delimiter": self.delimiter_name,
-            "sheet": self.table.sheet, "header_rows": self.layout.header_rows,
-            "rows": self.data_rows, "columns": list(self.layout.columns),
-            "mapping": dict(self.mapping.roles), "ces_scale": self.mapping.ces_scale,
-            "notes": list(self.notes),
-        }
+        return self.facts().summary()
 
 
 def inspect_export(content: bytes, file_name: str) -> Inspection:

@@ -14,10 +14,10 @@ from datetime import datetime
 
 import pandas as pd
 
-from cx.importers import Inspection, validate_export
-from cx.importers.mapping import Mapping, Problem
+from cx.importers import Inspection, UploadFacts, validate_export
+from cx.importers.mapping import Mapping, Problem, Validated
 from cx.store import Store
-from cx.store.uploads import UploadBatch
+from cx.store.uploads import ImportCounts, UploadBatch
 
 PROBLEM_COLUMNS = {"line": "Line", "column_name": "Column", "value": "Value", "reason": "Reason"}
 Progress = Callable[[str], None]
@@ -29,6 +29,9 @@ class ImportRefused(ValueError):
 
 @dataclass(frozen=True)
 class ImportResult:
+    """What an import did. `problems` lists every rejected row's problem (an import of a staged
+    upload, `cx.importers.staging`, lists the first SHOWN_PROBLEMS; the batch keeps them all)."""
+
     batch: int
     new: int
     duplicate: int
@@ -49,9 +52,10 @@ def columns_signature(columns) -> str:
     return hashlib.sha256("\x1f".join(columns).encode("utf-8")).hexdigest()[:12]
 
 
-def default_source(inspection: Inspection) -> str:
+def default_source(upload: Inspection | UploadFacts) -> str:
     """A source name that stays the same for every export of one survey (duplicates are judged per source)."""
-    return f"{inspection.layout.tool} survey {columns_signature(inspection.layout.columns)[:8]}"
+    facts = upload.facts() if isinstance(upload, Inspection) else upload
+    return f"{facts.tool} survey {columns_signature(facts.columns)[:8]}"
 
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:
@@ -62,6 +66,26 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
          "value": pd.Series([p.value for p in problems], dtype="str"),
          "reason": pd.Series([p.reason for p in problems], dtype="str")}
     )
+
+
+@dataclass
+class Checked:
+    """Validated rows ready for the store, with the rejected ones as a table rather than objects.
+
+    `rejections` (line, column_name, value, reason) is sorted by line and column, so its
+    first row is the first problem in the file.
+    """
+
+    rows: pd.DataFrame
+    rejections: pd.DataFrame
+    data_rows: int
+    rejected_rows: int
+    extra_names: list[str]
+
+    @classmethod
+    def from_validated(cls, result: Validated) -> Checked:
+        return cls(result.frame, problems_frame(result.problems), result.data_rows, result.rejected_rows,
+                   result.extra_names)
 
 
 def import_export(store: Store, inspection: Inspection, mapping: Mapping | None = None, *, source: str | None,
@@ -76,27 +100,38 @@ def import_export(store: Store, inspection: Inspection, mapping: Mapping | None 
     """
     report = progress or (lambda stage: None)
     mapping = mapping or inspection.mapping
-    source = (source or "").strip() or default_source(inspection)
     report(f"Checking {inspection.data_rows:,} rows")
     result = validate_export(inspection, mapping)
-    if result.rejected_rows and not valid_only:
-        first = result.problems[0].sentence()
+    facts = inspection.facts()
+    counts = write_checked(store, facts, mapping, Checked.from_validated(result), source=source,
+                           uploaded_by=uploaded_by, now=now, valid_only=valid_only, progress=progress)
+    return ImportResult(counts.batch, counts.new, counts.duplicate, counts.rejected, result.data_rows,
+                        source_name(source, facts), result.problems, result.notes)
+
+
+def write_checked(store: Store, facts: UploadFacts, mapping: Mapping, checked: Checked, *, source: str | None,
+                  uploaded_by: str | None, now: datetime, valid_only: bool = False,
+                  progress: Progress | None = None) -> ImportCounts:
+    """Write checked rows as one upload batch (see `import_export` for what is refused and raised)."""
+    report = progress or (lambda stage: None)
+    if checked.rejected_rows and not valid_only:
+        first = Problem(*checked.rejections.iloc[0][["line", "column_name", "value", "reason"]]).sentence()
         raise ImportRefused(
-            f"{result.rejected_rows:,} of {result.data_rows:,} rows have problems (first: {first}); "
+            f"{checked.rejected_rows:,} of {checked.data_rows:,} rows have problems (first: {first}); "
             "nothing was imported. Fix the file, or choose to import the valid rows only."
         )
-    report(f"Writing {len(result.frame):,} rows to the database")
+    report(f"Writing {len(checked.rows):,} rows to the database")
     batch = UploadBatch(
-        source=source, uploaded_at=now, data_rows=result.data_rows, file_name=inspection.file_name,
-        file_size=inspection.file_size, file_sha256=inspection.sha256, tool=inspection.layout.tool,
-        encoding=inspection.table.encoding, delimiter=inspection.delimiter_name,
-        header_rows=inspection.layout.header_rows, sheet=inspection.table.sheet,
-        mapping=json.dumps(mapping.as_dict()), uploaded_by=uploaded_by,
+        source=source_name(source, facts), uploaded_at=now, data_rows=checked.data_rows,
+        file_name=facts.file_name, file_size=facts.file_size, file_sha256=facts.sha256, tool=facts.tool,
+        encoding=facts.encoding, delimiter=facts.delimiter_name, header_rows=facts.header_rows,
+        sheet=facts.sheet, mapping=json.dumps(mapping.as_dict()), uploaded_by=uploaded_by,
     )
-    rejections = problems_frame(result.problems)
     if mapping.kind == "kpi":
-        counts = store.uploads.import_kpis(batch, result.frame, rejections)
-    else:
-        counts = store.uploads.import_responses(batch, result.frame, rejections, result.extra_names)
-    return ImportResult(counts.batch, counts.new, counts.duplicate, counts.rejected, result.data_rows,
-                        source, result.problems, result.notes)
+        return store.uploads.import_kpis(batch, checked.rows, checked.rejections)
+    return store.uploads.import_responses(batch, checked.rows, checked.rejections, checked.extra_names)
+
+
+def source_name(source: str | None, facts: UploadFacts) -> str:
+    """The survey name an import is recorded under: the one given, else `default_source`."""
+    return (source or "").strip() or default_source(facts)
