@@ -3,7 +3,7 @@
 import streamlit as st
 
 import cx_ui
-from cx_ui import identity
+from cx_ui import identity, uploads
 
 # No page_title here: each page's own title becomes the browser-tab title.
 st.set_page_config(page_icon=":material/insights:", layout="wide")
@@ -51,6 +51,9 @@ SECTIONS = {section: shown for section, pages in PAGES.items()
 # The menu is drawn with page links rather than Streamlit's own sectioned menu,
 # whose list markup screen readers cannot follow (docs/accessibility.md).
 page = st.navigation(SECTIONS, position="hidden")
+if page.url_path != "upload":
+    # Streamlit forgets the uploader's value on other pages but keeps the file it received.
+    uploads.forget()
 with st.sidebar:
     for section, pages in SECTIONS.items():
         st.markdown(f"**{section}**")

@@ -74,6 +74,9 @@ def _inbox_worker(db_path: str, demo: bool, folder: str) -> InboxWorker:
 def database() -> Database:
     """The process's Database, with its inbox worker running (unless the inbox is switched off).
 
+    Code that runs outside the page (a download built when clicked) takes its own
+    `database().store()` there, rather than the page's store.
+
     When the database cannot be opened (locked by another process, not a DuckDB
     file, newer schema) the page shows the reason in one sentence and stops.
     """
@@ -198,19 +201,24 @@ def chart_with_table(fig: go.Figure, table: pd.DataFrame, *, key: str) -> None:
         st.dataframe(table, hide_index=True, width="stretch")
 
 
-def download_buttons(frame: pd.DataFrame, *, file_stem: str, title: str, key: str) -> None:
+def download_buttons(frame: pd.DataFrame | Callable[[], pd.DataFrame], *, file_stem: str, title: str,
+                     key: str) -> None:
     """'Download CSV' and 'Download XLSX' for a table; files are built only when clicked.
 
+    `frame` may be a function that returns the table, for tables too big to hold
+    until someone clicks: the buttons keep only the function. It is called from a
+    server thread, not the page's run, so it must not use Streamlit or the page's store.
     Text cells that a spreadsheet would run as formulas are neutralised (cx.exports).
     """
+    load = frame if callable(frame) else (lambda: frame)
     # st.columns refuses width="content"; a horizontal container keeps the buttons side by side.
     row = st.container(horizontal=True)
     row.download_button(
-        "Download CSV", data=lambda: to_csv_bytes(frame), file_name=f"{file_stem}.csv",
+        "Download CSV", data=lambda: to_csv_bytes(load()), file_name=f"{file_stem}.csv",
         mime="text/csv", key=f"{key}-csv", on_click="ignore", icon=":material/download:",
     )
     row.download_button(
-        "Download XLSX", data=lambda: to_xlsx_bytes({"Data": frame}, titles={"Data": title}),
+        "Download XLSX", data=lambda: to_xlsx_bytes({"Data": load()}, titles={"Data": title}),
         file_name=f"{file_stem}.xlsx", key=f"{key}-xlsx", on_click="ignore",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",

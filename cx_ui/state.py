@@ -34,7 +34,9 @@ class Remembered(Generic[T]):
 PERSON: Remembered[int] = Remembered("person_id")
 HEAT_MAP_ROUND: Remembered[int] = Remembered("heatmap_round")
 JOURNEY: Remembered[int] = Remembered("journey_id")
-UPLOAD_INSPECTION: Remembered[tuple] = Remembered("upload_inspection")
+# (upload id, cx.importers.staging.StagedUpload or the sentence refusing the file): what the Upload
+# page knows about its file, never the file's rows.
+UPLOAD_STAGED: Remembered[tuple] = Remembered("upload_staged")
 UPLOAD_CONFIRM: Remembered[int] = Remembered("upload_confirm")
 JOURNEY_GRID_REVISION: Remembered[int] = Remembered("journey_editor_revision")
 

@@ -2,11 +2,12 @@
 
 Column names, values and file names come from uploaded files, so they are shown
 only through st.text, st.dataframe and widget labels/values, never as Markdown.
+The file's rows never stay in session state: it keeps the staged upload's facts and
+last check, and the rows wait on disk (cx_ui.uploads).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import datetime
 
@@ -16,19 +17,13 @@ import streamlit as st
 import cx_ui
 from cx.errors import PlaceCXError
 from cx.exports import file_stem
-from cx.importers import FileRefused, inspect_export, validate_export
+from cx.importers import FileRefused
 from cx.importers.kpi import GRAINS, KPI_ROLE_LABELS
 from cx.importers.mapping import DATE_ORDERS, ROLE_LABELS, Mapping
 from cx.importers.reading import MAX_DATA_ROWS, MAX_FILE_BYTES
-from cx.importers.run import (
-    PROBLEM_COLUMNS,
-    ImportRefused,
-    columns_signature,
-    default_source,
-    import_export,
-    problems_frame,
-)
-from cx_ui import identity, state
+from cx.importers.run import PROBLEM_COLUMNS, ImportRefused, columns_signature, default_source, problems_frame
+from cx.importers.staging import import_staged
+from cx_ui import identity, state, uploads
 
 cx_ui.page_title("Upload survey exports")
 store = cx_ui.store()
@@ -48,41 +43,30 @@ cx_ui.show_notice()
 NOT_USED = "(not in this file)"
 KINDS = {"responses": "Survey responses", "kpi": "Operational KPIs (one row per period)"}
 
-
-def _inspect(upload) -> tuple:
-    """The inspection of this upload, kept in the session so reruns do not parse it again."""
-    content = upload.getvalue()
-    digest = hashlib.sha256(content).hexdigest()
-    kept = state.UPLOAD_INSPECTION.get()
-    if kept and kept[0] == digest:
-        return kept[1], None
-    try:
-        with st.spinner("Reading the file…"):
-            inspection = inspect_export(content, upload.name)
-    except FileRefused as error:
-        return None, str(error)
-    state.UPLOAD_INSPECTION.set((digest, inspection))
-    return inspection, None
-
-
 st.header("Add a file")
 upload = st.file_uploader("Survey export (CSV, TSV or XLSX)", type=["csv", "tsv", "txt", "xlsx"],
-                          key="upload-file")
-inspection, refusal = (None, None) if upload is None else _inspect(upload)
-if refusal:
-    st.error(cx_ui.literal(f"This file was not read: {refusal}"), icon=":material/error:")
+                          key=uploads.UPLOADER_KEY)
+staged = None
+if upload is None:
+    uploads.drop()
+else:
+    try:
+        staged = uploads.staged(upload)
+    except FileRefused as error:
+        st.error(cx_ui.literal(f"This file was not read: {error}"), icon=":material/error:")
 
-if inspection is not None:
-    facts = [f"Survey tool: {inspection.layout.tool}",
-             f"Header rows: {inspection.layout.header_rows} · data rows: {inspection.data_rows:,}"]
-    if inspection.table.file_format == "csv":
-        facts.append(f"Encoding: {inspection.table.encoding} · delimiter: {inspection.delimiter_name}")
+if staged is not None:
+    facts = staged.facts
+    lines = [f"Survey tool: {facts.tool}",
+             f"Header rows: {facts.header_rows} · data rows: {facts.data_rows:,}"]
+    if facts.file_format == "csv":
+        lines.append(f"Encoding: {facts.encoding} · delimiter: {facts.delimiter_name}")
     else:
-        facts.append(f"Workbook sheet: {inspection.table.sheet}")
-    st.text("\n".join(facts))
+        lines.append(f"Workbook sheet: {facts.sheet}")
+    st.text("\n".join(lines))
 
-    signature = columns_signature(inspection.layout.columns)
-    kind = st.radio("What the file holds", list(KINDS), index=list(KINDS).index(inspection.kind),
+    signature = columns_signature(facts.columns)
+    kind = st.radio("What the file holds", list(KINDS), index=list(KINDS).index(facts.kind),
                     format_func=KINDS.get, horizontal=True, key=f"upload-kind-{signature}")
     profiles = store.uploads.profiles()
     profiles = profiles[profiles["kind"] == kind]
@@ -94,7 +78,7 @@ if inspection is not None:
         help="A saved profile fills in the mapping and survey name used last time for this survey.",
     )
     if chosen_profile == "Proposed mapping":
-        base, base_source = inspection.proposed(kind), default_source(inspection)
+        base, base_source = facts.proposed(kind), default_source(facts)
     else:
         row = profiles[profiles["name"] == chosen_profile].iloc[0]
         base, base_source = Mapping.from_dict(json.loads(row["mapping"])), row["source"]
@@ -106,7 +90,7 @@ if inspection is not None:
     else:
         st.caption("Each KPI needs both of its counts (for example Answered within 20 seconds and "
                    "Calls offered), so that months and services can be added up correctly.")
-    columns = list(inspection.layout.columns)
+    columns = list(facts.columns)
     options = [NOT_USED, *columns]
     roles = {}
     grid = st.columns(3)
@@ -137,23 +121,25 @@ if inspection is not None:
                            value=base_source, key=f"upload-source-{signature}-{chosen_profile}")
 
     try:
-        checked = validate_export(inspection, mapping)
+        with st.spinner("Checking the rows…"):
+            checked = staged.check(mapping)
     except ValueError as error:
         st.error(cx_ui.literal(str(error)), icon=":material/error:")
         st.stop()
     for note in checked.notes:
         st.text(f"Note: {note}")
-    ready = checked.data_rows - checked.rejected_rows
-    st.text(f"{ready:,} of {checked.data_rows:,} rows are ready to import; "
+    st.text(f"{checked.ready_rows:,} of {checked.data_rows:,} rows are ready to import; "
             f"{checked.rejected_rows:,} have problems.")
     if checked.problems:
         st.subheader("Rows with problems")
-        rejected = problems_frame(checked.problems).rename(columns=PROBLEM_COLUMNS)
-        st.dataframe(rejected.head(1000), hide_index=True, width="stretch")
-        if len(rejected) > 1000:
-            st.text(f"The first 1,000 of {len(rejected):,} problems are shown; the download has them all.")
-        cx_ui.download_buttons(rejected, file_stem=file_stem(f"rejected rows {inspection.file_name}"),
-                               title=f"Rejected rows of {inspection.file_name}", key="upload-rejected")
+        shown = problems_frame(list(checked.problems)).rename(columns=PROBLEM_COLUMNS)
+        st.dataframe(shown, hide_index=True, width="stretch")
+        if checked.problem_count > len(shown):
+            st.text(f"The first {len(shown):,} of {checked.problem_count:,} problems are shown; "
+                    "the download has them all.")
+        cx_ui.download_buttons(lambda: staged.rejections().rename(columns=PROBLEM_COLUMNS),
+                               file_stem=file_stem(f"rejected rows {facts.file_name}"),
+                               title=f"Rejected rows of {facts.file_name}", key="upload-rejected")
 
     with st.form("upload-import"):
         choice = st.radio(
@@ -169,7 +155,7 @@ if inspection is not None:
         now = datetime.now().replace(microsecond=0)
 
         def unit(writer, status):
-            result = import_export(writer, inspection, mapping, source=source, uploaded_by=who, now=now,
+            result = import_staged(writer, staged, mapping, source=source, uploaded_by=who, now=now,
                                    valid_only=choice == "valid",
                                    progress=lambda stage: status.update(label=f"{stage}…"))
             if save_as.strip():
@@ -185,7 +171,6 @@ if inspection is not None:
         except (ImportRefused, PlaceCXError, ValueError) as error:
             st.error(cx_ui.literal(str(error)), icon=":material/error:")
         else:
-            state.UPLOAD_INSPECTION.pop()
             state.notice(f"Upload {result.batch} imported: {result.new:,} new rows, "
                          f"{result.duplicate:,} already held, {result.rejected:,} rejected.")
             st.rerun()
@@ -229,12 +214,16 @@ labels = {
     for row in history.itertuples()
 }
 picked = st.selectbox("Choose an upload", list(labels), format_func=labels.get, key="upload-history-pick")
-kept_rejections = store.uploads.rejections(picked)
-if not kept_rejections.empty:
-    cx_ui.download_buttons(kept_rejections.rename(columns=PROBLEM_COLUMNS),
-                           file_stem=file_stem(f"rejected rows upload {picked}"),
-                           title=f"Rejected rows of upload {picked}", key="upload-history-rejected")
 row = history[history["batch_id"] == picked].iloc[0]
+if pd.notna(row["rows_rejected"]) and row["rows_rejected"] > 0:
+    # The rejected rows are read when a download is clicked, so a big list is never held by the page.
+    database = cx_ui.database()
+
+    def kept_rejections(batch: int = picked) -> pd.DataFrame:
+        return database.store().uploads.rejections(batch).rename(columns=PROBLEM_COLUMNS)
+
+    cx_ui.download_buttons(kept_rejections, file_stem=file_stem(f"rejected rows upload {picked}"),
+                           title=f"Rejected rows of upload {picked}", key="upload-history-rejected")
 held = int(row["rows_new"])
 if st.button("Remove this upload", key="upload-remove", icon=":material/delete:"):
     state.UPLOAD_CONFIRM.set(picked)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import time
 from datetime import datetime
 
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 
 from cx.store import Database
+from cx_ui import state, uploads
 
 from .apptest import messages, open_page, query, table, texts
 from .test_upload_import import csv_bytes, survey
@@ -156,3 +158,47 @@ def test_the_inbox_can_be_switched_off(empty_db, monkeypatch):
     at = page()
     assert any("switched off" in c.value for c in at.caption)
     assert not empty_db.with_name(empty_db.name + ".inbox").exists()
+
+
+def test_a_big_file_leaves_only_a_small_summary_in_the_session(empty_db):
+    """200,000 rows (10 MB) are read in a child process; the session keeps facts, never rows."""
+    content = survey(range(200_000), bad={7: "ten"})
+    at = upload(page(), content, name="big.csv")
+    assert "199,999 of 200,000 rows are ready to import; 1 have problems." in texts(at)
+    sizes = {key: len(pickle.dumps(value)) for key, value in at.session_state.items()
+             if key != uploads.UPLOADER_KEY}  # Streamlit's own copy of the file, while the uploader has it
+    assert sum(sizes.values()) < 200_000, sorted(sizes.items(), key=lambda item: -item[1])[:3]
+    at.radio(key="upload-choice").set_value("valid")
+    at.button(key="upload-import-button").click().run()
+    assert messages(at.success) == [
+        "Upload 1 imported: 199,999 new rows, 0 already held, 1 rejected."]
+    assert sum(len(pickle.dumps(value)) for key, value in at.session_state.items()
+               if key != uploads.UPLOADER_KEY) < 200_000
+
+
+def test_another_page_lets_go_of_the_upload(empty_db):
+    at = upload(page(), survey(range(1, 31)))
+    folder = at.session_state[state.UPLOAD_STAGED.key][1].folder
+    assert list(folder.iterdir())
+    at.switch_page("pages/trends.py").run()
+    assert state.UPLOAD_STAGED.key not in at.session_state
+    assert not list(folder.iterdir())
+
+
+def test_a_closed_tab_lets_go_of_its_upload(tmp_path):
+    """What Streamlit calls when a session disconnects: the folder, the file and the uploader's value go."""
+
+    class UploadedFiles:
+        removed: list[str] = []
+
+        def remove_session_files(self, session_id: str) -> None:
+            self.removed.append(session_id)
+
+    folder = tmp_path / "session"
+    folder.mkdir()
+    (folder / "body.arrow").write_bytes(b"rows")
+    session_state = {uploads.UPLOADER_KEY: b"the file", "person_id": 3}
+    files = UploadedFiles()
+    uploads._release(uploads._SessionFolder(folder, "session-1", files, session_state))
+    assert not folder.exists() and files.removed == ["session-1"]
+    assert session_state == {"person_id": 3}
