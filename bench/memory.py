@@ -248,9 +248,12 @@ def measure(label: str, tree: Path, csv_path: Path, sessions: int, imports: int,
 
 
 def checkout(ref: str, folder: Path) -> Path:
-    """The repository at `ref`, unpacked into `folder` (git archive; the working tree is untouched)."""
-    archive = subprocess.run(["git", "archive", "--format=tar", ref], cwd=ROOT, capture_output=True,
-                             check=True).stdout
+    """The repository at `ref`, unpacked into `folder` (git archive; the working tree is untouched).
+
+    The committed .venv is left out: the server runs on this interpreter.
+    """
+    archive = subprocess.run(["git", "archive", "--format=tar", ref, "--", ".", ":(exclude).venv"], cwd=ROOT,
+                             capture_output=True, check=True).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(folder, filter="data")
     return folder

@@ -112,3 +112,10 @@ def test_workbooks_are_always_read_in_a_child(tmp_path, store, monkeypatch):
     result = import_staged(store, staged, staged.facts.mapping, source=None, uploaded_by=None, now=NOW)
     assert (result.new, result.rejected) == (1, 0)
     assert children == ["inspect", "check"]
+
+
+def test_a_child_that_dies_is_a_refusal_not_a_crash(tmp_path, monkeypatch):
+    monkeypatch.setattr(staging, "CHILD_FROM_BYTES", 0)
+    monkeypatch.setattr(staging, "CHILD_MEMORY_BYTES", 64 * 1024 * 1024)
+    with pytest.raises(FileRefused, match="needs more memory to read than an upload may use"):
+        stage_upload(survey(range(1, 4)), "survey.csv", tmp_path / "upload")

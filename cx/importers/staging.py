@@ -53,8 +53,12 @@ CHILD_FROM_BYTES = 4 * 1024 * 1024
 CHILD_SECONDS = 300
 CHILD_MEMORY_BYTES = 4 * 1024 * 1024 * 1024
 SHOWN_PROBLEMS = 1000
-_UPLOAD, _BODY, _RAGGED, _VALID, _PROBLEMS = "upload.bin", "body.arrow", "ragged.arrow", "valid.arrow", \
-    "problems.arrow"
+# The files of a staged upload's folder.
+_UPLOAD = "upload.bin"  # the upload's bytes, while it is read
+_BODY = "body.arrow"  # the data rows as text, columns c0, c1, ... and the file line of each
+_RAGGED = "ragged.arrow"  # rows whose width differs from the header's, as problems
+_VALID = "valid.arrow"  # the last check's valid rows, converted
+_PROBLEMS = "problems.arrow"  # the last check's problems
 _LINE = "__line__"
 _ROOT_LOCK = threading.Lock()
 _root: Path | None = None
@@ -207,9 +211,6 @@ def _run(folder: Path, job: str, request: dict, *, in_child: bool) -> dict:
         _run_child(folder, job)
     else:
         run_job(folder, job)
-    if not answer_path.exists():
-        raise FileRefused("The file could not be read: the reader stopped before it finished (it may need "
-                          "more memory than an upload may use); split the export and retry.")
     answer = json.loads(answer_path.read_text(encoding="utf-8"))
     if "refused" in answer:
         raise FileRefused(answer["refused"])
@@ -219,14 +220,23 @@ def _run(folder: Path, job: str, request: dict, *, in_child: bool) -> dict:
 
 
 def _run_child(folder: Path, job: str) -> None:
+    """Run the job in `python -m cx.importers.staging`; raise FileRefused when it ends without an answer."""
     try:
-        subprocess.run([sys.executable, "-m", "cx.importers.staging", job, str(folder)], cwd=PROJECT_ROOT,
-                       capture_output=True, timeout=CHILD_SECONDS, preexec_fn=_limit_child, check=False)
+        result = subprocess.run([sys.executable, "-m", "cx.importers.staging", job, str(folder)],
+                                cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=CHILD_SECONDS,
+                                preexec_fn=_limit_child, check=False)
     except subprocess.TimeoutExpired as error:
         raise FileRefused(
             f"Reading the file took longer than {CHILD_SECONDS // 60} minutes and was stopped; split the "
             "export and retry."
         ) from error
+    if (folder / f"{job}-answer.json").exists():
+        return
+    if result.returncode < 0 or any(sign in result.stderr.lower() for sign in ("memory", "bad_alloc")):
+        raise FileRefused("The file needs more memory to read than an upload may use; split the export "
+                          "and retry.")
+    last = (result.stderr.strip().splitlines() or ["no message"])[-1]
+    raise FileRefused(f"The file could not be read: the reader stopped unexpectedly ({last}).")
 
 
 def _limit_child() -> None:
@@ -251,7 +261,9 @@ def run_job(folder: Path, job: str) -> None:
 def _inspect(folder: Path, request: dict) -> dict:
     inspection = inspect_export((folder / _UPLOAD).read_bytes(), request["file_name"])
     facts = inspection.facts()
-    body = pa.Table.from_pandas(inspection.frame.set_axis(_names(facts), axis=1), preserve_index=False)
+    # Column names of the file's own may be anything (even empty), so the Arrow file numbers them.
+    numbered = inspection.frame.set_axis([f"c{i}" for i in range(len(facts.columns))], axis=1)
+    body = pa.Table.from_pandas(numbered, preserve_index=False)
     body = body.append_column(_LINE, pa.array(inspection.lines, pa.int64()))
     _write_arrow(body, folder / _BODY)
     _write_arrow(pa.Table.from_pandas(problems_frame(inspection.ragged), preserve_index=False),
@@ -287,11 +299,6 @@ def _load_inspection(folder: Path) -> Inspection:
     layout = Layout(facts.tool, facts.header_rows, facts.columns)
     return Inspection(facts.file_name, facts.file_size, facts.sha256, table, layout, frame, lines, ragged,
                       facts.mapping, list(facts.notes))
-
-
-def _names(facts: UploadFacts) -> list[str]:
-    """Column names for the Arrow files (the file's own names may be anything, even empty)."""
-    return [f"c{i}" for i in range(len(facts.columns))]
 
 
 def _write_arrow(table: pa.Table, path: Path) -> None:
