@@ -82,7 +82,7 @@ def _open_mode(system_store) -> Actor:
                  "on this computer only.")
         st.stop()
     st.caption("Open mode: no sign-in is set up, so this copy of PlaceCX is for one person on this "
-               "computer. Set up sign-in before other people use it.", help="See 'Sign-in' in the README.")
+               "computer. Set up sign-in (see the README) before other people use it.")
     people = system_store.people.all()
     if people.empty:
         _first_name_form(system_store)

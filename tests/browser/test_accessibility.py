@@ -97,7 +97,10 @@ def open_settled(tab, server_url: str, url_path: str) -> None:
 def choose_person(tab) -> None:
     """Say who you are in the sidebar, as a leader does first: the forms appear."""
     picker = tab.get_by_role("combobox", name="You are")
-    if picker.count():
+    # A page that opens with the sidebar collapsed (the presentation) has nobody to choose.
+    on_screen = picker.count() and picker.evaluate(
+        "e => { const r = e.getBoundingClientRect(); return r.right > 0 && r.left < innerWidth; }")
+    if on_screen:
         picker.click()
         tab.keyboard.type(LEADERS[0][0])
         tab.keyboard.press("Enter")
