@@ -82,8 +82,7 @@ def pdf_bytes(pack: Pack) -> bytes:
     def footer(canvas, doc) -> None:
         canvas.saveState()
         canvas.setFont(regular, 9)
-        canvas.drawString(MARGIN, 0.9 * cm, _text(f"{pack.footer} · page {doc.page} of {len(pack.sections)}",
-                                                   regular))
+        canvas.drawString(MARGIN, 0.9 * cm, _text(f"{pack.footer} · page {doc.page}", regular))
         canvas.restoreState()
 
     story = []
