@@ -57,7 +57,7 @@ def _first(store: Store, meeting_id: int, ids: dict, by_key: dict, held_on: date
         store, meeting_id, "Report monthly satisfaction by service to every head of service.",
         new_action=ActionInput("Send monthly satisfaction figures to every head of service", "basics",
                                ("data",), ids["Gareth Lewis"], "in_progress", held_on,
-                               held_on + timedelta(days=90)),
+                               held_on + timedelta(days=240)),
         by=chair, now=when)
     _change(store, meeting_id, "Give the pain-point ranking two more months to cover planning too.",
             by_key["pain_points"], when, chair,

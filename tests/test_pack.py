@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 from pptx import Presentation
 from pypdf import PdfReader
 
-from cx import meetings
 from cx.__main__ import main
 from cx.formatting import format_count, format_interval, format_value
-from cx.meetings import MeetingInput
 from cx.overview import build_overview
-from cx.pack import build_pack, render
+from cx.pack import render
+from cx.pack.model import Pack, Section, Table, plain
 from cx.store import Database
 from cx.store.filters import Slice
 from cx.trends import trend_table
@@ -117,22 +116,17 @@ def test_the_pdf_has_a_page_per_section_with_the_same_figures_as_text(packs):
     assert decisions and all(d.split(" ")[0] in decision_page for d in decisions)
 
 
-def test_typed_text_is_printed_literally_in_both_formats(demo_db_path, tmp_path):
-    path = tmp_path / "hostile.duckdb"
-    path.write_bytes(demo_db_path.read_bytes())
-    db = Database(path)
-    store = db.store()
-    typed = "<b>Bold</b> & <font size=40>big</font> =SUM(A1) \x07bell"
-    meeting = meetings.create_meeting(store, MeetingInput(date(2026, 10, 30), typed[:60]), by=None,
-                                      now=datetime(2026, 10, 30, 9))
-    meetings.record_decision(store, meeting, typed, by=None, now=datetime(2026, 10, 30, 10))
-    pack = build_pack(store, date(2026, 11, 15), 30, meeting)
-    db.close()
-    shown = "<b>Bold</b> & <font size=40>big</font> =SUM(A1) bell"
+def test_typed_text_is_printed_literally_in_both_formats():
+    typed = "<b>Bold</b> & <font size=40>big</font> =SUM(A1) \x07bell ✓"
+    shown = "<b>Bold</b> & <font size=40>big</font> =SUM(A1) bell ✓"
+    assert plain(typed) == shown
+    section = Section("decisions", plain(typed), (plain(typed),), tables=(
+        Table(("Decision", "Owner"), ((plain(typed), plain(typed)),), fills=((None, "#D55E00"),)),))
+    pack = Pack(plain(typed), plain(typed), date(2026, 11, 15), (section,))
     slides = slide_texts(io.BytesIO(render(pack, ".pptx")))
-    assert any(shown in text for texts in slides for text in texts)
-    pdf = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(render(pack, ".pdf"))).pages)
-    assert shown in pdf.replace("\n", " ")
+    assert sum(text.count(shown) for text in slides[0]) >= 4  # title, sentence, cell, cell (+ footer)
+    pdf = PdfReader(io.BytesIO(render(pack, ".pdf"))).pages[0].extract_text().replace("\n", " ")
+    assert pdf.count(shown) >= 4
 
 
 def test_the_command_refuses_an_unknown_meeting_or_format_in_one_sentence(packs, capsys):
