@@ -319,11 +319,13 @@ def since_last(facts: Facts) -> Section | None:
         return None
     since = meetings.since_last(facts.store, int(meeting["meeting_id"]), facts.today)
     tables = []
-    for frame, empty in ((since.moved, "No earlier meeting to compare with."),
-                         (since.done, "No actions were marked done."),
-                         (since.slipped.head(MAX_LIST_ROWS), "Nothing past due.")):
+    for frame, empty, widths in (
+            (since.moved, "No earlier meeting to compare with.", (2.4, 2.8, 2.8, 1.4, 2)),
+            (since.done, "No actions were marked done.", (5, 1.5)),
+            (since.slipped.head(MAX_LIST_ROWS), "Nothing past due.", (4.6, 1.6, 1.6, 2))):
         rows = tuple(tuple(plain(v) for v in row) for row in frame.itertuples(index=False))
-        tables.append(Table(tuple(frame.columns), rows or ((empty, *[""] * (len(frame.columns) - 1)),)))
+        tables.append(Table(tuple(frame.columns), rows or ((empty, *[""] * (len(frame.columns) - 1)),),
+                            widths=widths))
     return Section("since_last", "Since the last meeting", (plain(since.sentence()),), tables=tuple(tables))
 
 
