@@ -244,7 +244,7 @@ def heat_map(facts: Facts) -> Section | None:
         cells = [summary.loc[(block.code, stage.code)] for stage in STAGES]
         rows.append((block.label, *(plain(assessment.cell_text(c)) for c in cells)))
         fills.append((None, *(_level_fill(c["consensus"]) for c in cells)))
-    key = "Key: " + "; ".join(f"{lv.tag}: {lv.meaning}" for lv in LEVEL_BY_CODE.values())
+    key = "Key: " + " ".join(f"{lv.tag}: {lv.meaning}" for lv in LEVEL_BY_CODE.values())
     return Section("heat_map", plain(f"Heat map: {view.name}"), (plain(view.sentence()), key),
                    tables=(Table(("Building block", *(s.label for s in STAGES)), tuple(rows), tuple(fills),
                                  widths=(2.2, 2.5, 2.5, 2.5)),))
