@@ -62,6 +62,21 @@ def council_name(store: Store) -> str:
     return store.admin.meta(COUNCIL_NAME_KEY) or "Council name not set"
 
 
+def set_council_name(store: Store, name: str) -> str:
+    """Set the name the board pack prints on every page; return it cleaned.
+
+    Raises ValueError for an empty or overlong name, and NotAllowed (from the
+    store's policy) for anyone but an admin.
+    """
+    clean = " ".join((name or "").split())
+    if not clean:
+        raise ValueError("Council name: enter the council's name as it should appear on the board pack.")
+    if len(clean) > MAX_TITLE:
+        raise ValueError(f"Council name: keep it to {MAX_TITLE} characters or fewer.")
+    store.admin.set_meta(COUNCIL_NAME_KEY, clean)
+    return clean
+
+
 def period_start(day: date, grain: str) -> date:
     """The first day of the month or quarter holding `day`."""
     if grain == "month":

@@ -172,7 +172,7 @@ if chosen is not None:
     if isinstance(row["notes"], str) and row["notes"]:
         st.caption(cx_ui.literal(row["notes"]))
 
-    st.subheader("Board pack")
+    st.header("Board pack")
     database, min_n = cx_ui.database(), cx_ui.settings().min_n
     st.caption("The pack holds the figures the Overview shows today, this meeting's heat-map round, the "
                "roadmap, culture change, the decisions and what changed since the last meeting. The council "
@@ -190,14 +190,14 @@ if chosen is not None:
 
     since = cx_ui.cached(meetings.since_last, store, chosen, today, reads=("meetings", "roadmap", "surveys",
                                                                           "kpis"))
-    st.subheader("Since the last meeting")
+    st.header("Since the last meeting")
     st.markdown(cx_ui.literal(since.sentence()))
     moved, done, slipped = st.tabs(["What moved", "What was done", "What slipped"])
     moved.dataframe(since.moved, hide_index=True, width="stretch")
     done.dataframe(since.done, hide_index=True, width="stretch")
     slipped.dataframe(since.slipped, hide_index=True, width="stretch")
 
-    st.subheader("Decisions")
+    st.header("Decisions")
     decisions = meetings.decision_table(cx_ui.cached(store.meetings.decisions, chosen), today)
     if decisions.empty:
         st.caption("No decisions recorded for this meeting yet.")
@@ -238,3 +238,12 @@ if may_write:
         st.form_submit_button("Record the meeting", type="primary", on_click=add_meeting)
 else:
     st.caption("Leaders and admins record meetings and decisions; you can read them and download the pack.")
+
+if me.may("meta"):
+    with st.expander("Council name on the board pack"), st.form("council-name"):
+        st.text_input("Council name", value=store.admin.meta(meetings.COUNCIL_NAME_KEY) or "",
+                      max_chars=meetings.MAX_TITLE, key="council-name-text")
+        cx_ui.show_form_error("council-name")
+        st.form_submit_button("Save the name", on_click=lambda: cx_ui.save(
+            lambda s: meetings.set_council_name(s, state.widget_value("council-name-text", "")),
+            done=lambda name: f"The board pack now names {name}.", form="council-name"))

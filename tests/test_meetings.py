@@ -174,3 +174,18 @@ def test_the_meetings_page_records_a_decision_that_creates_a_roadmap_action(demo
     assert rows == [("Answer every complaint within ten days.", "Set a ten-day complaint standard", lead)]
     assert "Set a ten-day complaint standard" in table(at, "Decision", "Action")["Action"].str.removeprefix(
         "New: ").tolist()
+
+
+def test_only_an_admin_names_the_council_and_the_name_is_checked(tmp_path):
+    db = Database(tmp_path / "a.duckdb")
+    system = db.store()
+    admin, leader = (system.people.add(n, None, now=NOW) for n in ("Ada Admin", "Lee Leader"))
+    assert meetings.council_name(system) == "Council name not set"
+    with pytest.raises(NotAllowed):
+        meetings.set_council_name(open_store(db, Actor(leader, "Lee Leader", "leader")), "Anytown")
+    as_admin = open_store(db, Actor(admin, "Ada Admin", "admin"))
+    with pytest.raises(ValueError, match="^Council name"):
+        meetings.set_council_name(as_admin, "   ")
+    assert meetings.set_council_name(as_admin, "  Anytown   Borough Council ") == "Anytown Borough Council"
+    assert meetings.council_name(system) == "Anytown Borough Council"
+    db.close()
