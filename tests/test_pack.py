@@ -6,6 +6,8 @@ import io
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pptx import Presentation
 from pypdf import PdfReader
 
@@ -136,3 +138,26 @@ def test_the_command_refuses_an_unknown_meeting_or_format_in_one_sentence(packs,
     errors = capsys.readouterr().err.splitlines()
     assert errors == ["placecx: Meeting: there is no meeting with id 999.",
                       "placecx: Board pack: --out must end in .pptx or .pdf, not x.docx."]
+
+
+@given(st.text())
+def test_any_typed_text_can_be_set_in_both_formats_and_reads_back_unchanged(text):
+    from lxml import etree
+    from reportlab.lib.styles import ParagraphStyle
+
+    from cx.pack.document import _para
+
+    kept = plain(text)
+    element = etree.Element("t")
+    element.text = kept  # python-pptx writes text through lxml, which refuses what XML cannot hold
+    assert element.text == kept
+    assert set(kept) <= set(text)
+    paragraph = _para(kept, ParagraphStyle("p", fontName="Helvetica"), "Helvetica")
+    # Paragraph text is laid out like HTML: runs of spaces and line breaks fold; every other character stays.
+    assert "".join(paragraph.getPlainText().split()) == "".join(_plain_printable(kept).split())
+
+
+def _plain_printable(text: str) -> str:
+    from cx.pack.document import _text
+
+    return _text(text, "Helvetica")

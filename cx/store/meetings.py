@@ -16,7 +16,7 @@ MEETING_FIELDS: tuple[str, ...] = ("held_on", "title", "round_id", "period_start
 class MeetingStore(FeatureStore):
     """Meetings, their attendees and decisions."""
 
-    READS = ("meetings", "people", "roadmap")
+    READS = ("meetings", "people", "roadmap", "assessment")
 
     @writes("meetings")
     def insert(self, fields: Mapping[str, object], *, by: int | None, now: datetime) -> int:
