@@ -244,6 +244,8 @@ class SinceLast:
     previous_held_on: date | None
     held_on: date
     moved: pd.DataFrame  # Measure, Then, Now, Change, Verdict
+    then_period: str  # the period the previous meeting reviewed ('' for a first meeting)
+    now_period: str
     done: pd.DataFrame  # Action, Done on
     slipped: pd.DataFrame  # Action, Owner, Due, Since last meeting
 
@@ -277,9 +279,12 @@ def since_last(store: Store, meeting_id: int, today: date | None = None) -> Sinc
     held_on = pd.Timestamp(this["held_on"]).date()
     since = None if earlier is None else pd.Timestamp(earlier["held_on"]).date()
     actions = store.roadmap.actions()
+    now_start, grain = reviewed_period(this)
+    then_period = ("" if earlier is None else
+                   period_label(period_start(reviewed_period(earlier)[0], grain), grain))
     return SinceLast(
         None if earlier is None else str(earlier["title"]), since, held_on,
-        _moved(store, this, earlier),
+        _moved(store, this, earlier), then_period, period_label(now_start, grain),
         _done(store, since, held_on),
         _slipped(actions, since, held_on),
     )
@@ -316,8 +321,8 @@ def _moved(store: Store, this: pd.Series, earlier: pd.Series | None) -> pd.DataF
             verdict = "significant change" if test.significant else "no significant change"
         records.append({
             "Measure": measure.label,
-            "Then": f"{format_value(then)} ({period_label(then_start, grain)}, n = {then.n:,})",
-            "Now": f"{format_value(now)} ({period_label(now_start, grain)}, n = {now.n:,})",
+            "Then": f"{format_value(then)} (n = {then.n:,})",
+            "Now": f"{format_value(now)} (n = {now.n:,})",
             "Change": format_change(test.change, now.unit) if verdict != "no figures to compare" else "",
             "Verdict": verdict,
         })

@@ -193,7 +193,9 @@ if chosen is not None:
     st.header("Since the last meeting")
     st.markdown(cx_ui.literal(since.sentence()))
     moved, done, slipped = st.tabs(["What moved", "What was done", "What slipped"])
-    moved.dataframe(since.moved, hide_index=True, width="stretch")
+    moved.dataframe(since.moved.rename(columns={"Then": f"Then: {since.then_period}",
+                                                "Now": f"Now: {since.now_period}"}),
+                    hide_index=True, width="stretch")
     done.dataframe(since.done, hide_index=True, width="stretch")
     slipped.dataframe(since.slipped, hide_index=True, width="stretch")
 

@@ -261,7 +261,7 @@ def discussion(facts: Facts) -> Section | None:
         f"The {len(rows)} of {CELL_COUNT} cells to discuss first: most disagreement first, then the "
         "cells the team sees as most critical."),),
         tables=(Table(("#", "Cell", "Team view", "Votes", "Disagreement"), rows,
-                      widths=(0.4, 3.4, 1.8, 3, 1.2)),))
+                      widths=(0.4, 3.2, 1.7, 2.9, 1.6)),))
 
 
 def roadmap_progress(facts: Facts) -> Section | None:
@@ -297,7 +297,7 @@ def culture_change(facts: Facts) -> Section | None:
                   plain(r["Owner"]), plain(r["Date"])) for _, r in table.iterrows())
     return Section("culture", "Culture change", (plain(f"Culture change: {progress.sentence()}"),),
                    tables=(Table(("Step", "What the team does", "Status", "Owner", "Date"), rows,
-                                 widths=(0.5, 5, 1.6, 1.8, 1.6)),))
+                                 widths=(0.7, 5, 1.6, 1.8, 1.6)),))
 
 
 def decisions(facts: Facts) -> Section:
@@ -324,8 +324,9 @@ def since_last(facts: Facts) -> Section | None:
             (since.done, "No actions were marked done.", (5, 1.5)),
             (since.slipped.head(MAX_LIST_ROWS), "Nothing past due.", (4.6, 1.6, 1.6, 2))):
         rows = tuple(tuple(plain(v) for v in row) for row in frame.itertuples(index=False))
-        tables.append(Table(tuple(frame.columns), rows or ((empty, *[""] * (len(frame.columns) - 1)),),
-                            widths=widths))
+        columns = {"Then": f"Then: {since.then_period}", "Now": f"Now: {since.now_period}"}
+        tables.append(Table(tuple(columns.get(c, c) for c in frame.columns),
+                            rows or ((empty, *[""] * (len(frame.columns) - 1)),), widths=widths))
     return Section("since_last", "Since the last meeting", (plain(since.sentence()),), tables=tuple(tables))
 
 

@@ -15,7 +15,7 @@ import math
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE, XL_TICK_LABEL_POSITION
 from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.util import Emu, Inches, Pt
 
@@ -59,24 +59,46 @@ def add_section(slide, section: Section) -> None:
         _text_box(slide, "\n".join(section.lines), MARGIN, top, WIDTH - 2 * MARGIN, height, size=body)
         top += height + 0.1
     room = CONTENT_BOTTOM - top
+    width = WIDTH - 2 * MARGIN
+    size, heights = _fit_tables(section.tables, width, room * (0.4 if section.charts else 1.0))
     if section.charts:
-        chart_height = room * (0.55 if section.tables else 1.0)
-        width = (WIDTH - 2 * MARGIN - 0.2 * (len(section.charts) - 1)) / len(section.charts)
+        chart_height = room - sum(map(sum, heights)) - 0.15 * (len(heights) + 1)
+        chart_width = (width - 0.2 * (len(section.charts) - 1)) / len(section.charts)
         for index, chart in enumerate(section.charts):
-            add_chart(slide, chart, MARGIN + index * (width + 0.2), top, width, chart_height)
+            add_chart(slide, chart, MARGIN + index * (chart_width + 0.2), top, chart_width, chart_height)
         top += chart_height + 0.15
-        room = CONTENT_BOTTOM - top
-    weights = [len(t.rows) + 1 for t in section.tables]
-    for table in section.tables:
-        height = room * (len(table.rows) + 1) / sum(weights) - 0.1
-        add_table(slide, table, MARGIN, top, WIDTH - 2 * MARGIN, height)
-        top += height + 0.1
+    for table, row_heights in zip(section.tables, heights, strict=True):
+        add_table(slide, table, MARGIN, top, width, row_heights, size)
+        top += sum(row_heights) + 0.15
+
+
+def _fit_tables(tables: tuple[Table, ...], width: float, room: float) -> tuple[int, list[list[float]]]:
+    """The largest font size (12 down to 9 pt) at which every table fits in `room` inches, and each
+    table's row heights at that size (rows grow in PowerPoint when their text wraps, so they are
+    measured here rather than left to overlap the next table)."""
+    for size in (12, 11, 10, 9):
+        heights = [_row_heights(t, width, size) for t in tables]
+        if sum(map(sum, heights)) + 0.15 * len(tables) <= room:
+            return size, heights
+    return 9, heights
+
+
+def _row_heights(table: Table, width: float, size: int) -> list[float]:
+    weights = table.widths or (1.0,) * len(table.columns)
+    columns = [width * w / sum(weights) for w in weights]
+    heights = []
+    for row in (table.columns, *table.rows):
+        lines = max(sum(max(1, math.ceil(len(part) * size * 0.52 / 72 / max(0.2, column - 0.2)))
+                        for part in str(text).split("\n"))
+                    for text, column in zip(row, columns, strict=True))
+        heights.append(lines * size * 1.2 / 72 + 0.12)
+    return heights
 
 
 def add_chart(slide, chart: Chart, left: float, top: float, width: float, height: float) -> None:
     """A line chart with markers on the figure, dashed interval lines and a dotted target."""
     data = CategoryChartData()
-    data.categories = list(chart.categories)
+    data.categories = [c.split(" ")[0][:3] for c in chart.categories]  # 'Nov'; the span is the axis title
     for series in chart.series:
         data.add_series(series.name, list(series.values), number_format="0.0")
     frame = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, Inches(left), Inches(top), Inches(width),
@@ -95,7 +117,13 @@ def add_chart(slide, chart: Chart, left: float, top: float, width: float, height
     axis.axis_title.text_frame.text = chart.axis_title
     axis.axis_title.text_frame.paragraphs[0].runs[0].font.size = Pt(10)
     axis.tick_labels.font.size = Pt(10)
-    drawn.category_axis.tick_labels.font.size = Pt(9)
+    months = drawn.category_axis
+    months.tick_labels.font.size = Pt(10)
+    months.tick_label_position = XL_TICK_LABEL_POSITION.LOW  # under the plot, even below zero
+    if chart.categories:
+        months.has_title = True
+        months.axis_title.text_frame.text = f"Months, {chart.categories[0]} to {chart.categories[-1]}"
+        months.axis_title.text_frame.paragraphs[0].runs[0].font.size = Pt(10)
     for plotted, series in zip(drawn.plots[0].series, chart.series, strict=True):
         plotted.smooth = False
         line = plotted.format.line
@@ -109,17 +137,18 @@ def add_chart(slide, chart: Chart, left: float, top: float, width: float, height
             plotted.marker.format.fill.fore_color.rgb = _SHADE[series.style]
 
 
-def add_table(slide, table: Table, left: float, top: float, width: float, height: float) -> None:
+def add_table(slide, table: Table, left: float, top: float, width: float, row_heights: list[float],
+              size: int) -> None:
     """A table with a header row; filled cells keep their words, so the fill is never the only signal."""
     rows, cols = len(table.rows) + 1, len(table.columns)
-    row_height = max(0.28, min(0.5, height / rows))
     shape = slide.shapes.add_table(rows, cols, Inches(left), Inches(top), Inches(width),
-                                   Inches(row_height * rows))
+                                   Inches(sum(row_heights)))
     grid = shape.table
     weights = table.widths or (1.0,) * cols
     for index, weight in enumerate(weights):
         grid.columns[index].width = Emu(int(Inches(width) * weight / sum(weights)))
-    size = 12 if rows <= 8 else 11 if rows <= 12 else 10
+    for index, height in enumerate(row_heights):
+        grid.rows[index].height = Inches(height)
     for c, name in enumerate(table.columns):
         _cell_text(grid.cell(0, c), name, size, bold=True)
     for r, row in enumerate(table.rows, start=1):
