@@ -94,7 +94,9 @@ def test_the_powerpoint_charts_are_native_with_the_trend_figures_and_lines_told_
     nps = next(c for c in charts if c.chart_title.text_frame.text == "Net Promoter Score")
     plotted = nps.plots[0].series[0].values
     assert list(plotted) == pytest.approx([round(v, 1) for v in nps_trend["value"]])
-    assert list(nps.plots[0].categories) == nps_trend["Period"].tolist()
+    periods = nps_trend["Period"].tolist()
+    assert list(nps.plots[0].categories) == [p[:3] for p in periods]
+    assert nps.category_axis.axis_title.text_frame.text == f"Months, {periods[0]} to {periods[-1]}"
     for chart in charts:
         dashes = {series.format.line.dash_style for series in chart.plots[0].series}
         assert len(dashes) >= 2  # the figure, its interval and the target differ by dash, not only shade
