@@ -23,6 +23,7 @@ PAGES = {
         st.Page("pages/heat_map_presentation.py", title="Heat map presentation",
                 icon=":material/present_to_all:", url_path="heat_map_presentation"),
         st.Page("pages/roadmap.py", title="Roadmap", icon=":material/timeline:", url_path="roadmap"),
+        st.Page("pages/meetings.py", title="Meetings", icon=":material/groups:", url_path="meetings"),
     ],
     "Evidence": [
         st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from cx.access import ROLES, ensure_person
@@ -24,6 +24,7 @@ from cx.importers import inspect_export, validate_export
 from cx.importers.mapping import Problem
 from cx.importers.reading import refuse_if_too_large
 from cx.inbox import Request
+from cx.pack import FORMATS, write_pack
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,8 +62,14 @@ def main(argv: list[str] | None = None) -> int:
                              help="database file (default: PLACECX_DB or data/placecx.duckdb)")
         command.add_argument("--no-demo", action="store_true",
                              help="do not add the demo council to a new file")
+    pack = commands.add_parser("pack", help="write the board pack for a meeting as PowerPoint or PDF")
+    pack.add_argument("--db", type=Path, help="database file (default: PLACECX_DB or data/placecx.duckdb)")
+    pack.add_argument("--no-demo", action="store_true", help="do not add the demo council to a new file")
+    pack.add_argument("--out", type=Path, required=True, help="the file to write: FILE.pptx or FILE.pdf")
+    pack.add_argument("--meeting", type=int, help="the meeting's id (default: the newest meeting)")
     args = parser.parse_args(argv)
-    commands_run = {"status": _status, "inspect": _inspect, "import": _import, "people": _people}
+    commands_run = {"status": _status, "inspect": _inspect, "import": _import, "people": _people,
+                    "pack": _pack}
     try:
         return commands_run[args.command](args)
     except (PlaceCXError, ValueError, OSError) as error:
@@ -86,6 +93,25 @@ def _people(args: argparse.Namespace) -> int:
     for row in people.itertuples():
         email = row.email if isinstance(row.email, str) else "(no sign-in email)"
         print(f"{row.name}: {email}, {row.access}{'' if row.active else ', switched off'}")
+    return 0
+
+
+def _pack(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if args.out.suffix.lower() not in FORMATS:
+        raise ValueError(f"Board pack: --out must end in .pptx or .pdf, not {args.out.name}.")
+    try:
+        database = open_app_database(settings)
+    except DatabaseLocked as locked:
+        raise DatabaseLocked(f"{locked} While the PlaceCX server runs, download the pack from its "
+                             "Meetings page instead.", pid=locked.pid) from locked
+    try:
+        made = write_pack(database.store(), args.out, today=date.today(), min_n=settings.min_n,
+                          meeting_id=args.meeting)
+    finally:
+        database.close()
+    print(f"Board pack for {made.council} ({made.meeting}): {len(made.sections)} "
+          f"{'slides' if args.out.suffix.lower() == '.pptx' else 'pages'} written to {args.out}.")
     return 0
 
 

@@ -10,7 +10,7 @@ asks. Personal data is filtered by the functions that read it (`cx.checklist`,
 Roles:
 - admin: everything below, plus people, roles and removing uploads;
 - analyst: uploads, survey targets and KPI sheets;
-- leader: heat-map ratings, the roadmap, the checklist, journeys and culture change;
+- leader: heat-map ratings, the roadmap, the checklist, journeys, culture change and meetings;
 - viewer: reads the dashboards and the presentation view, changes nothing.
 """
 
@@ -40,6 +40,7 @@ _WRITERS: dict[str, frozenset[str]] = {
     "checklist": frozenset({"admin", "leader"}),
     "culture": frozenset({"admin", "leader"}),
     "journeys": frozenset({"admin", "leader"}),
+    "meetings": frozenset({"admin", "leader"}),
     "people": frozenset({"admin"}),
     "meta": frozenset({"admin"}),
 }

@@ -30,6 +30,10 @@ ACTION_WORDS: dict[str, str] = {
     "journeys.update": "renamed a journey map",
     "journeys.delete": "deleted a journey map",
     "journeys.replace_steps": "saved a journey map's steps",
+    "meetings.insert": "recorded a review meeting",
+    "meetings.update": "changed a review meeting",
+    "meetings.set_attendees": "changed who attended a review meeting",
+    "meetings.add_decision": "recorded a meeting's decision",
     "targets.set_target": "set a survey target",
     "uploads.import_responses": "imported survey responses",
     "uploads.import_kpis": "imported KPI figures",
@@ -46,6 +50,7 @@ FEATURE_WORDS: dict[str, str] = {
     "assessment": "Heat map", "roadmap": "Roadmap", "checklist": "Leadership checklist",
     "culture": "Culture change", "journeys": "Journey maps", "targets": "Targets", "uploads": "Uploads",
     "surveys": "Survey responses", "kpis": "KPI figures", "people": "People", "meta": "Settings",
+    "meetings": "Meetings",
 }
 
 

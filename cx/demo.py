@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from cx.demo_leadership import install_leadership_demo
+from cx.demo_meetings import install_meetings_demo
 from cx.demo_programme import install_assessment_demo, install_roadmap_demo
 from cx.measures import save_target
 from cx.store import Store
@@ -406,6 +407,7 @@ def install_demo(store: Store, today: date) -> int:
         install_assessment_demo(store, end_month)
         install_roadmap_demo(store, end_month)
         install_leadership_demo(store, today)
+        install_meetings_demo(store, end_month)
         for metric, service, target in DEMO_TARGETS:
             save_target(store.surveys, metric, service, target, updated_by=None, now=stamp)
         store.admin.set_meta("demo_end_month", end_month.isoformat())

@@ -428,6 +428,52 @@ _ACCESS = Migration(
 )
 
 
+# Quarterly review meetings: what each reviewed (a heat-map round, a survey period),
+# who came, and the decisions taken, each linked to the roadmap action it created or
+# changed. No FOREIGN KEY clauses (see _LEADERSHIP); cx.meetings checks ids.
+_MEETINGS = Migration(
+    13,
+    "review meetings: attendees, the round and period reviewed, decisions and their actions",
+    (
+        "CREATE SEQUENCE meeting_seq START 1",
+        """
+        CREATE TABLE meetings (
+            meeting_id   INTEGER PRIMARY KEY DEFAULT nextval('meeting_seq'),
+            held_on      DATE NOT NULL,
+            title        VARCHAR NOT NULL CHECK (length(trim(title)) > 0),
+            round_id     INTEGER,
+            period_start DATE,
+            period_grain VARCHAR NOT NULL DEFAULT 'month' CHECK (period_grain IN ('month', 'quarter')),
+            notes        VARCHAR,
+            created_at   TIMESTAMP NOT NULL,
+            created_by   INTEGER,
+            updated_at   TIMESTAMP NOT NULL,
+            updated_by   INTEGER
+        )
+        """,
+        """
+        CREATE TABLE meeting_attendees (
+            meeting_id INTEGER NOT NULL,
+            person_id  INTEGER NOT NULL,
+            PRIMARY KEY (meeting_id, person_id)
+        )
+        """,
+        "CREATE SEQUENCE meeting_decision_seq START 1",
+        """
+        CREATE TABLE meeting_decisions (
+            decision_id INTEGER PRIMARY KEY DEFAULT nextval('meeting_decision_seq'),
+            meeting_id  INTEGER NOT NULL,
+            text        VARCHAR NOT NULL CHECK (length(trim(text)) > 0),
+            action_id   INTEGER,
+            effect      VARCHAR CHECK (effect IN ('created', 'changed')),
+            recorded_at TIMESTAMP NOT NULL,
+            recorded_by INTEGER
+        )
+        """,
+    ),
+)
+
+
 # Append new migrations at the end of this tuple, numbered in order.
 MIGRATIONS: tuple[Migration, ...] = (
     _CORE_TABLES,
@@ -441,6 +487,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _CHANGE_LOG,
     _INBOX,
     _ACCESS,
+    _MEETINGS,
 )
 
 

@@ -18,10 +18,11 @@ import pandas as pd
 import pytest
 from markdown_it import MarkdownIt
 
-from cx import checklist, culture, heat_map, journeys, roadmap
+from cx import checklist, culture, heat_map, journeys, meetings, roadmap
 from cx.assessment import RatingEntry
 from cx.framework import CELLS
 from cx.measures import save_target
+from cx.meetings import MeetingInput
 from cx.roadmap import ActionInput
 from cx.store import Database
 from cx.store.uploads import UploadBatch
@@ -79,6 +80,10 @@ def fill(path) -> int:
         store.uploads.save_profile(hostile("profile"), kind="responses", source=hostile("source"),
                                    columns_signature="x", mapping="{}", saved_by=hostile("by"), now=NOW)
         save_target(store.surveys, "csat", hostile("svc"), 80.0, updated_by=me, now=NOW)
+        meeting = meetings.create_meeting(store, MeetingInput(date(2026, 10, 26), hostile("meeting")[:120],
+                                                              (me, other), round_id, date(2026, 9, 1),
+                                                              "month", hostile("minutes")), by=me, now=NOW)
+        meetings.record_decision(store, meeting, hostile("decision"), by=me, now=NOW)
     db.close()
     return me
 
@@ -155,7 +160,8 @@ def hostile_db(demo_db_path, tmp_path_factory):
 
 
 PAGES = ["pages/overview.py", "pages/heat_map.py", "pages/heat_map_presentation.py", "pages/roadmap.py",
-         "pages/trends.py", "pages/upload.py", "pages/checklist.py", "pages/culture.py", "pages/journeys.py"]
+         "pages/trends.py", "pages/upload.py", "pages/checklist.py", "pages/culture.py", "pages/journeys.py",
+         "pages/meetings.py"]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -167,8 +173,8 @@ def test_no_page_turns_typed_text_into_markup(hostile_db, app_env, page):
         state["trends_dates"] = (date(2025, 11, 1), date(2026, 10, 31))
     at = open_page(page, **state)
     everything, texts = page_strings(at._tree)
-    assert any(re.search(r"B(p\d|round|svc|journey|title|source|file|profile)", t) for t in everything), \
-        "the hostile strings should be on the page"
+    typed = r"B(p\d|round|svc|journey|title|source|file|profile|meeting)"
+    assert any(re.search(typed, t) for t in everything), "the hostile strings should be on the page"
     problems = [p for t in texts for p in markup_from_hostile_text(t)]
     assert problems == []
 

@@ -6,7 +6,7 @@ command, a test) takes its own `Store` from `Database.store()`: a fresh cursor a
 its transaction state, shared by the feature stores hanging off it
 (`store.surveys`, `store.uploads`, `store.assessment`, `store.roadmap`,
 `store.leadership`, `store.journeys`, `store.people`, `store.admin`,
-`store.inbox`).
+`store.inbox`, `store.meetings`).
 
 Values are always bound as `?` parameters; the only identifiers composed into
 SQL come from fixed whitelists. DuckDB does the grouping: queries return small
@@ -35,6 +35,7 @@ from cx.store.base import FeatureStore, Session, WriteConflict
 from cx.store.inbox import InboxStore
 from cx.store.journeys import JourneyStore
 from cx.store.leadership import LeadershipStore
+from cx.store.meetings import MeetingStore
 from cx.store.people import AdminStore, PeopleStore
 from cx.store.roadmap import RoadmapStore
 from cx.store.surveys import SurveyStore
@@ -64,6 +65,7 @@ class Store:
         self.people = PeopleStore(session)
         self.admin = AdminStore(session)
         self.inbox = InboxStore(session)
+        self.meetings = MeetingStore(session)
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
