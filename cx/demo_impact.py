@@ -115,7 +115,8 @@ def install_impact_demo(store: Store, end_month: date) -> list[int]:
     for spec in DEMO_ACTIONS:
         owner = ids[spec.owner]
         action = ActionInput(spec.title, "basics", ("collaboration", "data"), owner, "not_started",
-                             month_start(end_month, spec.start), month_start(end_month, spec.due) - timedelta(days=1),
+                             month_start(end_month, spec.start),
+                             month_start(end_month, spec.due) - timedelta(days=1),
                              metric=spec.metric, target=spec.target, services=(spec.service,),
                              channels=(spec.channel,))
         action_id = roadmap.create_action(store, action, by=owner, now=change_time(end_month, spec.start) -

@@ -107,7 +107,8 @@ def record_baseline(store: Store, action_id: int, *, days: int = BASELINE_DAYS, 
                              "staff figures are counted in full, so they need no baseline test.")
         first, last = baseline_window(action["start_date"], days)
         groups = GROUPS if action["services"] else GROUPS[:1]
-        counts = store.roadmap.window_counts(action["services"], action["channels"], [("before", first, last)])
+        counts = store.roadmap.window_counts(action["services"], action["channels"],
+                                             [("before", first, last)])
         rows = _group_rows(counts, "before", groups)
         store.roadmap.save_baseline(action_id, action["metric"], action["services"], action["channels"],
                                     first, last, rows, by=by, now=now)
@@ -119,7 +120,8 @@ def record_baseline(store: Store, action_id: int, *, days: int = BASELINE_DAYS, 
     return {grp: spec.estimate(row) for grp, row in rows.items()}
 
 
-def after_save(store: Store, action_id: int, was_status: str | None, *, by: int | None, now: datetime) -> None:
+def after_save(store: Store, action_id: int, was_status: str | None, *, by: int | None,
+               now: datetime) -> None:
     """What a saved action sets off: the day it was done, and its baseline once it has started.
 
     Called by `cx.roadmap` inside the save's transaction. The baseline is
@@ -239,7 +241,8 @@ def assess(action: Mapping, baseline: Mapping[str, Mapping] | None, live: pd.Dat
     """
     spec = MEASURES.get(action["metric"])
     base = dict(action_id=int(action["action_id"]), title=action["title"], status=action["status"],
-                metric=action["metric"], services=tuple(action["services"]), channels=tuple(action["channels"]))
+                metric=action["metric"], services=tuple(action["services"]),
+                channels=tuple(action["channels"]))
     if spec is None or spec.source != "survey":
         return Impact(**base, verdict="kpi", sentence="Contact-centre and staff figures count every call or "
                       "person, so there is no sample to test; follow them on the Trends page.")
@@ -249,7 +252,8 @@ def assess(action: Mapping, baseline: Mapping[str, Mapping] | None, live: pd.Dat
     groups = GROUPS if action["services"] else GROUPS[:1]
     window = _before_window(action, baseline)
     live_before = _group_rows(live, "before", groups)
-    stored = {grp: baseline[grp] for grp in groups} if baseline and _matches(baseline["action"], action) else None
+    current = baseline is not None and _matches(baseline["action"], action)
+    stored = {grp: baseline[grp] for grp in groups} if current else None
     before_rows = stored or live_before
     before = Side(*window, spec.estimate(before_rows["action"]), before_rows["action"])
     note = _baseline_note(baseline, stored, live_before, spec)
@@ -258,22 +262,24 @@ def assess(action: Mapping, baseline: Mapping[str, Mapping] | None, live: pd.Dat
     if span is None:
         begins = _settle_start(action, settle_days)
         return Impact(**base, verdict="settling", before=before, baseline_note=note,
-                      sentence=f"The after period begins on {format_date(begins)}, once the {settle_days}-day "
-                               "settling period has passed.")
+                      sentence=f"The after period begins on {format_date(begins)}, once the "
+                               f"{settle_days}-day settling period has passed.")
     after_rows = _group_rows(live, "after", groups)
     after = Side(span[0], span[1], spec.estimate(after_rows["action"]), after_rows["action"])
     difference = spec.difference(after_rows["action"], before_rows["action"])
-    comparison, did, did_sentence = None, None, "Every service is covered, so there is no untouched service " \
-                                                "to compare with."
+    comparison, did = None, None
+    did_sentence = "Every service is covered, so there is no untouched service to compare with."
     verdict = _verdict(spec, before.estimate.n, after.estimate.n, difference, min_n)
     if "comparison" in before_rows:
-        comparison = (Side(*window, spec.estimate(before_rows["comparison"]), before_rows["comparison"]),
-                      Side(span[0], span[1], spec.estimate(after_rows["comparison"]), after_rows["comparison"]))
+        others_before, others_after = before_rows["comparison"], after_rows["comparison"]
+        comparison = (Side(*window, spec.estimate(others_before), others_before),
+                      Side(span[0], span[1], spec.estimate(others_after), others_after))
         did, did_sentence = (None, "No comparison either: too few answers where the action worked.") \
             if verdict == "too_few" else _against_untouched(spec, before_rows, after_rows, difference, min_n)
     return Impact(**base, verdict=verdict, before=before, after=after, difference=difference,
                   comparison=comparison, did=did, did_sentence=did_sentence, baseline_note=note,
-                  interim=span[2], sentence=_sentence(spec, verdict, before, after, difference, min_n, span[2]))
+                  interim=span[2],
+                  sentence=_sentence(spec, verdict, before, after, difference, min_n, span[2]))
 
 
 def _before_window(action: Mapping, baseline: Mapping[str, Mapping] | None) -> tuple[date, date]:
@@ -454,8 +460,8 @@ def impact_table(found: Sequence[Impact]) -> pd.DataFrame:
             "In words": item.sentence,
             "Baseline": item.baseline_note,
         })
-    return pd.DataFrame(rows, columns=["ID", "Action", "Measure", "Covers", "Before", "After", "Change", "Verdict",
-                                       "Against untouched services", "In words", "Baseline"])
+    return pd.DataFrame(rows, columns=["ID", "Action", "Measure", "Covers", "Before", "After", "Change",
+                                       "Verdict", "Against untouched services", "In words", "Baseline"])
 
 
 def scope_words(services: Sequence[str], channels: Sequence[str]) -> str:
@@ -482,6 +488,13 @@ def chart_points(found: Sequence[Impact]) -> pd.DataFrame:
                                        "verdict"])
 
 
+def points_table(points: pd.DataFrame) -> pd.DataFrame:
+    """The impact chart's numbers as a table a screen reader can read."""
+    return pd.DataFrame({"Action": points["label"], "Measure": points["measure"],
+                         "Change": points["change"].round(1), "95% interval from": points["low"].round(1),
+                         "95% interval to": points["high"].round(1), "Verdict": points["verdict"]})
+
+
 def _side_dict(side: Side | None) -> dict | None:
     if side is None:
         return None
@@ -493,8 +506,8 @@ def _side_dict(side: Side | None) -> dict | None:
 def _difference_dict(d: Difference | None) -> dict | None:
     if d is None or d.change is None:
         return None
-    return {"change": d.change, "low": d.low, "high": d.high, "z": d.z, "p": d.p, "significant": d.significant,
-            "test": d.test}
+    return {"change": d.change, "low": d.low, "high": d.high, "z": d.z, "p": d.p,
+            "significant": d.significant, "test": d.test}
 
 
 def as_dict(item: Impact) -> dict:

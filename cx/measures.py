@@ -105,7 +105,8 @@ class Measure:
             return metrics.mean_difference(
                 (float(after["ces_sum"]), float(after["ces_sumsq"]), int(after["ces_n"])),
                 (float(before["ces_sum"]), float(before["ces_sumsq"]), int(before["ces_n"])))
-        raise ValueError(f"Measure: before-and-after tests are for {', '.join(SURVEY_MEASURES).upper()} only.")
+        raise ValueError(f"Measure: before-and-after tests are for {', '.join(SURVEY_MEASURES).upper()} "
+                         "only.")
 
     def answers(self, row: Mapping) -> int:
         """How many answers to this survey measure an aggregate row holds."""

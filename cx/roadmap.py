@@ -158,7 +158,9 @@ def validate_action(action: ActionInput) -> ActionInput:
 
 
 def _names(label: str, names: Sequence[str]) -> tuple[str, ...]:
-    """Service or channel names trimmed, blanks and repeats dropped. Raises ValueError when too many or long."""
+    """Service or channel names trimmed, blanks and repeats dropped.
+
+    Raises ValueError when there are too many or one is too long."""
     clean = tuple(dict.fromkeys(" ".join(str(n).split()) for n in names if str(n).strip()))
     if len(clean) > MAX_NAMES or any(len(n) > MAX_NAME for n in clean):
         raise ValueError(f"{label}: name at most {MAX_NAMES} of them, each under {MAX_NAME} characters.")

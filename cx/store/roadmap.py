@@ -20,7 +20,8 @@ ACTION_FIELDS: tuple[str, ...] = (
 )
 # The survey counts a baseline keeps (the columns of SURVEY_AGGREGATES that estimates need).
 BASELINE_COUNTS: tuple[str, ...] = (
-    "responses", "nps_n", "promoters", "detractors", "csat_n", "csat_satisfied", "ces_n", "ces_sum", "ces_sumsq",
+    "responses", "nps_n", "promoters", "detractors", "csat_n", "csat_satisfied", "ces_n", "ces_sum",
+    "ces_sumsq",
 )
 # (field label, old words, new words), as `cx.roadmap.changes` produces them.
 Diff = tuple[str, str, str]
