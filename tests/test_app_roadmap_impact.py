@@ -63,7 +63,8 @@ def test_impact_tab_shows_before_after_and_change_as_computed_from_raw_rows(demo
 
 def test_a_leader_records_a_baseline_with_another_window(demo_copy):
     person = query(demo_copy, "SELECT person_id FROM people WHERE name = ?", ["Tom Hargreaves"])[0][0]
-    action_id = query(demo_copy, "SELECT action_id FROM roadmap_actions WHERE title = ?", [TOO_FEW.title])[0][0]
+    action_id = query(demo_copy, "SELECT action_id FROM roadmap_actions WHERE title = ?",
+                      [TOO_FEW.title])[0][0]
     at = open_page("pages/roadmap.py", person_id=person)
     at.selectbox(key="baseline-action").set_value(action_id)
     at.number_input(key="baseline-days").set_value(60).run()

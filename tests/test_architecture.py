@@ -10,8 +10,9 @@ from .conftest import ROOT
 
 def test_importing_cx_does_not_load_streamlit():
     code = (
-        "import sys, cx, cx.store, cx.bootstrap, cx.charts, cx.overview, cx.demo, cx.__main__, cx.heat_map, cx.impact, "
-        "cx.demo_impact, cx.roadmap_view, cx.glance, cx.measures, cx.commands, cx.inbox, cx.handover\n"
+        "import sys, cx, cx.store, cx.bootstrap, cx.charts, cx.overview, cx.demo, cx.__main__, cx.heat_map, "
+        "cx.impact, cx.demo_impact, cx.roadmap_view, cx.glance, cx.measures, cx.commands, cx.inbox, "
+        "cx.handover\n"
         "print('streamlit' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -74,7 +75,8 @@ def test_differences_equal_the_hand_formulas():
                                    (int((before >= 9).sum()), int((before <= 6).sum()), 350))
     hand = nps_by_hand(after, before)
     assert found.change == pytest.approx(hand["change"]) and found.se == pytest.approx(hand["se"])
-    assert (found.low, found.high) == pytest.approx((hand["change"] - Z * hand["se"], hand["change"] + Z * hand["se"]))
+    assert (found.low, found.high) == pytest.approx(
+        (hand["change"] - Z * hand["se"], hand["change"] + Z * hand["se"]))
     assert found.p == pytest.approx(hand["p"])
     after, before = rng.integers(1, 6, 300), rng.integers(1, 6, 280)
     found = metrics.proportion_difference((int((after >= 4).sum()), 300), (int((before >= 4).sum()), 280))
@@ -82,7 +84,8 @@ def test_differences_equal_the_hand_formulas():
     assert (found.change, found.se, found.z, found.p) == pytest.approx(
         (hand["change"], hand["se"], hand["z"], hand["p"]))
     after, before = rng.integers(1, 8, 90).astype(float), rng.integers(2, 8, 120).astype(float)
-    found = metrics.mean_difference((after.sum(), (after ** 2).sum(), 90), (before.sum(), (before ** 2).sum(), 120))
+    found = metrics.mean_difference((after.sum(), (after ** 2).sum(), 90),
+                                    (before.sum(), (before ** 2).sum(), 120))
     hand = welch_by_hand(after, before)
     assert (found.change, found.se, found.p) == pytest.approx((hand["change"], hand["se"], hand["p"]))
 
@@ -161,7 +164,8 @@ def test_each_demo_verdict_matches_an_independent_calculation(demo_file, raw, fo
 
 def test_difference_in_differences_against_untouched_services(demo_file, raw, found):
     before_window, after_window = windows(demo_file, IMPROVES.title, IMPROVES.baseline_days)
-    mine = share_by_hand(answers(raw, IMPROVES, after_window, "csat"), answers(raw, IMPROVES, before_window, "csat"))
+    mine = share_by_hand(answers(raw, IMPROVES, after_window, "csat"),
+                         answers(raw, IMPROVES, before_window, "csat"))
     others = share_by_hand(answers(raw, IMPROVES, after_window, "csat", others=True),
                            answers(raw, IMPROVES, before_window, "csat", others=True))
     change = mine["change"] - others["change"]
@@ -218,7 +222,8 @@ NOW = datetime(2026, 6, 1, 9)
 
 def answers_frame(prefix: str, day: date, count: int, csat: int) -> pd.DataFrame:
     frame = pd.DataFrame({"response_id": [f"{prefix}{i}" for i in range(count)],
-                          "completed_at": [datetime.combine(day, datetime.min.time()) + timedelta(hours=10)] * count,
+                          "completed_at": [datetime.combine(day, datetime.min.time())
+                                           + timedelta(hours=10)] * count,
                           "service": "Parking", "channel": "Web", "csat": csat})
     frame["csat"] = frame["csat"].astype("UInt8")
     return frame
@@ -235,7 +240,8 @@ def test_baseline_is_stored_when_the_action_starts_and_later_imports_do_not_move
     current = roadmap.load_action(store.roadmap, action_id)
     roadmap.update_action(store, action_id, replace_status(current, "in_progress"), by=ann, now=NOW)
     held = store.roadmap.baselines()
-    assert held[["grp", "csat_n", "csat_satisfied"]].values.tolist() == [["action", 40, 0], ["comparison", 0, 0]]
+    assert held[["grp", "csat_n", "csat_satisfied"]].values.tolist() == [["action", 40, 0],
+                                                                          ["comparison", 0, 0]]
     load(store, answers_frame("b", date(2026, 3, 11), 10, 5), source="late export")
     item = impact.impacts(store, date(2026, 6, 1), min_n=MIN_N)[0]
     assert item.before.estimate.n == 40 and item.before.estimate.value == 0
@@ -248,5 +254,4 @@ def test_baseline_is_stored_when_the_action_starts_and_later_imports_do_not_move
 
 
 def replace_status(action: ActionInput, status: str) -> ActionInput:
-    from dataclasses import replace
     return replace(action, status=status)
