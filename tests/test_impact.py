@@ -255,3 +255,25 @@ def test_baseline_is_stored_when_the_action_starts_and_later_imports_do_not_move
 
 def replace_status(action: ActionInput, status: str) -> ActionInput:
     return replace(action, status=status)
+
+
+def test_a_running_app_answers_a_handed_over_impact_request_as_the_command_would(database, tmp_path):
+    from cx.commands import impact_facts
+    from cx.inbox import InboxWorker, Request, write_atomically
+
+    store = database.store()
+    load(store, answers_frame("a", date(2026, 3, 10), 40, 2))
+    with store.transaction():
+        ann = store.people.add("Ann Example", None, now=NOW)
+        roadmap.create_action(store, ActionInput(
+            "Simpler permits", "basics", ("data",), ann, "in_progress", date(2026, 4, 1), date(2026, 5, 1),
+            metric="csat", services=("Parking",)), by=ann, now=NOW)
+    worker = InboxWorker(database, tmp_path / "inbox", settle_seconds=0, clock=lambda: NOW)
+    worker.folders.create()
+    request = Request.new("impact")
+    write_atomically(worker.folders.requests / f"{request.id}.json", request.to_bytes())
+    assert worker.run_once() == 1
+    answer = json.loads((worker.folders.results / f"{request.id}.json").read_text())
+    assert answer["ok"] is True
+    assert answer["result"] == json.loads(json.dumps(impact_facts(database.store(), NOW.date(), MIN_N)))
+    assert answer["result"]["actions"][0]["baseline"]["n"] == 40
