@@ -526,8 +526,10 @@ def impact_chart(points: pd.DataFrame, min_n: int) -> go.Figure:
     from too few answers are hollow grey diamonds marked "too few answers".
     """
     measures = list(dict.fromkeys(points["measure"]))
-    fig = make_subplots(rows=max(len(measures), 1), cols=1, subplot_titles=[plain(m) for m in measures],
-                        vertical_spacing=0.12)
+    counts = [int((points["measure"] == m).sum()) for m in measures] or [1]
+    height = 120 + 110 * len(counts) + 45 * sum(counts)
+    fig = make_subplots(rows=len(counts), cols=1, subplot_titles=[plain(m) for m in measures],
+                        row_heights=counts, vertical_spacing=min(0.3, 110 / height))
     for row, name in enumerate(measures, start=1):
         rows = points[points["measure"] == name]
         labels = [plain(f"{label}{'' if ok else ' ⚠ too few answers'}")
@@ -545,6 +547,6 @@ def impact_chart(points: pd.DataFrame, min_n: int) -> go.Figure:
         fig.add_vline(x=0, line=dict(color=INK, dash="dash", width=1.5), row=row, col=1)
         fig.update_xaxes(title_text=f"Change in {plain(name)} ({rows['unit_label'].iloc[0]})", row=row, col=1)
         fig.update_yaxes(autorange="reversed", row=row, col=1)
-    fig.update_layout(height=140 + 120 * len(measures) + 30 * len(points), showlegend=False)
+    fig.update_layout(height=height, showlegend=False)
     return base_layout(fig, f"Change after each done action, with 95% intervals (hollow: fewer than {min_n} "
                        "answers on a side)", "", "")

@@ -460,8 +460,8 @@ def impact_table(found: Sequence[Impact]) -> pd.DataFrame:
             "In words": item.sentence,
             "Baseline": item.baseline_note,
         })
-    return pd.DataFrame(rows, columns=["ID", "Action", "Measure", "Covers", "Before", "After", "Change",
-                                       "Verdict", "Against untouched services", "In words", "Baseline"])
+    return pd.DataFrame(rows, columns=["ID", "Action", "Measure", "Verdict", "Change", "Before", "After",
+                                       "Covers", "Against untouched services", "In words", "Baseline"])
 
 
 def scope_words(services: Sequence[str], channels: Sequence[str]) -> str:
