@@ -545,8 +545,11 @@ def impact_chart(points: pd.DataFrame, min_n: int) -> go.Figure:
                           "%{customdata[0]}<extra></extra>",
         ), row=row, col=1)
         fig.add_vline(x=0, line=dict(color=INK, dash="dash", width=1.5), row=row, col=1)
-        fig.update_xaxes(title_text=f"Change in {plain(name)} ({rows['unit_label'].iloc[0]})", row=row, col=1)
         fig.update_yaxes(autorange="reversed", row=row, col=1)
     fig.update_layout(height=height, showlegend=False)
-    return base_layout(fig, f"Change after each done action, with 95% intervals (hollow: fewer than {min_n} "
-                       "answers on a side)", "", "")
+    base_layout(fig, f"Change after each done action, with 95% intervals (hollow: fewer than {min_n} "
+                "answers on a side)", "", "")
+    for row, name in enumerate(measures, start=1):  # after base_layout, which titles the first axis
+        unit = points.loc[points["measure"] == name, "unit_label"].iloc[0]
+        fig.update_xaxes(title_text=f"Change in {plain(name)} ({unit})", row=row, col=1)
+    return fig
