@@ -277,3 +277,17 @@ def test_a_running_app_answers_a_handed_over_impact_request_as_the_command_would
     assert answer["ok"] is True
     assert answer["result"] == json.loads(json.dumps(impact_facts(database.store(), NOW.date(), MIN_N)))
     assert answer["result"]["actions"][0]["baseline"]["n"] == 40
+
+
+def test_impact_chart_has_a_panel_per_measure_and_hollow_marks_for_too_few(found):
+    from cx import charts
+
+    items = impact.by_effect([found[s.title] for s in (IMPROVES, NO_CHANGE, TOO_FEW)])
+    fig = charts.impact_chart(impact.chart_points(items), MIN_N)
+    assert [a.text for a in fig.layout.annotations][:2] == ["CSAT", "NPS"]
+    assert (fig.layout.xaxis.title.text, fig.layout.xaxis2.title.text) == (
+        "Change in CSAT (points)", "Change in NPS (points)")
+    nps = fig.data[1]
+    assert list(nps.marker.symbol) == ["circle", "diamond-open"]
+    assert nps.y[1].endswith("⚠ too few answers")
+    assert nps.x[0] == pytest.approx(found[NO_CHANGE.title].difference.change)
