@@ -124,13 +124,16 @@ def after_save(store: Store, action_id: int, was_status: str | None, *, by: int 
                now: datetime) -> None:
     """What a saved action sets off: the day it was done, and its baseline once it has started.
 
+    `was_status` is the status before the save (None: the action was just added).
     Called by `cx.roadmap` inside the save's transaction. The baseline is
     (re)recorded when the action has a survey measure, has started, and holds no
     baseline for its current measure, services, channels and start date.
     """
     action = store.roadmap.action(action_id)
     if action["status"] == "done" and was_status != "done":
-        store.roadmap.set_finished_on(action_id, now.date())
+        # Added as already done: finished by its due date at the latest.
+        finished = now.date() if was_status is not None else min(now.date(), action["due_date"])
+        store.roadmap.set_finished_on(action_id, finished)
     elif action["status"] != "done" and was_status == "done":
         store.roadmap.set_finished_on(action_id, None)
     if not is_tested(action["metric"]) or not has_started(action, now.date()):
