@@ -291,3 +291,25 @@ def test_impact_chart_has_a_panel_per_measure_and_hollow_marks_for_too_few(found
     assert list(nps.marker.symbol) == ["circle", "diamond-open"]
     assert nps.y[1].endswith("⚠ too few answers")
     assert nps.x[0] == pytest.approx(found[NO_CHANGE.title].difference.change)
+
+
+def test_done_day_and_a_changed_scope_are_kept_in_step_with_the_action(store):
+    load(store, answers_frame("a", date(2026, 3, 10), 40, 2))
+    with store.transaction():
+        ann = store.people.add("Ann Example", None, now=NOW)
+        action_id = roadmap.create_action(store, ActionInput(
+            "Simpler permits", "basics", ("data",), ann, "in_progress", date(2026, 4, 1), date(2026, 5, 1),
+            metric="csat"), by=ann, now=datetime(2026, 4, 2))
+    assert store.roadmap.baselines()["grp"].tolist() == ["action"]  # every service: nothing to compare
+    current = roadmap.load_action(store.roadmap, action_id)
+    roadmap.update_action(store, action_id, replace(current, status="done", channels=("Web",)), by=ann,
+                          now=NOW)
+    assert store.roadmap.action(action_id)["finished_on"] == NOW.date()
+    held = store.roadmap.baselines()
+    assert held["grp"].tolist() == ["action"] and list(held["channels"].iloc[0]) == ["Web"]
+    current = roadmap.load_action(store.roadmap, action_id)
+    roadmap.update_action(store, action_id, replace(current, status="in_progress", services=("Highways",)),
+                          by=ann, now=NOW)
+    assert store.roadmap.action(action_id)["finished_on"] is None
+    held = store.roadmap.baselines().set_index("grp")
+    assert held.loc["action", "csat_n"] == 0 and held.loc["comparison", "csat_n"] == 40
