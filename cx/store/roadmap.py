@@ -150,12 +150,12 @@ class RoadmapStore(FeatureStore):
         services, channels = list(services), list(channels)
         names = [w[0] for w in windows]
         return self._frame(
-            "SELECT w.name AS window, CASE WHEN len(?) = 0 OR r.service IN (SELECT unnest(?)) "
+            "SELECT w.name AS window, CASE WHEN len(?) = 0 OR list_contains(?, r.service) "
             "THEN 'action' ELSE 'comparison' END AS grp, " + SURVEY_AGGREGATES
             + " FROM responses r JOIN (SELECT unnest(?) AS name, unnest(?) AS first_day, "
             "unnest(?) AS last_day) w ON r.completed_at >= w.first_day "
             "AND r.completed_at < w.last_day + INTERVAL 1 DAY "
-            "WHERE (len(?) = 0 OR r.channel IN (SELECT unnest(?))) "
+            "WHERE (len(?) = 0 OR list_contains(?, r.channel)) "
             "AND (len(?) = 0 OR r.service IS NOT NULL) "
             "GROUP BY 1, 2 ORDER BY 1, 2",
             [services, services, names, [w[1] for w in windows], [w[2] for w in windows],
