@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cx.access import ROLES, ensure_person
 from cx.bootstrap import open_app_database
-from cx.commands import ImportOptions, one_line, run_import, status_facts
+from cx.commands import ImportOptions, impact_facts, one_line, run_import, status_facts
 from cx.config import Settings
 from cx.errors import DatabaseLocked, PlaceCXError
 from cx.handover import WAIT_SECONDS, hand_over
@@ -49,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
                       help="import the valid rows and list the rejected ones (default: all rows or nothing)")
     load.add_argument("--json", action="store_true", help="print one JSON object")
     _timeout_option(load)
+    impact = commands.add_parser("impact", help="each roadmap action's baseline, after figure and verdict")
+    impact.add_argument("--db", type=Path, help="database file (default: PLACECX_DB or data/placecx.duckdb)")
+    impact.add_argument("--no-demo", action="store_true", help="do not add the demo council to a new file")
+    impact.add_argument("--json", action="store_true", help="print one JSON object")
+    _timeout_option(impact)
     people = commands.add_parser("people", help="who can sign in and with which role")
     people_commands = people.add_subparsers(dest="people_command", required=True)
     add = people_commands.add_parser("add", help="let EMAIL sign in (add the person, or link/update them)")
@@ -69,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     pack.add_argument("--meeting", type=int, help="the meeting's id (default: the newest meeting)")
     args = parser.parse_args(argv)
     commands_run = {"status": _status, "inspect": _inspect, "import": _import, "people": _people,
-                    "pack": _pack}
+                    "pack": _pack, "impact": _impact}
     try:
         return commands_run[args.command](args)
     except (PlaceCXError, ValueError, OSError) as error:
@@ -203,6 +208,32 @@ def _status(args: argparse.Namespace) -> int:
         for table, rows in facts["tables"].items():
             print(f"  {table}: {rows:,} rows")
         print(f"Newest response: {newest or 'none yet'}")
+    return 0
+
+
+def _impact(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    try:
+        database = open_app_database(settings)
+    except DatabaseLocked as locked:
+        facts = hand_over(settings.db_path, locked, Request.new("impact"), timeout=args.timeout)
+    else:
+        try:
+            facts = impact_facts(database.store(), date.today(), settings.min_n)
+        finally:
+            database.close()
+    if args.json:
+        print(json.dumps(facts))
+        return 0
+    if not facts["actions"]:
+        print("No roadmap action is linked to a measure yet.")
+    for action in facts["actions"]:
+        print(f"#{action['action_id']} {action['title']}: {action['verdict_words']}")
+        print(f"  {action['sentence']}")
+        if action["against_untouched"]:
+            print(f"  {action['against_untouched']}")
+        if action["baseline_note"]:
+            print(f"  {action['baseline_note']}")
     return 0
 
 

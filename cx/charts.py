@@ -514,3 +514,42 @@ def engagement_chart(engagement: pd.DataFrame, satisfaction: pd.DataFrame) -> go
     fig.update_yaxes(range=[0, 100])
     return base_layout(fig, "Employee engagement and customer satisfaction by quarter", "Quarter",
                        "Percentage")
+
+
+# --- Roadmap impact ---------------------------------------------------------------
+
+
+def impact_chart(points: pd.DataFrame, min_n: int) -> go.Figure:
+    """Each action's change (after minus before) with its 95% interval, one panel per measure.
+
+    `points` is `cx.impact.chart_points` output, biggest improvement first. Changes
+    from too few answers are hollow grey diamonds marked "too few answers".
+    """
+    measures = list(dict.fromkeys(points["measure"]))
+    counts = [int((points["measure"] == m).sum()) for m in measures] or [1]
+    height = 120 + 110 * len(counts) + 45 * sum(counts)
+    fig = make_subplots(rows=len(counts), cols=1, subplot_titles=[plain(m) for m in measures],
+                        row_heights=counts, vertical_spacing=min(0.3, 110 / height))
+    for row, name in enumerate(measures, start=1):
+        rows = points[points["measure"] == name]
+        labels = [plain(f"{label}{'' if ok else ' ⚠ too few answers'}")
+                  for label, ok in zip(rows["label"], rows["reliable"], strict=True)]
+        fig.add_trace(go.Scatter(
+            x=rows["change"], y=labels, mode="markers", name=name, showlegend=False,
+            marker=dict(size=12, symbol=["circle" if ok else "diamond-open" for ok in rows["reliable"]],
+                        color=[PALETTE[0] if ok else INK for ok in rows["reliable"]]),
+            error_x=dict(type="data", symmetric=False, array=(rows["high"] - rows["change"]).tolist(),
+                         arrayminus=(rows["change"] - rows["low"]).tolist(), color=INK),
+            customdata=list(zip(rows["verdict"], rows["low"], rows["high"], strict=True)),
+            hovertemplate="%{y}: %{x:+.1f} (95% interval %{customdata[1]:+.1f} to %{customdata[2]:+.1f}); "
+                          "%{customdata[0]}<extra></extra>",
+        ), row=row, col=1)
+        fig.add_vline(x=0, line=dict(color=INK, dash="dash", width=1.5), row=row, col=1)
+        fig.update_yaxes(autorange="reversed", row=row, col=1)
+    fig.update_layout(height=height, showlegend=False)
+    base_layout(fig, f"Change after each done action, with 95% intervals (hollow: fewer than {min_n} "
+                "answers on a side)", "", "")
+    for row, name in enumerate(measures, start=1):  # after base_layout, which titles the first axis
+        unit = points.loc[points["measure"] == name, "unit_label"].iloc[0]
+        fig.update_xaxes(title_text=f"Change in {plain(name)} ({unit})", row=row, col=1)
+    return fig

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
+from cx import impact
 from cx.importers import inspect_export
 from cx.importers.mapping import Mapping
 from cx.importers.run import ImportResult, import_export
@@ -89,6 +90,13 @@ def status_facts(store: Store) -> dict:
     fresh = store.surveys.freshness()
     newest = fresh.newest_response.isoformat(sep=" ") if fresh.newest_response else None
     return {"tables": store.admin.table_counts(), "newest_response": newest}
+
+
+def impact_facts(store: Store, today: date, min_n: int) -> dict:
+    """What `cx impact` reports: every action linked to a measure, its baseline, after figure and verdict."""
+    found = impact.impacts(store, today, min_n=min_n)
+    return {"today": today.isoformat(), "min_n": min_n, "settle_days": impact.SETTLE_DAYS,
+            "actions": [impact.as_dict(item) for item in found]}
 
 
 def one_line(error: BaseException) -> str:

@@ -21,6 +21,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from cx.demo_impact import install_impact_demo, plant_effects
 from cx.demo_leadership import install_leadership_demo
 from cx.demo_meetings import install_meetings_demo
 from cx.demo_programme import install_assessment_demo, install_roadmap_demo
@@ -112,7 +113,7 @@ def build_demo(end_month: date, seed: int = DEMO_SEED) -> DemoData:
     months = pd.date_range(end=pd.Timestamp(end_month), periods=MONTHS, freq="MS")
     responses = _responses(rng, months)
     kpis = _kpis(rng, months, responses)
-    return DemoData(responses, kpis)
+    return DemoData(plant_effects(responses, end_month), kpis)
 
 
 def _responses(rng: np.random.Generator, months: pd.DatetimeIndex) -> pd.DataFrame:
@@ -406,6 +407,7 @@ def install_demo(store: Store, today: date) -> int:
             store.people.add(name, role, now=stamp)
         install_assessment_demo(store, end_month)
         install_roadmap_demo(store, end_month)
+        install_impact_demo(store, end_month)
         install_leadership_demo(store, today)
         install_meetings_demo(store, end_month)
         for metric, service, target in DEMO_TARGETS:

@@ -46,7 +46,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from cx.commands import ImportOptions, one_line, run_import, status_facts
+from cx.commands import ImportOptions, impact_facts, one_line, run_import, status_facts
+from cx.config import Settings
 from cx.errors import PlaceCXError
 from cx.importers import Inspection, inspect_export
 from cx.importers.mapping import Mapping
@@ -63,7 +64,7 @@ SETTLE_SECONDS = 2.0
 STALE_SECONDS = 3600
 SWEEP_SECONDS = 60
 MAX_REQUEST_BYTES = 64 * 1024
-COMMANDS = ("import", "status")
+COMMANDS = ("import", "status", "impact")
 PARTIAL_SUFFIXES = (".part", ".partial", ".tmp", ".temp", ".crdownload", ".download", ".swp", "~")
 _REQUEST_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -371,6 +372,9 @@ class InboxWorker:
             store = self.database.store()
             if request.command == "status":
                 return {"ok": True, "result": status_facts(store)}
+            if request.command == "impact":
+                facts = impact_facts(store, self._clock().date(), Settings.load().min_n)
+                return {"ok": True, "result": facts}
             content = read_regular_file(self.folders.requests / f"{request_id}.data")
             result = run_import(store, content, request.file_name or "export", request.options,
                                 now=self._clock())

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from cx import edits, metrics
 from cx.formatting import format_value
-from cx.metrics import Comparison, Estimate
+from cx.metrics import Comparison, Difference, Estimate
 from cx.store.surveys import SurveyStore
 
 _UNIT_SUFFIX = {"%": "%", "seconds": " s", "points": "", "": ""}
@@ -86,6 +86,42 @@ class Measure:
         else:
             test = metrics.compare_means(now, before)
         return now, before, test
+
+    def difference(self, after: Mapping, before: Mapping) -> Difference:
+        """After minus before from two survey aggregate rows, with the measure's own test.
+
+        NPS: difference of two NPS with the multinomial variance; CSAT: two-proportion
+        z-test; CES: Welch test on the means. Raises ValueError for a KPI measure:
+        its figures are whole counts of every call or staff member, not a sample.
+        """
+        if self.code == "nps":
+            return metrics.nps_difference(
+                (int(after["promoters"]), int(after["detractors"]), int(after["nps_n"])),
+                (int(before["promoters"]), int(before["detractors"]), int(before["nps_n"])))
+        if self.code == "csat":
+            return metrics.proportion_difference((int(after["csat_satisfied"]), int(after["csat_n"])),
+                                                 (int(before["csat_satisfied"]), int(before["csat_n"])))
+        if self.code == "ces":
+            return metrics.mean_difference(
+                (float(after["ces_sum"]), float(after["ces_sumsq"]), int(after["ces_n"])),
+                (float(before["ces_sum"]), float(before["ces_sumsq"]), int(before["ces_n"])))
+        raise ValueError(f"Measure: before-and-after tests are for {', '.join(SURVEY_MEASURES).upper()} "
+                         "only.")
+
+    def answers(self, row: Mapping) -> int:
+        """How many answers to this survey measure an aggregate row holds."""
+        return int(row[f"{self.code}_n"])
+
+    def better(self, change: float) -> float:
+        """A change turned so that positive is always an improvement."""
+        return change if self.higher_is_better else -change
+
+    @property
+    def span(self) -> float | None:
+        """The width of the measure's scale (200 NPS points, 100%, 6 CES steps), None when open."""
+        if self.lowest is None or self.highest is None:
+            return None
+        return self.highest - self.lowest
 
     # ---------------------------------------------------------------- targets
 

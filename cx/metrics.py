@@ -181,3 +181,112 @@ def _check_counts(n: int, *parts: int) -> None:
         raise ValueError("Counts cannot be negative.")
     if any(part > n for part in parts):
         raise ValueError("A count cannot exceed n.")
+
+
+# --- Differences with their intervals (before and after an action) -------------------
+
+
+@dataclass(frozen=True)
+class Difference:
+    """After minus before (or a difference in differences) with its 95% interval and test.
+
+    change: in the measure's unit (NPS points, percentage points, mean score).
+    se: the standard error the interval is built from (unpooled: each side's own variance).
+    z, p: the test statistic and its two-sided p-value (normal approximation).
+    significant: p < 0.05. None values mean there was nothing to compare.
+    """
+
+    change: float | None
+    se: float | None
+    low: float | None
+    high: float | None
+    z: float | None
+    p: float | None
+    significant: bool
+    test: str
+
+    @classmethod
+    def empty(cls, test: str) -> Difference:
+        return cls(None, None, None, None, None, None, False, test)
+
+
+def two_sided_p(z: float) -> float:
+    """Two-sided p-value of a standard normal statistic."""
+    return math.erfc(abs(z) / math.sqrt(2))
+
+
+def _difference(change: float, se: float, test: str, test_se: float | None = None) -> Difference:
+    """A change with the interval from `se` and the test from `test_se` (default `se`)."""
+    test_se = se if test_se is None else test_se
+    low, high = change - Z95 * se, change + Z95 * se
+    if test_se <= 0:
+        return Difference(change, se, low, high, None, None, False, test)
+    z = change / test_se
+    p = two_sided_p(z)
+    return Difference(change, se, low, high, z, p, p < 0.05, test)
+
+
+NPS_DIFFERENCE_TEST = "two-sample z-test on NPS (multinomial variance)"
+PROPORTION_DIFFERENCE_TEST = "two-proportion z-test"
+MEAN_DIFFERENCE_TEST = "Welch test on two means (normal approximation)"
+DID_TEST = "difference in differences (z-test over four independent samples)"
+
+
+def nps_difference(after: tuple[int, int, int], before: tuple[int, int, int]) -> Difference:
+    """NPS after minus before, in points; each argument is (promoters, detractors, n).
+
+    Each answer scores +1, 0 or -1, so NPS is a mean of a three-valued (multinomial)
+    variable with variance pP + pD - (pP - pD)^2; the two samples are independent.
+    """
+    (p1, d1, n1), (p2, d2, n2) = after, before
+    if n1 == 0 or n2 == 0:
+        return Difference.empty(NPS_DIFFERENCE_TEST)
+    a, b = (p1 / n1, d1 / n1), (p2 / n2, d2 / n2)
+    change = 100.0 * ((a[0] - a[1]) - (b[0] - b[1]))
+    se = 100.0 * math.sqrt(nps_variance(*a) / n1 + nps_variance(*b) / n2)
+    return _difference(change, se, NPS_DIFFERENCE_TEST)
+
+
+def proportion_difference(after: tuple[int, int], before: tuple[int, int]) -> Difference:
+    """Share after minus share before, in percentage points; each argument is (successes, n).
+
+    The test is the pooled two-proportion z-test (the same as `compare_proportions`);
+    the interval is the unpooled (Wald) interval of the difference, so on a knife
+    edge the two can disagree: the test decides the verdict.
+    """
+    (s1, n1), (s2, n2) = after, before
+    if n1 == 0 or n2 == 0:
+        return Difference.empty(PROPORTION_DIFFERENCE_TEST)
+    q1, q2 = s1 / n1, s2 / n2
+    pooled = (s1 + s2) / (n1 + n2)
+    se = 100.0 * math.sqrt(q1 * (1 - q1) / n1 + q2 * (1 - q2) / n2)
+    test_se = 100.0 * math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    return _difference(100.0 * (q1 - q2), se, PROPORTION_DIFFERENCE_TEST, test_se)
+
+
+def mean_difference(after: tuple[float, float, int], before: tuple[float, float, int]) -> Difference:
+    """Mean after minus mean before; each argument is (sum, sum of squares, n).
+
+    Welch's form: each side keeps its own variance (n - 1 denominator). With at
+    least 30 answers a side (what PlaceCX asks before it gives a verdict) the
+    normal approximation differs from Student's t only in the third decimal.
+    """
+    (t1, q1, n1), (t2, q2, n2) = after, before
+    if n1 < 2 or n2 < 2:
+        return Difference.empty(MEAN_DIFFERENCE_TEST)
+    m1, m2 = t1 / n1, t2 / n2
+    v1 = max(0.0, (q1 - n1 * m1 * m1) / (n1 - 1))
+    v2 = max(0.0, (q2 - n2 * m2 * m2) / (n2 - 1))
+    return _difference(m1 - m2, math.sqrt(v1 / n1 + v2 / n2), MEAN_DIFFERENCE_TEST)
+
+
+def difference_in_differences(treated: Difference, comparison: Difference) -> Difference:
+    """(after - before where the action worked) minus (after - before where it did not).
+
+    The four samples are independent, so the variance is the sum of the two
+    differences' (unpooled) variances.
+    """
+    if None in (treated.change, treated.se, comparison.change, comparison.se):
+        return Difference.empty(DID_TEST)
+    change = treated.change - comparison.change
+    return _difference(change, math.hypot(treated.se, comparison.se), DID_TEST)

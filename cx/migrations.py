@@ -432,7 +432,7 @@ _ACCESS = Migration(
 # who came, and the decisions taken, each linked to the roadmap action it created or
 # changed. No FOREIGN KEY clauses (see _LEADERSHIP); cx.meetings checks ids.
 _MEETINGS = Migration(
-    13,
+    12,
     "review meetings: attendees, the round and period reviewed, decisions and their actions",
     (
         "CREATE SEQUENCE meeting_seq START 1",
@@ -474,6 +474,47 @@ _MEETINGS = Migration(
 )
 
 
+_BASELINES = Migration(
+    13,
+    "roadmap impact: the services and channels an action covers, when it was done, its baselines",
+    (
+        # Empty lists: the action covers every service / every channel.
+        "ALTER TABLE roadmap_actions ADD COLUMN services VARCHAR[] NOT NULL DEFAULT []",
+        "ALTER TABLE roadmap_actions ADD COLUMN channels VARCHAR[] NOT NULL DEFAULT []",
+        # The day the status last moved to done (NULL: not done, or done before this step).
+        "ALTER TABLE roadmap_actions ADD COLUMN finished_on DATE",
+        # The measure over the window before an action started, stored as counts when it
+        # was recorded, so that importing old data later does not move it silently. Two
+        # rows per action: the services and channels it covers ('action') and, over the
+        # same channels and dates, the services it does not touch ('comparison').
+        """
+        CREATE TABLE roadmap_baselines (
+            action_id      INTEGER NOT NULL,
+            grp            VARCHAR NOT NULL CHECK (grp IN ('action', 'comparison')),
+            metric         VARCHAR NOT NULL,
+            services       VARCHAR[] NOT NULL,
+            channels       VARCHAR[] NOT NULL,
+            window_start   DATE NOT NULL,
+            window_end     DATE NOT NULL,
+            responses      BIGINT NOT NULL,
+            nps_n          BIGINT NOT NULL,
+            promoters      BIGINT NOT NULL,
+            detractors     BIGINT NOT NULL,
+            csat_n         BIGINT NOT NULL,
+            csat_satisfied BIGINT NOT NULL,
+            ces_n          BIGINT NOT NULL,
+            ces_sum        DOUBLE NOT NULL,
+            ces_sumsq      DOUBLE NOT NULL,
+            recorded_at    TIMESTAMP NOT NULL,
+            recorded_by    INTEGER,
+            PRIMARY KEY (action_id, grp),
+            CHECK (window_end >= window_start)
+        )
+        """,
+    ),
+)
+
+
 # Append new migrations at the end of this tuple, numbered in order.
 MIGRATIONS: tuple[Migration, ...] = (
     _CORE_TABLES,
@@ -488,6 +529,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _INBOX,
     _ACCESS,
     _MEETINGS,
+    _BASELINES,
 )
 
 

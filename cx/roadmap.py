@@ -26,7 +26,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from cx import edits
+from cx import edits, impact
 from cx.formatting import format_date
 from cx.framework import BLOCK_BY_CODE, BLOCKS, LEVEL_BY_CODE, STAGE_BY_CODE, STAGES
 from cx.measures import MEASURES
@@ -101,13 +101,16 @@ class ActionInput:
     notes: str = ""
     metric: str | None = None
     target: float | None = None
+    services: tuple[str, ...] = ()  # the services it covers; empty: every service
+    channels: tuple[str, ...] = ()  # the channels it covers; empty: every channel
 
 
 FIELD_LABELS = {
     "title": "Title", "stage": "Stage", "blocks": "Building blocks", "owner_id": "Owner",
     "status": "Status", "start_date": "Start date", "due_date": "Due date", "notes": "Notes",
-    "metric": "Metric", "target": "Target",
+    "metric": "Metric", "target": "Target", "services": "Services", "channels": "Channels",
 }
+MAX_NAMES, MAX_NAME = 50, 200
 
 
 # --------------------------------------------------------------- checking
@@ -150,7 +153,18 @@ def validate_action(action: ActionInput) -> ActionInput:
         raise ValueError("Metric: choose one of the listed metrics.")
     _check_target(metric, action.target)
     blocks = tuple(b.code for b in BLOCKS if b.code in set(action.blocks))
-    return replace(action, title=title, blocks=blocks, notes=notes, metric=metric)
+    return replace(action, title=title, blocks=blocks, notes=notes, metric=metric,
+                   services=_names("Services", action.services), channels=_names("Channels", action.channels))
+
+
+def _names(label: str, names: Sequence[str]) -> tuple[str, ...]:
+    """Service or channel names trimmed, blanks and repeats dropped.
+
+    Raises ValueError when there are too many or one is too long."""
+    clean = tuple(dict.fromkeys(" ".join(str(n).split()) for n in names if str(n).strip()))
+    if len(clean) > MAX_NAMES or any(len(n) > MAX_NAME for n in clean):
+        raise ValueError(f"{label}: name at most {MAX_NAMES} of them, each under {MAX_NAME} characters.")
+    return clean
 
 
 def _check_target(metric: str | None, target: float | None) -> None:
@@ -339,6 +353,8 @@ def describe(action: ActionInput, owners: Mapping[int, str]) -> dict[str, str]:
         "notes": action.notes,
         "metric": metric,
         "target": f"{action.target:g}" if action.target is not None else "",
+        "services": ", ".join(action.services) or "All services",
+        "channels": ", ".join(action.channels) or "All channels",
     }
 
 
@@ -396,7 +412,8 @@ def load_action(plans: RoadmapStore, action_id: int) -> ActionInput:
     """One action's current fields. Raises ValueError when there is no such action."""
     row = plans.action(action_id)
     return ActionInput(row["title"], row["stage"], tuple(row["blocks"]), row["owner_id"], row["status"],
-                       row["start_date"], row["due_date"], row["notes"] or "", row["metric"], row["target"])
+                       row["start_date"], row["due_date"], row["notes"] or "", row["metric"], row["target"],
+                       tuple(row["services"]), tuple(row["channels"]))
 
 
 def programme_fields(programme: Mapping | None, entry_stages: Mapping[str, str]) -> dict[str, object]:
@@ -486,6 +503,7 @@ def create_action(store: Store, action: ActionInput, *, by: int | None, now: dat
         store.people.names([clean.owner_id], field="Owner")
         action_id = store.roadmap.insert_action(_fields(clean), by=by, now=now, toolkit_key=toolkit_key)
         store.roadmap.record_changes(action_id, [("Created", "", clean.title)], by=by, now=now)
+        impact.after_save(store, action_id, None, by=by, now=now)
     return action_id
 
 
@@ -516,6 +534,7 @@ def update_action(store: Store, action_id: int, action: ActionInput, *, by: int 
             return []
         store.roadmap.update_action(action_id, write, by=by, now=now)
         store.roadmap.record_changes(action_id, diffs, by=by, now=now)
+        impact.after_save(store, action_id, current.status, by=by, now=now)
     return diffs
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import streamlit as st
 
 import cx_ui
-from cx import charts, roadmap, roadmap_view
+from cx import charts, impact, roadmap, roadmap_view
 from cx.formatting import format_date
 from cx.framework import BLOCK_BY_CODE, BLOCKS, STAGE_BY_CODE, STAGES
 from cx.measures import MEASURES
@@ -32,6 +32,11 @@ def who() -> int | None:
 
 
 # --------------------------------------------------------------- the action form
+
+
+def scope_options(known: list[str], chosen: tuple[str, ...]) -> list[str]:
+    """The names seen in the survey data, plus any the action already names."""
+    return list(dict.fromkeys([*known, *chosen]))
 
 
 def action_fields(prefix: str, initial: ActionInput, owners: dict[int, str]) -> None:
@@ -60,6 +65,12 @@ def action_fields(prefix: str, initial: ActionInput, owners: dict[int, str]) -> 
     right.number_input("Target (optional)", value=initial.target, step=1.0, key=f"{prefix}-target",
                        help="For example 80 for 80% of calls answered within 20 seconds, or 10 for an "
                             "NPS of +10.")
+    left.multiselect("Services it covers (none chosen: all)", options=scope_options(known_services,
+                     initial.services), default=list(initial.services), key=f"{prefix}-services",
+                     help="Its baseline and before-and-after figures are measured for these services; the "
+                          "other services are the comparison.")
+    right.multiselect("Channels it covers (none chosen: all)", options=scope_options(known_channels,
+                      initial.channels), default=list(initial.channels), key=f"{prefix}-channels")
     st.text_area("Notes", value=initial.notes, max_chars=roadmap.MAX_NOTES, key=f"{prefix}-notes")
 
 
@@ -79,6 +90,8 @@ def read_fields(prefix: str) -> ActionInput:
         notes=value("notes", ""),
         metric=value("metric") or None,
         target=value("target"),
+        services=tuple(value("services", ())),
+        channels=tuple(value("channels", ())),
     )
 
 
@@ -117,6 +130,8 @@ def set_archived(action_id: int, archived: bool) -> None:
 # ------------------------------------------------------------- the page model
 
 page = cx_ui.cached(roadmap_view.roadmap_page, store, state.HEAT_MAP_ROUND.get(), me)
+known_services = cx_ui.cached(store.surveys.values, "service")
+known_channels = cx_ui.cached(store.surveys.values, "channel")
 critical, suggestions = page.critical, page.suggestions
 
 
@@ -171,6 +186,64 @@ def save_programme(overwrite: bool = False) -> None:
         state.close_form("programme", "programme-", "entry-")
 
 
+# ------------------------------------------------------------------ impact
+
+
+def impact_section(plan_actions) -> None:
+    """Done actions with their before and after, biggest improvement first; baselines to record."""
+    st.caption("What worked: each done action linked to NPS, CSAT or CES, its measure over the "
+               f"{impact.BASELINE_DAYS} days before it started (its baseline) against the same length of "
+               "time after it was done, for the services and channels it covers, with the test that suits "
+               "the measure. Where it left some services untouched, they show what would have happened "
+               "anyway.")
+    min_n = cx_ui.settings().min_n
+    settle = int(st.number_input("Settling period: days after an action is done before its after period "
+                                 "starts", min_value=0, max_value=impact.MAX_DAYS, value=impact.SETTLE_DAYS,
+                                 step=1, key="impact-settle"))
+    found = cx_ui.cached(impact.impacts, store, today, min_n=min_n, settle_days=settle,
+                         reads=("roadmap", "surveys"))
+    done = impact.by_effect([item for item in found if item.status == "done"])
+    if not done:
+        st.text("No done action is linked to a measure yet. Link an action to NPS, CSAT or CES to see "
+                "whether it moved the figure.")
+    else:
+        points = impact.chart_points(done)
+        if not points.empty:
+            cx_ui.chart_with_table(charts.impact_chart(points, min_n), impact.points_table(points),
+                                   key="impact-chart")
+        st.dataframe(impact.impact_table(done), hide_index=True, width="stretch", key="impact-table")
+        st.caption(impact.EVIDENCE_NOT_PROOF + f" Below {min_n} answers on either side there is no verdict.")
+    under_way = [item for item in found if item.status != "done"]
+    if under_way:
+        st.subheader("Actions under way (interim figures)")
+        st.dataframe(impact.impact_table(under_way), hide_index=True, width="stretch", key="impact-under-way")
+    baseline_form(plan_actions)
+
+
+def baseline_form(plan_actions) -> None:
+    """Record a baseline again (after old data was imported, or with another window)."""
+    linked = plan_actions[plan_actions["metric"].map(impact.is_tested)]
+    if linked.empty:
+        return
+    st.subheader("Record a baseline")
+    titles = dict(zip(linked["action_id"].tolist(), linked["title"].tolist(), strict=True))
+    chosen = st.selectbox("Action", options=list(titles), format_func=lambda i: f"#{i} {titles[i]}",
+                          key="baseline-action")
+    days = int(st.number_input("Baseline window: days before the start", min_value=impact.MIN_DAYS,
+                               max_value=impact.MAX_DAYS, value=impact.BASELINE_DAYS, step=1,
+                               key="baseline-days"))
+    row = st.container(horizontal=True)
+    row.button("Record this baseline now", key="baseline-record", disabled=not me.may("roadmap"),
+               on_click=cx_ui.save,
+               args=(lambda store: impact.record_baseline(store, chosen, days=days, by=who(), now=now()),),
+               kwargs={"done": f"Baseline of action #{chosen} recorded over the {days} days before it "
+                               "started."})
+    row.button("Record every missing baseline", key="baseline-missing", disabled=not me.may("roadmap"),
+               on_click=cx_ui.save,
+               args=(lambda store: impact.record_missing_baselines(store, by=who(), now=now()),),
+               kwargs={"done": lambda count: f"{count} baselines recorded."})
+
+
 # -------------------------------------------------------------------- the page
 
 cx_ui.show_notice()
@@ -215,8 +288,8 @@ if len(shown) < len(actions):
                "holds the whole plan.")
 plan = roadmap.plan_progress(shown, today)
 
-progress_tab, actions_tab, timeline_tab, add_tab, programme_tab, history_tab = st.tabs(
-    ["Progress", "Actions", "Timeline", "Add an action", "Programme", "History"]
+progress_tab, actions_tab, timeline_tab, impact_tab, add_tab, programme_tab, history_tab = st.tabs(
+    ["Progress", "Actions", "Timeline", "Impact", "Add an action", "Programme", "History"]
 )
 
 with progress_tab:
@@ -302,6 +375,9 @@ with timeline_tab:
                                       f"{format_date(end)}", start=start, end=end, today=today, flags=flags)
         cx_ui.chart_with_table(fig, roadmap_view.action_table(shown, today, critical)[
             ["ID", "Action", "Stage", "Status", "Start", "Due", "Overdue", "Heat map"]], key="timeline")
+
+with impact_tab:
+    impact_section(actions)
 
 with add_tab, st.form("new-action"):
     first_day = max(today, start)

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from cx import heat_map, roadmap
 from cx.assessment import RatingEntry
+from cx.formatting import format_date
 from cx.framework import CELLS
 from cx.roadmap import ActionInput
 from cx.store import Database
@@ -81,6 +82,9 @@ def test_adding_an_action_then_finishing_it_moves_progress_and_the_overdue_list(
     history = table(at, "When", "Who", "What changed")
     assert history[["Who", "What changed", "From", "To"]].values.tolist() == [
         ["Ann Example", "Status", "◑ In progress", "● Done"],
+        # Started with a survey measure: its baseline (no answers here) is recorded and noted.
+        ["Ann Example", "Baseline", "", f"CSAT – (n = 0), {format_date(TODAY - timedelta(days=150))} to "
+                                        f"{format_date(TODAY - timedelta(days=61))}"],
         ["Ann Example", "Created", "", "Publish bin collection dates online"],
     ]
     con = duckdb.connect(str(path))

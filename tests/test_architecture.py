@@ -12,7 +12,7 @@ def test_importing_cx_does_not_load_streamlit():
     code = (
         "import sys, cx, cx.store, cx.bootstrap, cx.charts, cx.overview, cx.demo, cx.__main__, cx.heat_map, "
         "cx.roadmap_view, cx.glance, cx.measures, cx.commands, cx.inbox, cx.handover, cx.meetings, cx.pack, "
-        "cx.pack.slides, cx.pack.document\n"
+        "cx.pack.slides, cx.pack.document, cx.impact, cx.demo_impact\n"
         "print('streamlit' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)

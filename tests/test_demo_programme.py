@@ -59,7 +59,8 @@ def test_the_roadmap_is_a_year_in_with_a_realistic_mix(demo_store):
     actions = demo_store.roadmap.actions()
     statuses = actions["status"].value_counts()
     assert set(statuses.index) == {"not_started", "in_progress", "done", "blocked"}
-    assert 5 <= statuses["done"] <= 8 and statuses["blocked"] == 1
+    # cx.demo_impact adds three done actions with a measured before and after.
+    assert 8 <= statuses["done"] <= 11 and statuses["blocked"] == 1
     overdue = roadmap.overdue(actions, DEMO_TODAY)
     assert actions.loc[overdue, "title"].tolist() == [
         "Review digital fixes that can be made in the short term", "Clear the planning validation backlog"]

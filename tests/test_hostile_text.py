@@ -54,7 +54,7 @@ def fill(path) -> int:
                              for b, s in CELLS], now=NOW)
         roadmap.create_action(store, ActionInput(hostile("title")[:120], "basics", ("data",), me, "blocked",
                                                  date(2026, 1, 1), date(2026, 2, 1), hostile("notes"),
-                                                 "csat", 80.0), by=me, now=NOW)
+                                                 "csat", 80.0, services=(hostile("svc"),)), by=me, now=NOW)
         culture.save_step(store, 5, "in_progress", me, date(2026, 1, 1), hostile("evidence"), updated_by=me,
                           now=NOW)
         journey = journeys.create(store, hostile("journey")[:120], hostile("about"), updated_by=me, now=NOW)

@@ -12,9 +12,16 @@ from datetime import date, datetime
 import pandas as pd
 
 from cx.store.base import FeatureStore, writes
+from cx.store.surveys import SURVEY_AGGREGATES
 
 ACTION_FIELDS: tuple[str, ...] = (
     "title", "stage", "blocks", "owner_id", "status", "start_date", "due_date", "notes", "metric", "target",
+    "services", "channels",
+)
+# The survey counts a baseline keeps (the columns of SURVEY_AGGREGATES that estimates need).
+BASELINE_COUNTS: tuple[str, ...] = (
+    "responses", "nps_n", "promoters", "detractors", "csat_n", "csat_satisfied", "ces_n", "ces_sum",
+    "ces_sumsq",
 )
 # (field label, old words, new words), as `cx.roadmap.changes` produces them.
 Diff = tuple[str, str, str]
@@ -71,7 +78,7 @@ class RoadmapStore(FeatureStore):
 
         Raises ValueError when there is no such action.
         """
-        columns = [*ACTION_FIELDS, "archived", "updated_at", "updated_by"]
+        columns = [*ACTION_FIELDS, "archived", "finished_on", "updated_at", "updated_by"]
         row = self._one("SELECT " + ", ".join(columns) + " FROM roadmap_actions WHERE action_id = ?",
                         [action_id])
         if row is None:
@@ -105,13 +112,14 @@ class RoadmapStore(FeatureStore):
 
         Columns: action_id, title, stage, blocks (list of codes), owner_id, owner
         (name), status, start_date, due_date, notes, metric, target, toolkit_key,
-        updated_at, updated_by (name).
+        updated_at, updated_by (name), services, channels (lists; empty = all),
+        finished_on (the day it was last marked done, or None).
         """
         return self._frame(
             """
             SELECT a.action_id, a.title, a.stage, a.blocks, a.owner_id, o.name AS owner, a.status,
                    a.start_date, a.due_date, a.notes, a.metric, a.target, a.toolkit_key,
-                   a.updated_at, u.name AS updated_by
+                   a.updated_at, u.name AS updated_by, a.services, a.channels, a.finished_on
             FROM roadmap_actions a
             LEFT JOIN people o ON o.person_id = a.owner_id
             LEFT JOIN people u ON u.person_id = a.updated_by
@@ -119,6 +127,66 @@ class RoadmapStore(FeatureStore):
             ORDER BY a.action_id
             """,
             [archived],
+        )
+
+    @writes("roadmap")
+    def set_finished_on(self, action_id: int, day: date | None) -> None:
+        """Record the day an action was marked done (None when it is no longer done)."""
+        self._execute("UPDATE roadmap_actions SET finished_on = ? WHERE action_id = ?", [day, action_id])
+
+    # ------------------------------------------------------------ baselines
+
+    def window_counts(self, services: Sequence[str], channels: Sequence[str],
+                      windows: Sequence[tuple[str, date, date]]) -> pd.DataFrame:
+        """Survey counts per (window, group) for an action's services and channels.
+
+        windows: (name, first day, last day) with inclusive dates. Group 'action' is
+        the responses in the action's services (every service when `services` is
+        empty) and channels; 'comparison' is the responses over the same channels in
+        the other services (none when `services` is empty; responses with no service
+        are left out of it). Returns columns window, grp and those of
+        SURVEY_AGGREGATES; combinations without responses have no row.
+        """
+        services, channels = list(services), list(channels)
+        names = [w[0] for w in windows]
+        return self._frame(
+            "SELECT w.name AS window, CASE WHEN len(?) = 0 OR list_contains(?, r.service) "
+            "THEN 'action' ELSE 'comparison' END AS grp, " + SURVEY_AGGREGATES
+            + " FROM responses r JOIN (SELECT unnest(?) AS name, unnest(?) AS first_day, "
+            "unnest(?) AS last_day) w ON r.completed_at >= w.first_day "
+            "AND r.completed_at < w.last_day + INTERVAL 1 DAY "
+            "WHERE (len(?) = 0 OR list_contains(?, r.channel)) "
+            "AND (len(?) = 0 OR r.service IS NOT NULL) "
+            "GROUP BY 1, 2 ORDER BY 1, 2",
+            [services, services, names, [w[1] for w in windows], [w[2] for w in windows],
+             channels, channels, services],
+        )
+
+    def baselines(self) -> pd.DataFrame:
+        """Every stored baseline, two rows per action (grp 'action' and 'comparison').
+
+        Columns: action_id, grp, metric, services, channels, window_start,
+        window_end, the counts in BASELINE_COUNTS, recorded_at, recorded_by (name).
+        """
+        return self._frame(
+            "SELECT b.action_id, b.grp, b.metric, b.services, b.channels, b.window_start, b.window_end, "
+            + ", ".join(f"b.{c}" for c in BASELINE_COUNTS)
+            + ", b.recorded_at, p.name AS recorded_by FROM roadmap_baselines b "
+            "LEFT JOIN people p ON p.person_id = b.recorded_by ORDER BY b.action_id, b.grp"
+        )
+
+    @writes("roadmap")
+    def save_baseline(self, action_id: int, metric: str, services: Sequence[str], channels: Sequence[str],
+                      first_day: date, last_day: date, counts: Mapping[str, Mapping[str, float]], *,
+                      by: int | None, now: datetime) -> None:
+        """Replace an action's baseline: `counts` maps 'action' (and 'comparison') to BASELINE_COUNTS."""
+        self._execute("DELETE FROM roadmap_baselines WHERE action_id = ?", [action_id])
+        self._executemany(
+            "INSERT INTO roadmap_baselines (action_id, grp, metric, services, channels, window_start, "
+            "window_end, " + ", ".join(BASELINE_COUNTS) + ", recorded_at, recorded_by) VALUES ("
+            + ", ".join("?" * (len(BASELINE_COUNTS) + 9)) + ")",
+            [[action_id, grp, metric, list(services), list(channels), first_day, last_day,
+              *(row[c] for c in BASELINE_COUNTS), now, by] for grp, row in counts.items()],
         )
 
     @writes("roadmap")
@@ -171,7 +239,7 @@ class RoadmapStore(FeatureStore):
 
 
 def _bind(name: str, value: object) -> object:
-    if name == "blocks":
+    if name in ("blocks", "services", "channels"):
         return list(value)
     if name == "notes":
         return value or None
