@@ -1,0 +1,156 @@
+"""Schema steps for the survey data: responses, uploads, KPI observations, targets, people."""
+
+from cx.schema.step import Migration
+
+CORE_TABLES = Migration(
+    1,
+    "survey responses, upload batches and KPI observations",
+    (
+        "CREATE SEQUENCE upload_batch_seq START 1",
+        """
+        CREATE TABLE upload_batches (
+            batch_id       INTEGER PRIMARY KEY DEFAULT nextval('upload_batch_seq'),
+            kind           VARCHAR NOT NULL CHECK (kind IN ('responses', 'kpi')),
+            source         VARCHAR NOT NULL,
+            file_name      VARCHAR,
+            file_size      BIGINT,
+            file_sha256    VARCHAR,
+            tool           VARCHAR,
+            encoding       VARCHAR,
+            delimiter      VARCHAR,
+            uploaded_by    VARCHAR,
+            uploaded_at    TIMESTAMP NOT NULL,
+            rows_new       BIGINT NOT NULL DEFAULT 0,
+            rows_duplicate BIGINT NOT NULL DEFAULT 0,
+            rows_rejected  BIGINT NOT NULL DEFAULT 0,
+            note           VARCHAR
+        )
+        """,
+        # No primary key on responses: an ART index over ten million keys costs more
+        # memory than the whole table. Importers de-duplicate by (source, response_id).
+        """
+        CREATE TABLE responses (
+            batch_id     INTEGER NOT NULL,
+            source       VARCHAR NOT NULL,
+            response_id  VARCHAR NOT NULL,
+            completed_at TIMESTAMP,
+            service      VARCHAR,
+            channel      VARCHAR,
+            area         VARCHAR,
+            segment      VARCHAR,
+            staff_id     VARCHAR,
+            nps          UTINYINT CHECK (nps <= 10),
+            csat         UTINYINT CHECK (csat BETWEEN 1 AND 5),
+            ces          UTINYINT,
+            ces_scale    UTINYINT CHECK (ces_scale IN (5, 7)),
+            fft          UTINYINT CHECK (fft BETWEEN 1 AND 5),
+            comment      VARCHAR,
+            extra        MAP(VARCHAR, VARCHAR),
+            CHECK (ces IS NULL OR (ces_scale IS NOT NULL AND ces BETWEEN 1 AND ces_scale))
+        )
+        """,
+        """
+        CREATE TABLE kpi_observations (
+            batch_id     INTEGER NOT NULL,
+            period_start DATE NOT NULL,
+            period_grain VARCHAR NOT NULL CHECK (period_grain IN ('week', 'month', 'quarter', 'year')),
+            service      VARCHAR,
+            metric       VARCHAR NOT NULL,
+            numerator    DOUBLE,
+            denominator  DOUBLE CHECK (denominator IS NULL OR denominator >= 0),
+            value        DOUBLE,
+            CHECK (numerator IS NOT NULL OR value IS NOT NULL)
+        )
+        """,
+    ),
+)
+
+
+APP_META = Migration(
+    2,
+    "application metadata",
+    (
+        """
+        CREATE TABLE app_meta (
+            key   VARCHAR PRIMARY KEY,
+            value VARCHAR NOT NULL
+        )
+        """,
+        "INSERT INTO app_meta VALUES ('data_version', '0')",
+    ),
+)
+
+
+PEOPLE = Migration(
+    3,
+    "people: leaders, raters and authors",
+    (
+        "CREATE SEQUENCE person_seq START 1",
+        """
+        CREATE TABLE people (
+            person_id  INTEGER PRIMARY KEY DEFAULT nextval('person_seq'),
+            name       VARCHAR NOT NULL UNIQUE CHECK (length(trim(name)) > 0),
+            role       VARCHAR,
+            created_at TIMESTAMP NOT NULL
+        )
+        """,
+    ),
+)
+
+
+TARGETS = Migration(
+    4,
+    "targets for the survey measures, for the whole council or one service",
+    (
+        # service '' = every service, so the pair can be a primary key.
+        """
+        CREATE TABLE survey_targets (
+            metric     VARCHAR NOT NULL CHECK (metric IN ('nps', 'csat', 'ces')),
+            service    VARCHAR NOT NULL DEFAULT '',
+            target     DOUBLE NOT NULL,
+            updated_at TIMESTAMP NOT NULL,
+            updated_by INTEGER,
+            PRIMARY KEY (metric, service)
+        )
+        """,
+    ),
+)
+
+
+# --- Upload ---
+# Responses keep unmapped columns in `responses.extra` (migration 1), so no new
+# response column is needed. A batch records how its file was read; rejected rows
+# are kept with their batch so the list can be downloaded later; mapping profiles
+# make the next upload of the same survey one click.
+UPLOADS = Migration(
+    5,
+    "uploads: how each file was read, its rejected rows, saved mapping profiles",
+    (
+        "ALTER TABLE upload_batches ADD COLUMN header_rows INTEGER",
+        "ALTER TABLE upload_batches ADD COLUMN sheet VARCHAR",
+        "ALTER TABLE upload_batches ADD COLUMN data_rows BIGINT",
+        "ALTER TABLE upload_batches ADD COLUMN mapping VARCHAR",
+        """
+        CREATE TABLE upload_rejections (
+            batch_id    INTEGER NOT NULL,
+            line        BIGINT NOT NULL,
+            column_name VARCHAR NOT NULL,
+            value       VARCHAR,
+            reason      VARCHAR NOT NULL
+        )
+        """,
+        # `columns_signature` is a hash of the file's column names: a new upload with
+        # the same columns is offered its profile.
+        """
+        CREATE TABLE mapping_profiles (
+            name              VARCHAR PRIMARY KEY CHECK (length(trim(name)) > 0),
+            kind              VARCHAR NOT NULL CHECK (kind IN ('responses', 'kpi')),
+            source            VARCHAR NOT NULL,
+            columns_signature VARCHAR NOT NULL,
+            mapping           VARCHAR NOT NULL,
+            saved_at          TIMESTAMP NOT NULL,
+            saved_by          VARCHAR
+        )
+        """,
+    ),
+)
