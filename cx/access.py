@@ -5,12 +5,12 @@ their access role or, in open mode (no sign-in configured, one person on one
 machine), whoever chose their name under "You are". The store asks `allows`
 before every write, so a viewer cannot change anything whichever page or script
 asks. Personal data is filtered by the functions that read it (`cx.checklist`,
-`cx.heat_map`), which take the viewer.
+`cx.heat_map`, `cx.cases.contact_details`), which take the viewer.
 
 Roles:
 - admin: everything below, plus people, roles and removing uploads;
-- analyst: uploads, survey targets and KPI sheets;
-- leader: heat-map ratings, the roadmap, the checklist, journeys and culture change;
+- analyst: uploads, survey targets and KPI sheets, follow-up case rules and cases;
+- leader: heat-map ratings, the roadmap, the checklist, journeys, culture change and follow-up cases;
 - viewer: reads the dashboards and the presentation view, changes nothing.
 """
 
@@ -40,6 +40,12 @@ _WRITERS: dict[str, frozenset[str]] = {
     "checklist": frozenset({"admin", "leader"}),
     "culture": frozenset({"admin", "leader"}),
     "journeys": frozenset({"admin", "leader"}),
+    # Follow-up cases: leaders own and work them; analysts open them (an import does) and
+    # share them out; viewers only read the team's figures.
+    "cases": frozenset({"admin", "leader", "analyst"}),
+    # Which responses become cases and the response-time standard: the people who look
+    # after the survey data.
+    "case_rules": frozenset({"admin", "analyst"}),
     "people": frozenset({"admin"}),
     "meta": frozenset({"admin"}),
 }
