@@ -91,8 +91,8 @@ def open_counts(counts: pd.DataFrame) -> dict[str, int]:
     """Open cases, overdue ones and closed ones over the whole team."""
     total = int(counts["cases"].sum()) if len(counts) else 0
     open_cases = int((counts["new"] + counts["contacted"]).sum()) if len(counts) else 0
-    return {"cases": total, "open": open_cases, "overdue": int(counts["open_overdue"].sum()) if len(counts) else 0,
-            "closed": total - open_cases}
+    overdue = int(counts["open_overdue"].sum()) if len(counts) else 0
+    return {"cases": total, "open": open_cases, "overdue": overdue, "closed": total - open_cases}
 
 
 def as_of(today: date) -> str:

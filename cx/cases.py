@@ -150,7 +150,8 @@ def rule_for(store: Store, source: str) -> CaseRule:
 
 def _rule_words(name: str, value: object, owners: Mapping[int, str]) -> str:
     if value is None:
-        return {"nps_max": "not used", "csat_max": "not used", "default_owner_id": "Nobody"}.get(name, "(none)")
+        unset = {"nps_max": "not used", "csat_max": "not used", "default_owner_id": "Nobody"}
+        return unset.get(name, "(none)")
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if name == "consent_values":

@@ -54,7 +54,7 @@ _NOTES = ("Called, no answer; will try again tomorrow.", "Spoke to the customer;
 
 
 def add_consent_answers(store: Store, source: str, rng: np.random.Generator) -> None:
-    """Give every demo response an answer to "Happy to be contacted", and fake details to those who said yes."""
+    """Tick "Happy to be contacted" on about a third of the demo responses, with fake contact details."""
     ids = store.cases.response_ids(source)
     count = len(ids)
     agreed = rng.random(count) < CONSENT_RATE

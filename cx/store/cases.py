@@ -127,7 +127,8 @@ class CaseStore(FeatureStore):
         """
         where, params = self._matching(criteria, None)
         return self._frame(
-            "SELECT r.response_id, any_value(r.completed_at) AS completed_at, any_value(r.service) AS service, "
+            "SELECT r.response_id, any_value(r.completed_at) AS completed_at, "
+            "any_value(r.service) AS service, "
             "any_value(r.channel) AS channel, any_value(r.nps) AS nps, any_value(r.csat) AS csat, "
             "any_value(r.comment) AS comment FROM responses r WHERE " + where
             + " GROUP BY r.response_id ORDER BY completed_at, r.response_id", params)
@@ -209,7 +210,8 @@ class CaseStore(FeatureStore):
     def _record_opened(self, case_ids: Sequence[int], *, by: int | None, now: datetime) -> None:
         if case_ids:
             self._execute(
-                "INSERT INTO case_changes (case_id, source, changed_at, changed_by, field, old_value, new_value) "
+                "INSERT INTO case_changes (case_id, source, changed_at, changed_by, field, old_value, "
+                "new_value) "
                 "SELECT case_id, source, ?, ?, 'Case', '', 'Opened' FROM follow_up_cases "
                 "WHERE case_id IN (SELECT unnest(?))", [now, by, list(case_ids)])
 
@@ -220,7 +222,8 @@ class CaseStore(FeatureStore):
         cursor.register("incoming_changes", rows)
         try:
             self._execute(
-                "INSERT INTO case_changes (case_id, source, changed_at, changed_by, field, old_value, new_value) "
+                "INSERT INTO case_changes (case_id, source, changed_at, changed_by, field, old_value, "
+                "new_value) "
                 "SELECT i.case_id, c.source, i.changed_at, i.changed_by, i.field, i.old_value, i.new_value "
                 "FROM incoming_changes i JOIN follow_up_cases c USING (case_id) ORDER BY i.changed_at")
         finally:
@@ -238,7 +241,8 @@ class CaseStore(FeatureStore):
         return frame.iloc[0].to_dict()
 
     @writes("cases")
-    def update_case(self, case_id: int, fields: Mapping[str, object], *, by: int | None, now: datetime) -> None:
+    def update_case(self, case_id: int, fields: Mapping[str, object], *, by: int | None,
+                    now: datetime) -> None:
         """Write the given fields (names from CASE_FIELDS) of one case."""
         unknown = set(fields) - set(CASE_FIELDS)
         if unknown:
@@ -298,7 +302,8 @@ class CaseStore(FeatureStore):
         if open_only:
             where.append("c.status IN ('new', 'contacted')")
         return self._frame(
-            "SELECT " + _LIST_COLUMNS + " FROM follow_up_cases c LEFT JOIN people o ON o.person_id = c.owner_id "
+            "SELECT " + _LIST_COLUMNS + " FROM follow_up_cases c "
+            "LEFT JOIN people o ON o.person_id = c.owner_id "
             "LEFT JOIN people u ON u.person_id = c.updated_by WHERE " + " AND ".join(where)
             + " ORDER BY c.opened_on DESC, c.case_id DESC LIMIT ?", [*params, limit])
 
