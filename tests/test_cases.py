@@ -1,4 +1,4 @@
-"""Follow-up cases: the rule, idempotent creation (also at once), privacy of contact details, edits, figures."""
+"""Follow-up cases: the rule, idempotent creation (also at once), contact privacy, edits, figures."""
 
 from __future__ import annotations
 
@@ -214,7 +214,8 @@ def test_editing_a_case_closes_it_records_who_and_merges_others_changes(team):
     assert (row["status"], row["notes"], row["outcome"], row["closed_on"]) == \
         ("resolved", "Left a voicemail", "Bin collected", pd.Timestamp(2026, 11, 17))
     history = leader.cases.history(case_id)
-    assert history.iloc[0][["changed_by", "field", "new_value"]].tolist() == ["Leader", "Outcome", "Bin collected"]
+    latest = history.iloc[0][["changed_by", "field", "new_value"]].tolist()
+    assert latest == ["Leader", "Outcome", "Bin collected"]
     assert ["Leader", "Status", "● Resolved"] in history[["changed_by", "field", "new_value"]].values.tolist()
     # Both change the outcome: the later save is refused, naming who changed it.
     with pytest.raises(EditConflict, match="Leader changed case"):
@@ -223,8 +224,8 @@ def test_editing_a_case_closes_it_records_who_and_merges_others_changes(team):
     with pytest.raises(NotAllowed):
         cases.update_case(open_store(database, actor(ids, "viewer")), case_id,
                           cases.CaseInput(None, "contacted"), by=ids["viewer"], now=NOW)
-    reopened = cases.update_case(leader, case_id, cases.CaseInput(ids["leader"], "contacted", "Left a voicemail",
-                                                                  "Bin collected"), by=ids["leader"], now=NOW)
+    again = cases.CaseInput(ids["leader"], "contacted", "Left a voicemail", "Bin collected")
+    reopened = cases.update_case(leader, case_id, again, by=ids["leader"], now=NOW)
     assert reopened == [("Status", "● Resolved", "◑ Contacted")]
     assert pd.isna(leader.cases.case(case_id)["closed_on"])
 
@@ -256,7 +257,8 @@ def test_share_closed_within_the_standard_and_its_interval(database):
     store = database.store()
     store.cases.insert_cases(pd.DataFrame(rows), by=None)
     counts = store.cases.status_counts(today).set_index("service")
-    assert counts.loc["Waste", ["cases", "decided", "within_standard", "open_overdue"]].tolist() == [13, 13, 8, 3]
+    waste = counts.loc["Waste", ["cases", "decided", "within_standard", "open_overdue"]].tolist()
+    assert waste == [13, 13, 8, 3]
     assert counts.loc["Roads", ["cases", "decided", "within_standard"]].tolist() == [5, 1, 1]
     shares = case_stats.with_share(counts.reset_index(), min_n=10).set_index("service")
     low, high = _wilson(8, 13)
