@@ -107,7 +107,7 @@ if case_id is not None:
                      help="What happened, in a sentence; needed to close the case.")
         cx_ui.show_form_error(form)
         st.form_submit_button("Save case", type="primary", on_click=save_case, args=(case_id,),
-                              disabled=not me.may("cases"))
+                              key=f"case-save-{case_id}", disabled=not me.may("cases"))
     cx_ui.offer_overwrite(form, save_case, (case_id, True))
     with st.expander(f"History of case {case_id}"):
         st.dataframe(store.cases.history(case_id).rename(columns={
