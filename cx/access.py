@@ -25,8 +25,8 @@ from cx.store.base import AccessDenied
 
 ROLES: dict[str, str] = {
     "admin": "Admin: people, roles and settings, and everything the others do",
-    "analyst": "Analyst: uploads, targets and KPI sheets",
-    "leader": "Leader: heat-map ratings, roadmap, checklist, journeys and culture change",
+    "analyst": "Analyst: uploads, targets and KPI sheets, follow-up rules and cases",
+    "leader": "Leader: heat-map ratings, roadmap, checklist, journeys, culture change and follow-up cases",
     "viewer": "Viewer: reads the dashboards and the presentation view",
 }
 # Which roles may write which feature (see the @writes features in cx.store).
