@@ -87,10 +87,10 @@ def _story(rng: np.random.Generator, opened: date, today: date, late_chance: flo
     draw = rng.random()
     if recent:
         status = "new" if draw < 0.45 else "contacted" if draw < 0.85 else "resolved"
-    elif draw < 0.05:  # a few older cases nobody finished
-        status = "new" if draw < 0.02 else "contacted"
+    elif draw < 0.012:  # a few older cases nobody finished
+        status = "new" if draw < 0.004 else "contacted"
     else:
-        status = "resolved" if draw < 0.81 else "could_not_contact"
+        status = "resolved" if draw < 0.8 else "could_not_contact"
     closed = None
     if status in ("resolved", "could_not_contact"):
         closed = min(_closing_day(rng, opened, late_chance, standard), today)

@@ -57,7 +57,7 @@ ordered = cases.in_attention_order(choices, today)
 labels = {int(r["case_id"]): f"Case {int(r['case_id'])}: {r['service'] or 'no service'}, due "
           f"{format_date(r['due_on'])}" for r in ordered.to_dict("records")}
 case_id = st.selectbox("Case", options=list(labels), format_func=labels.get, index=0 if labels else None,
-                       placeholder="No cases in this list", key="case-choice")
+                       placeholder="No cases in this list", key=f"case-choice-{shown}-{me.person_id}")
 
 
 def save_case(case_id: int, overwrite: bool = False) -> None:

@@ -60,7 +60,7 @@ def test_the_page_shows_my_cases_overdue_first_and_the_teams_share_within_the_st
 def test_saving_a_case_records_the_change_and_who_made_it(demo_copy):
     tom = _person(demo_copy, "Tom Hargreaves")
     at = open_page("pages/follow_up.py", person_id=tom)
-    case_id = at.selectbox(key="case-choice").value
+    case_id = at.selectbox(key=f"case-choice-mine-{tom}").value
     at.radio(key=f"case-{case_id}-status").set_value("resolved")
     at.text_area(key=f"case-{case_id}-outcome").input("Called back; crew returned the same day.")
     at.button(key=f"case-save-{case_id}").click().run()
