@@ -195,10 +195,12 @@ def save_rule(store: Store, source: str, rule: CaseRule, *, by: int | None, now:
 
 
 def find_new_cases(store: Store, *, by: int | None, now: datetime, source: str | None = None,
-                   batch_id: int | None = None) -> dict[str, int]:
+                   batch_id: int | None = None, keep_guessed: bool = False) -> dict[str, int]:
     """Open a case for every response that meets its survey's rule and has none; {survey: cases opened}.
 
     Every survey, or only `source` (and only its upload `batch_id`, at import).
+    With `keep_guessed` (an import), a survey's guessed rule that opens cases is
+    saved as its rule, so its contact columns are known to be contact details.
     Running it again opens nothing new; two runs at once cannot open one response
     twice (the later one conflicts at commit and `Store.run` runs it again).
     Raises NotAllowed unless the person may work on cases.
@@ -209,6 +211,8 @@ def find_new_cases(store: Store, *, by: int | None, now: datetime, source: str |
             rule = rule_for(store, name)
             if not rule.opens_cases:
                 continue
+            if keep_guessed and store.cases.rule(name) is None:
+                save_rule(store, name, rule, by=by, now=now)
             criteria = Criteria(name, rule.nps_max, rule.csat_max, rule.needs_comment, rule.consent_column,
                                 rule.consent_values)
             if store.cases.count_matching(criteria) == 0:

@@ -159,6 +159,8 @@ def test_import_opens_cases_for_the_new_batch(database):
     store = database.store()
     import_export(store, inspect_export(content, "street.csv"), source="Street", uploaded_by="A", now=NOW)
     assert store.cases.cases()["response_id"].tolist() == ["a1"]
+    assert store.cases.rule("Street")["email_column"] == "Email address"  # the guess is kept as the rule
+    assert "Email address" not in set(store.surveys.extra_attributes()["name"])
 
 
 def _open_cases(database, ids):
@@ -273,3 +275,11 @@ def test_share_closed_within_the_standard_and_its_interval(database):
     table = case_stats.month_table(months, 10)
     assert table[case_stats.SHARE_LABEL].tolist() == ["80%", "25%"]
     assert table["n (closed or past due)"].tolist() == [10, 4]
+
+
+def test_contact_columns_are_not_offered_as_a_filter_once_a_rule_names_them(team):
+    database, ids = team
+    store = database.store()
+    assert EMAIL in set(store.surveys.extra_attributes()["name"])  # nine addresses: a short list
+    cases.save_rule(store, SOURCE, cases.rule_for(store, SOURCE), by=ids["admin"], now=NOW)
+    assert set(store.surveys.extra_attributes()["name"]) == {"Ward", CONSENT}

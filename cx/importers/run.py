@@ -137,7 +137,8 @@ def write_checked(store: Store, facts: UploadFacts, mapping: Mapping, checked: C
     with store.transaction():
         counts = store.uploads.import_responses(batch, checked.rows, checked.rejections, checked.extra_names)
         # Unhappy customers who agreed to be contacted become follow-up cases with the import.
-        find_new_cases(store, by=store.acting_person, now=now, source=batch.source, batch_id=counts.batch)
+        find_new_cases(store, by=store.acting_person, now=now, source=batch.source, batch_id=counts.batch,
+                       keep_guessed=True)
     return counts
 
 
