@@ -283,3 +283,15 @@ def test_contact_columns_are_not_offered_as_a_filter_once_a_rule_names_them(team
     assert EMAIL in set(store.surveys.extra_attributes()["name"])  # nine addresses: a short list
     cases.save_rule(store, SOURCE, cases.rule_for(store, SOURCE), by=ids["admin"], now=NOW)
     assert set(store.surveys.extra_attributes()["name"]) == {"Ward", CONSENT}
+
+
+def test_who_may_open_and_work_on_cases(team):
+    database, ids = team
+    with pytest.raises(NotAllowed):
+        cases.find_new_cases(open_store(database, actor(ids, "viewer")), by=ids["viewer"], now=NOW)
+    assert cases.find_new_cases(open_store(database, actor(ids, "leader")), by=ids["leader"], now=NOW)
+    case_id = int(database.store().cases.cases()["case_id"].iloc[0])
+    analyst = open_store(database, actor(ids, "analyst"))
+    cases.update_case(analyst, case_id, cases.CaseInput(ids["other_leader"], "new"), by=ids["analyst"],
+                      now=NOW)
+    assert analyst.cases.case(case_id)["owner"] == "Other_Leader"
