@@ -114,7 +114,7 @@ def test_a_stricter_rule_and_a_longer_standard_apply_to_new_cases(team):
         cases.save_rule(store, SOURCE, cases.CaseRule(consent_column="Nope"), by=ids["analyst"], now=NOW)
 
 
-def test_two_runs_at_the_same_moment_never_open_two_cases_for_one_response(team):
+def test_two_runs_at_the_same_moment_never_open_two_cases_for_one_response(team, caplog):
     database, ids = team
     more = [(f"x{i}", i % 7, None, "Unhappy", "Yes", True) for i in range(300)]
     store = database.store()
@@ -145,6 +145,7 @@ def test_two_runs_at_the_same_moment_never_open_two_cases_for_one_response(team)
     for thread in threads:
         thread.join()
     assert errors == []
+    assert "retried after a write conflict" in caplog.text  # the later run clashed, and ran again
     expected = len(EXPECTED) + len(more)
     assert sorted(sum(r.values()) for r in results) == [0, expected]
     found = database.store().cases.cases(limit=10_000)
