@@ -342,6 +342,11 @@ def contact_details(store: Store, actor: Actor, case_id: int) -> Contact:
 # ---------------------------------------------------------------- lists
 
 
+def day_words(value: object) -> str:
+    """'9 October 2026', or 'an unknown date' for a missing one (a response without a completion time)."""
+    return "an unknown date" if value is None or pd.isna(value) else format_date(value)
+
+
 def is_overdue(cases: pd.DataFrame, today: date) -> pd.Series:
     """True for open cases whose due date has passed."""
     return cases["closed_on"].isna() & (pd.to_datetime(cases["due_on"]) < pd.Timestamp(today))

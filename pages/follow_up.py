@@ -80,7 +80,7 @@ if case_id is not None:
     row = store.cases.case(case_id)
     record = cases.case_input(row)
     st.text(f"{row['service'] or 'No service'} · {row['channel'] or 'no channel'} · answered "
-            f"{format_date(row['completed_at'])} · opened {format_date(row['opened_on'])} · due "
+            f"{cases.day_words(row['completed_at'])} · opened {format_date(row['opened_on'])} · due "
             f"{format_date(row['due_on'])} ({int(row['standard_days'])} working days)")
     scores = [f"NPS {int(row['nps'])}" if row["nps"] is not None and row["nps"] == row["nps"] else "",
               f"CSAT {int(row['csat'])}" if row["csat"] is not None and row["csat"] == row["csat"] else ""]

@@ -296,3 +296,8 @@ def test_who_may_open_and_work_on_cases(team):
     cases.update_case(analyst, case_id, cases.CaseInput(ids["other_leader"], "new"), by=ids["analyst"],
                       now=NOW)
     assert analyst.cases.case(case_id)["owner"] == "Other_Leader"
+
+
+def test_a_missing_completion_time_reads_as_words():
+    assert cases.day_words(pd.NaT) == "an unknown date"
+    assert cases.day_words(pd.Timestamp(2026, 10, 9)) == "9 October 2026"
