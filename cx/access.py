@@ -5,12 +5,13 @@ their access role or, in open mode (no sign-in configured, one person on one
 machine), whoever chose their name under "You are". The store asks `allows`
 before every write, so a viewer cannot change anything whichever page or script
 asks. Personal data is filtered by the functions that read it (`cx.checklist`,
-`cx.heat_map`), which take the viewer.
+`cx.heat_map`, `cx.cases.contact_details`), which take the viewer.
 
 Roles:
 - admin: everything below, plus people, roles and removing uploads;
-- analyst: uploads, survey targets and KPI sheets;
-- leader: heat-map ratings, the roadmap, the checklist, journeys, culture change and meetings;
+- analyst: uploads, survey targets and KPI sheets, follow-up case rules and cases;
+- leader: heat-map ratings, the roadmap, the checklist, journeys, culture change, meetings and
+  follow-up cases;
 - viewer: reads the dashboards and the presentation view, changes nothing.
 """
 
@@ -25,8 +26,8 @@ from cx.store.base import AccessDenied
 
 ROLES: dict[str, str] = {
     "admin": "Admin: people, roles and settings, and everything the others do",
-    "analyst": "Analyst: uploads, targets and KPI sheets",
-    "leader": "Leader: heat-map ratings, roadmap, checklist, journeys and culture change",
+    "analyst": "Analyst: uploads, targets and KPI sheets, follow-up rules and cases",
+    "leader": "Leader: heat-map ratings, roadmap, checklist, journeys, culture change and follow-up cases",
     "viewer": "Viewer: reads the dashboards and the presentation view",
 }
 # Which roles may write which feature (see the @writes features in cx.store).
@@ -41,6 +42,12 @@ _WRITERS: dict[str, frozenset[str]] = {
     "culture": frozenset({"admin", "leader"}),
     "journeys": frozenset({"admin", "leader"}),
     "meetings": frozenset({"admin", "leader"}),
+    # Follow-up cases: leaders own and work them; analysts open them (an import does) and
+    # share them out; viewers only read the team's figures.
+    "cases": frozenset({"admin", "leader", "analyst"}),
+    # Which responses become cases and the response-time standard: the people who look
+    # after the survey data.
+    "case_rules": frozenset({"admin", "analyst"}),
     "people": frozenset({"admin"}),
     "meta": frozenset({"admin"}),
 }

@@ -42,15 +42,22 @@ ACTION_WORDS: dict[str, str] = {
     "people.add": "added a person",
     "people.set_access": "changed a person's sign-in or role",
     "meta.set_meta": "changed a setting",
+    "cases.open_cases": "opened follow-up cases",
+    "cases.insert_cases": "added follow-up cases",
+    "cases.update_case": "changed a follow-up case",
+    "case_rules.save_rule": "changed a survey's follow-up rule",
+    "surveys.add_response_attributes": "added attributes to survey responses",
 }
 # Steps inside a larger action that would only repeat it in the trail.
 _QUIET = {"roadmap.record_changes", "uploads.create_batch", "uploads.set_batch_counts",
-          "surveys.insert_responses", "kpis.insert_kpi_observations"}
+          "surveys.insert_responses", "kpis.insert_kpi_observations", "cases.record_changes",
+          "cases.record_history"}
 FEATURE_WORDS: dict[str, str] = {
     "assessment": "Heat map", "roadmap": "Roadmap", "checklist": "Leadership checklist",
     "culture": "Culture change", "journeys": "Journey maps", "targets": "Targets", "uploads": "Uploads",
     "surveys": "Survey responses", "kpis": "KPI figures", "people": "People", "meta": "Settings",
     "meetings": "Meetings",
+    "cases": "Follow-up cases", "case_rules": "Follow-up rules",
 }
 
 

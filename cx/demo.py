@@ -21,6 +21,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from cx.demo_cases import install_cases_demo
 from cx.demo_impact import install_impact_demo, plant_effects
 from cx.demo_leadership import install_leadership_demo
 from cx.demo_meetings import install_meetings_demo
@@ -410,6 +411,7 @@ def install_demo(store: Store, today: date) -> int:
         install_impact_demo(store, end_month)
         install_leadership_demo(store, today)
         install_meetings_demo(store, end_month)
+        install_cases_demo(store, today, DEMO_SOURCE)
         for metric, service, target in DEMO_TARGETS:
             save_target(store.surveys, metric, service, target, updated_by=None, now=stamp)
         store.admin.set_meta("demo_end_month", end_month.isoformat())

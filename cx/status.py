@@ -1,4 +1,4 @@
-"""One status vocabulary for everything the team tracks: roadmap actions and culture-change steps.
+"""One status vocabulary for everything the team tracks: roadmap actions, culture-change steps, cases.
 
 Each status has a word, a symbol and a fill, and is always shown with its word and
 symbol together, so it never rests on colour or shape alone. Culture-change steps
@@ -33,6 +33,13 @@ STATUSES: tuple[Status, ...] = (
 STATUS_BY_CODE: dict[str, Status] = {s.code: s for s in STATUSES}
 STEP_STATUSES: tuple[Status, ...] = STATUSES[:3]  # a culture-change step is never "blocked"
 OVERDUE_TAG = "⚠ Overdue"
+# Follow-up cases (cx.cases): the last two close a case.
+CASE_STATUSES: tuple[Status, ...] = (
+    Status("new", "New", "○", "#BBBBBB", "."),
+    Status("contacted", "Contacted", "◑", "#56B4E9", "/"),
+    Status("resolved", "Resolved", "●", "#009E73", ""),
+    Status("could_not_contact", "Could not contact", "⊘", "#D55E00", "x"),
+)
 
 
 def status(code: str, allowed: tuple[Status, ...] = STATUSES) -> Status:

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from markdown_it import MarkdownIt
 
-from cx import checklist, culture, heat_map, journeys, meetings, roadmap
+from cx import cases, checklist, culture, heat_map, journeys, meetings, roadmap
 from cx.assessment import RatingEntry
 from cx.framework import CELLS
 from cx.measures import save_target
@@ -84,6 +84,11 @@ def fill(path) -> int:
                                                               (me, other), round_id, date(2026, 9, 1),
                                                               "month", hostile("minutes")), by=me, now=NOW)
         meetings.record_decision(store, meeting, hostile("decision"), by=me, now=NOW)
+        # Follow-up cases from the hostile responses, owned by the hostile person.
+        cases.save_rule(store, hostile("source"), cases.CaseRule(
+            consent_column=hostile("attr"), consent_values=(hostile("value"),), default_owner_id=me),
+            by=me, now=NOW)
+        cases.find_new_cases(store, by=me, now=NOW)
     db.close()
     return me
 
@@ -161,7 +166,7 @@ def hostile_db(demo_db_path, tmp_path_factory):
 
 PAGES = ["pages/overview.py", "pages/heat_map.py", "pages/heat_map_presentation.py", "pages/roadmap.py",
          "pages/trends.py", "pages/upload.py", "pages/checklist.py", "pages/culture.py", "pages/journeys.py",
-         "pages/meetings.py"]
+         "pages/meetings.py", "pages/follow_up.py"]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -169,6 +174,8 @@ def test_no_page_turns_typed_text_into_markup(hostile_db, app_env, page):
     path, me = hostile_db
     app_env(path)
     state = {"person_id": me, "journey_id": None, "trends_service": [hostile("svc")]}
+    if page == "pages/follow_up.py":
+        state["rule-source"] = hostile("source")
     if page == "pages/trends.py":
         state["trends_dates"] = (date(2025, 11, 1), date(2026, 10, 31))
     at = open_page(page, **state)

@@ -14,6 +14,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from cx.cases import find_new_cases
 from cx.importers import Inspection, UploadFacts, validate_export
 from cx.importers.mapping import Mapping, Problem, Validated
 from cx.store import Store
@@ -112,7 +113,11 @@ def import_export(store: Store, inspection: Inspection, mapping: Mapping | None 
 def write_checked(store: Store, facts: UploadFacts, mapping: Mapping, checked: Checked, *, source: str | None,
                   uploaded_by: str | None, now: datetime, valid_only: bool = False,
                   progress: Progress | None = None) -> ImportCounts:
-    """Write checked rows as one upload batch (see `import_export` for what is refused and raised)."""
+    """Write checked rows as one upload batch (see `import_export` for what is refused and raised).
+
+    Responses that meet their survey's follow-up rule become cases in the same
+    transaction (cx.cases.find_new_cases).
+    """
     report = progress or (lambda stage: None)
     if checked.rejected_rows and not valid_only:
         first = Problem(*checked.rejections.iloc[0][["line", "column_name", "value", "reason"]]).sentence()
@@ -129,7 +134,12 @@ def write_checked(store: Store, facts: UploadFacts, mapping: Mapping, checked: C
     )
     if mapping.kind == "kpi":
         return store.uploads.import_kpis(batch, checked.rows, checked.rejections)
-    return store.uploads.import_responses(batch, checked.rows, checked.rejections, checked.extra_names)
+    with store.transaction():
+        counts = store.uploads.import_responses(batch, checked.rows, checked.rejections, checked.extra_names)
+        # Unhappy customers who agreed to be contacted become follow-up cases with the import.
+        find_new_cases(store, by=store.acting_person, now=now, source=batch.source, batch_id=counts.batch,
+                       keep_guessed=True)
+    return counts
 
 
 def source_name(source: str | None, facts: UploadFacts) -> str:

@@ -6,7 +6,7 @@ command, a test) takes its own `Store` from `Database.store()`: a fresh cursor a
 its transaction state, shared by the feature stores hanging off it
 (`store.surveys`, `store.uploads`, `store.assessment`, `store.roadmap`,
 `store.leadership`, `store.journeys`, `store.people`, `store.admin`,
-`store.inbox`, `store.meetings`).
+`store.inbox`, `store.meetings`, `store.cases`).
 
 Values are always bound as `?` parameters; the only identifiers composed into
 SQL come from fixed whitelists. DuckDB does the grouping: queries return small
@@ -32,6 +32,7 @@ from cx.errors import DatabaseError, DatabaseLocked
 from cx.migrations import apply_migrations
 from cx.store.assessment import AssessmentStore
 from cx.store.base import FeatureStore, Session, WriteConflict
+from cx.store.cases import CaseStore
 from cx.store.inbox import InboxStore
 from cx.store.journeys import JourneyStore
 from cx.store.leadership import LeadershipStore
@@ -66,6 +67,7 @@ class Store:
         self.admin = AdminStore(session)
         self.inbox = InboxStore(session)
         self.meetings = MeetingStore(session)
+        self.cases = CaseStore(session)
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:

@@ -145,6 +145,11 @@ class Session:
         try:
             self.cursor.execute("COMMIT")
         except duckdb.TransactionException as error:
+            if "constraint violation" in str(error).lower():
+                # DuckDB checks a unique key taken by another writer since this transaction
+                # began only at commit, and reports it as a failed commit.
+                raise WriteConflict("Someone else saved a record with the same name or key at the same "
+                                    "moment; try again.") from error
             raise _conflict(error) from error
         except duckdb.ConstraintException as error:
             # A unique key taken by another writer since this transaction began.

@@ -52,7 +52,7 @@ class DataFreshness:
 class SurveyStore(FeatureStore):
     """Read the survey and KPI aggregates; set the survey targets."""
 
-    READS = ("surveys", "kpis", "targets")
+    READS = ("surveys", "kpis", "targets", "case_rules")
 
     def freshness(self) -> DataFreshness:
         """Newest response time, newest KPI period, and how many of each are stored."""
@@ -146,11 +146,17 @@ class SurveyStore(FeatureStore):
         """Imported attribute names with their values, for filters: columns name, value, responses.
 
         Attributes with more than `max_values` distinct values (free text, ids) are
-        left out: they cannot be offered as a list to choose from.
+        left out: they cannot be offered as a list to choose from. So are the columns a
+        follow-up rule names as customers' email or phone (cx.cases): in a small survey
+        they would otherwise be offered to everyone as a list of contact details.
         """
         return self._frame(
             """
-            WITH pairs AS (
+            WITH contact AS (
+                SELECT email_column AS name FROM case_rules WHERE email_column IS NOT NULL
+                UNION SELECT phone_column FROM case_rules WHERE phone_column IS NOT NULL
+            ),
+            pairs AS (
                 SELECT entry.key AS name, entry.value AS value, count(*) AS responses
                 FROM (SELECT unnest(map_entries(extra)) AS entry FROM responses WHERE extra IS NOT NULL)
                 WHERE entry.value IS NOT NULL AND trim(entry.value) <> ''
@@ -158,6 +164,7 @@ class SurveyStore(FeatureStore):
             )
             SELECT name, value, responses FROM pairs
             WHERE name IN (SELECT name FROM pairs GROUP BY name HAVING count(*) <= ?)
+              AND name NOT IN (SELECT name FROM contact)
             ORDER BY name, value
             """,
             [max_values],
