@@ -168,6 +168,18 @@ def _conflict(error: duckdb.Error) -> PlaceCXError:
     return DatabaseError(f"The database could not save this change: {text}")
 
 
+def _broken_rule(sql: str, error: duckdb.ConstraintException) -> PlaceCXError:
+    """WriteConflict when the key was taken by a writer this transaction cannot see yet, else DatabaseError.
+
+    An INSERT ... ON CONFLICT skips every key it can see, so a duplicate key can only
+    come from another transaction that committed after this one began: running the
+    unit of work again sees it and skips it.
+    """
+    if "ON CONFLICT" in sql.upper() and "duplicate key" in str(error).lower():
+        return WriteConflict("Someone else saved a record with the same key at the same moment; try again.")
+    return DatabaseError(f"A row breaks a rule of the database: {error}")
+
+
 def writes(feature: str) -> Callable[[F], F]:
     """Mark a feature-store method as a write: it runs inside the session's transaction.
 
@@ -228,7 +240,7 @@ class FeatureStore:
         except duckdb.TransactionException as error:
             raise _conflict(error) from error
         except duckdb.ConstraintException as error:
-            raise DatabaseError(f"A row breaks a rule of the database: {error}") from error
+            raise _broken_rule(sql, error) from error
 
     def _executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
         if not self._session.in_transaction:
@@ -238,7 +250,7 @@ class FeatureStore:
         except duckdb.TransactionException as error:
             raise _conflict(error) from error
         except duckdb.ConstraintException as error:
-            raise DatabaseError(f"A row breaks a rule of the database: {error}") from error
+            raise _broken_rule(sql, error) from error
 
     def _frame(self, sql: str, params: Sequence[object] | None = None) -> pd.DataFrame:
         return self._execute(sql, params).df()
