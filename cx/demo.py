@@ -21,6 +21,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from cx.demo_facets import add_facet_answers
 from cx.demo_leadership import install_leadership_demo
 from cx.demo_programme import install_assessment_demo, install_roadmap_demo
 from cx.measures import save_target
@@ -174,6 +175,7 @@ def _responses(rng: np.random.Generator, months: pd.DatetimeIndex) -> pd.DataFra
     age = rng.choice(AGE_BANDS, n, p=[0.08, 0.3, 0.34, 0.16, 0.12])
     frame["extra_keys"] = [["Age band"]] * n
     frame["extra_values"] = [[a] for a in age]
+    frame = add_facet_answers(frame, latent)
     return frame.sort_values("completed_at", kind="stable").reset_index(drop=True)
 
 
