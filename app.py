@@ -26,6 +26,7 @@ PAGES = {
     ],
     "Evidence": [
         st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
+        st.Page("pages/drivers.py", title="Key drivers", icon=":material/key:", url_path="drivers"),
         st.Page("pages/upload.py", title="Upload survey exports", icon=":material/upload_file:",
                 url_path="upload"),
     ],

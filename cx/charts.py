@@ -514,3 +514,29 @@ def engagement_chart(engagement: pd.DataFrame, satisfaction: pd.DataFrame) -> go
     fig.update_yaxes(range=[0, 100])
     return base_layout(fig, "Employee engagement and customer satisfaction by quarter", "Quarter",
                        "Percentage")
+
+
+# --- Key drivers ----------------------------------------------------------------
+
+
+def drivers_chart(table: pd.DataFrame, outcome_label: str, n: int, hint_only: bool) -> go.Figure:
+    """Each facet's share of what the facets explain, biggest first, with 95% interval whiskers.
+
+    `table` is `cx.drivers.DriverResult.table()`. With `hint_only` (too few answers)
+    the bars are grey and hatched and the title says so.
+    """
+    share = table["Share of explained variation (%)"]
+    fig = go.Figure(go.Bar(
+        y=[plain(f) for f in table["Facet"]], x=share, orientation="h",
+        marker=dict(color=INK if hint_only else PALETTE[0], pattern=dict(shape="/" if hint_only else "")),
+        error_x=dict(type="data", symmetric=False, array=(table["95% interval, high (%)"] - share).tolist(),
+                     arrayminus=(share - table["95% interval, low (%)"]).tolist(), color=INK),
+        text=[f"{v:.0f}%" for v in share], textposition="inside", insidetextanchor="start",
+        hovertemplate="%{y}: %{x:.1f}% of what the facets explain<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(height=160 + 40 * max(len(table), 3), showlegend=False)
+    caveat = " (too few answers: a hint only)" if hint_only else ""
+    return base_layout(fig, f"What drives {outcome_label.lower()}: share of the explained variation, "
+                            f"n = {n:,}{caveat}", "Share of what the facets explain (%), with 95% interval",
+                       "Facet")

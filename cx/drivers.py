@@ -29,6 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cx.store import Store
+from cx.store.filters import Slice
+
 OUTCOMES: dict[str, str] = {
     "csat": "Overall satisfaction (CSAT score, 1 to 5)",
     "nps": "Likelihood to recommend (NPS answer, 0 to 10)",
@@ -272,3 +275,19 @@ def _warnings(facet_corr: np.ndarray, facets: list[str], n: int, needed: int) ->
         warnings.append("Some facets are largely predictable from the others (variance inflation above "
                         f"{COLLINEAR_VIF:.0f}): " + ", ".join(strong) + ". Their shares are unstable.")
     return warnings
+
+
+def analyse(store: Store, outcome: str, facets: tuple[str, ...], where: Slice = Slice(), *,
+            min_n: int = 30, reps: int = DEFAULT_REPS, seed: int = 0) -> DriverResult:
+    """The key drivers of `outcome` among the responses in `where`, from the survey store.
+
+    DuckDB hands over only the distinct answer patterns with their counts. Raises
+    ValueError as `key_drivers` (too many or too few facets, nothing that varies,
+    fewer than three complete responses).
+    """
+    if outcome not in OUTCOMES:
+        raise ValueError(f"Outcome: choose {' or '.join(OUTCOMES)}.")
+    if not MIN_FACETS <= len(facets) <= MAX_FACETS:
+        raise ValueError(f"Facets: choose between {MIN_FACETS} and {MAX_FACETS} facets.")
+    patterns = store.surveys.driver_patterns(outcome, list(facets), where)
+    return key_drivers(patterns, list(facets), outcome, reps=reps, seed=seed, min_n=min_n)
