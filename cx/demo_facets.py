@@ -40,7 +40,8 @@ def add_facet_answers(frame: pd.DataFrame, latent: np.ndarray) -> pd.DataFrame:
     chosen = recent & (rng.random(len(frame)) < FACET_SHARE)
     standard = (latent - latent.mean()) / latent.std()
     ratings = {
-        name: 1 + np.searchsorted(_CUTS, loading * standard + np.sqrt(1 - loading**2) * rng.normal(0, 1, len(frame)))
+        name: 1 + np.searchsorted(_CUTS, loading * standard
+                                  + np.sqrt(1 - loading**2) * rng.normal(0, 1, len(frame)))
         for name, loading in PLANTED_LOADINGS.items()
     }
     keys, values = list(frame["extra_keys"]), list(frame["extra_values"])

@@ -190,7 +190,8 @@ def bootstrap_shapley(values: np.ndarray, counts: np.ndarray, *, reps: int,
     return corr[0], point, shapley_importance(boot_corr[usable])
 
 
-def weighted_correlations(values: np.ndarray, weights: np.ndarray, *, strict: bool = True) -> np.ndarray | None:
+def weighted_correlations(values: np.ndarray, weights: np.ndarray, *,
+                          strict: bool = True) -> np.ndarray | None:
     """Correlation matrices of the columns of `values` (m patterns × p), one per row of `weights`.
 
     `weights` is (B × m): how many times each pattern counts in each of B samples.
@@ -226,7 +227,8 @@ def subset_r2(corr: np.ndarray) -> dict[frozenset[int], np.ndarray]:
             try:
                 beta = np.linalg.solve(block, target[:, :, None])[:, :, 0]
             except np.linalg.LinAlgError:
-                beta = np.stack([np.linalg.lstsq(b, t, rcond=None)[0] for b, t in zip(block, target, strict=True)])
+                beta = np.stack([np.linalg.lstsq(b, t, rcond=None)[0]
+                                 for b, t in zip(block, target, strict=True)])
             result[frozenset(subset)] = np.clip((beta * target).sum(axis=1), 0.0, 1.0)
     return result
 

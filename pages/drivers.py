@@ -59,7 +59,8 @@ if len(chosen) < drivers.MIN_FACETS:
     st.stop()
 try:
     where = Slice(start=start, end=end, service=tuple(services))
-    result = cx_ui.cached(drivers.analyse, store, outcome, tuple(chosen), where, min_n=min_n, reads=("surveys",))
+    result = cx_ui.cached(drivers.analyse, store, outcome, tuple(chosen), where, min_n=min_n,
+                          reads=("surveys",))
 except ValueError as error:
     st.info(cx_ui.literal(str(error)))
     st.stop()

@@ -126,8 +126,8 @@ def test_bootstrap_interval_covers_the_true_importance_in_at_least_90_of_100_see
     The true Shapley shares come from the exact population correlations. Measured:
     about 2 s on an idle core (see bench/drivers.py for 1,000 runs).
     """
-    truth = drivers.shapley_importance(
-        population_correlations([0.6, 0.4, 0.25], [[1, 0.3, 0.2], [0.3, 1, 0.3], [0.2, 0.3, 1]], 1.0)[None])[0]
+    facet_corr = [[1, 0.3, 0.2], [0.3, 1, 0.3], [0.2, 0.3, 1]]
+    truth = drivers.shapley_importance(population_correlations([0.6, 0.4, 0.25], facet_corr, 1.0)[None])[0]
     covered = np.zeros(3, int)
     for run in range(100):
         y, x = planted_sample(run, 250)
@@ -194,7 +194,7 @@ def test_store_finds_rating_attributes_and_groups_complete_answers(store):
     assert parking["responses"].sum() == 200
     result = drivers.analyse(store, "csat", ("Kept informed", "Speed"), reps=50)
     rows = frame.iloc[1:]
-    x = np.column_stack([[int(v[0]) for v in rows["extra_values"]], [int(v[1]) for v in rows["extra_values"]]])
+    x = np.array([[int(v[0]), int(v[1])] for v in rows["extra_values"]])
     truth = brute_force_shapley(rows["csat"].to_numpy(float), x.astype(float))
     assert [d.importance for d in result.drivers] == pytest.approx(truth, abs=1e-9)
     with pytest.raises(ValueError, match="choose csat or nps"):
