@@ -194,7 +194,8 @@ def editor_frame(steps: pd.DataFrame) -> pd.DataFrame:
 
     `steps` holds one version's steps (columns STEP_COLUMNS, any order). Rows a
     person adds in the grid have no `original`; that is how `arrange_steps` tells
-    new steps from moved ones.
+    new steps from moved ones. A stored `step_key` rides along (hidden in the
+    grid), so a step keeps its key, and the actions linked to it, when edited.
     """
     ordered = steps.sort_values("position")
     frame = pd.DataFrame({"original": ordered["position"].astype("Int64").to_numpy()})
@@ -204,6 +205,8 @@ def editor_frame(steps: pd.DataFrame) -> pd.DataFrame:
             frame[code] = ordered[code].astype("Int64").to_numpy()
         else:
             frame[code] = ordered[code].astype(object).to_numpy()
+    if "step_key" in ordered.columns:
+        frame["step_key"] = ordered["step_key"].astype(object).to_numpy()
     return frame
 
 
@@ -214,6 +217,8 @@ def arrange_steps(edited: pd.DataFrame) -> pd.DataFrame:
     step to that place: a step moved up lands before the step already there, one
     moved down lands after it, and a new step with a position is inserted there.
     New steps without a position go to the end, in the order they were added.
+    When the grid has a `step_key` column (see `editor_frame`) it is kept, blank
+    for new rows.
 
     Raises ValueError listing every problem, one a line, each naming the row (as
     numbered in the grid) and the field but never repeating what was typed (the
@@ -228,6 +233,7 @@ def arrange_steps(edited: pd.DataFrame) -> pd.DataFrame:
             continue
         where = f"Row {grid_index + 1}"
         step, row_problems = _clean_row(record, where)
+        step["step_key"] = None if is_missing(record.get("step_key")) else str(record["step_key"])
         problems += row_problems
         original = _whole_number_or_none(record.get("original"))
         requested = _whole_number_or_none(record.get("position"))
@@ -236,7 +242,8 @@ def arrange_steps(edited: pd.DataFrame) -> pd.DataFrame:
         raise ValueError("\n".join(problems))
     rows.sort(key=lambda item: item[0])
     steps = [{"position": n, **step} for n, (_, step) in enumerate(rows, start=1)]
-    frame = pd.DataFrame(steps, columns=list(STEP_COLUMNS))
+    keyed = "step_key" in edited.columns
+    frame = pd.DataFrame(steps, columns=[*STEP_COLUMNS, *(["step_key"] if keyed else [])])
     frame["position"] = frame["position"].astype("int64")
     frame["emotion_score"] = frame["emotion_score"].astype("Int64")
     return frame

@@ -428,6 +428,34 @@ _ACCESS = Migration(
 )
 
 
+# Journeys into actions: a journey step keeps one key through renames, moves and
+# edits of the map, so a roadmap action made from its opportunity can point back to
+# it. The link lives beside the action (one per action) and names the journey by
+# id, so renaming either side keeps it. A journey may name the service it belongs
+# to, so its steps can show that service's measured satisfaction per channel.
+_JOURNEY_ACTIONS = Migration(
+    17,
+    "journeys into actions: stable step keys, action links, a journey's service",
+    (
+        "ALTER TABLE journey_steps ADD COLUMN step_key VARCHAR",
+        "UPDATE journey_steps SET step_key = CAST(uuid() AS VARCHAR)",
+        "ALTER TABLE journeys ADD COLUMN service VARCHAR",
+        """
+        CREATE TABLE roadmap_action_journeys (
+            action_id    INTEGER PRIMARY KEY,
+            journey_id   INTEGER NOT NULL,
+            version      VARCHAR NOT NULL CHECK (version IN ('as_is', 'to_be')),
+            step_key     VARCHAR NOT NULL,
+            step_name    VARCHAR NOT NULL,
+            opportunity  VARCHAR,
+            linked_at    TIMESTAMP NOT NULL,
+            linked_by    INTEGER
+        )
+        """,
+    ),
+)
+
+
 # Append new migrations at the end of this tuple, numbered in order.
 MIGRATIONS: tuple[Migration, ...] = (
     _CORE_TABLES,
@@ -441,6 +469,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _CHANGE_LOG,
     _INBOX,
     _ACCESS,
+    _JOURNEY_ACTIONS,
 )
 
 
