@@ -166,6 +166,20 @@ def save_steps(store: Store, journey_id: int, version: str, steps: pd.DataFrame,
         return store.journeys.replace_steps(journey_id, version, steps, updated_by=updated_by, now=now)
 
 
+def set_service(store: Store, journey_id: int, service: str | None, *, updated_by: int | None,
+                now: datetime) -> None:
+    """Name the service the journey belongs to (blank: none), so its steps can show that service's CSAT.
+
+    Raises ValueError for an unknown journey or editor, or a name over MAX_NAME_LENGTH characters.
+    """
+    clean = " ".join((service or "").split()) or None
+    if clean is not None and len(clean) > MAX_NAME_LENGTH:
+        raise ValueError(f"Service: keep it under {MAX_NAME_LENGTH} characters.")
+    with store.transaction():
+        store.people.names([updated_by], field="You are")
+        store.journeys.set_service(journey_id, clean, updated_by=updated_by, now=now)
+
+
 def _journey(store: Store, journey_id: int) -> dict:
     """One journey's row of `JourneyStore.all`. Raises ValueError for an unknown journey."""
     store.journeys.require(journey_id)
