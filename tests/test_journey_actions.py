@@ -75,11 +75,12 @@ def test_the_link_survives_renaming_the_journey_editing_the_step_and_editing_the
     grid = journeys.editor_frame(as_is)
     grid.loc[grid["stage"] == "Ask", ["stage", "position"]] = ["Ring the council", 9]
     grid.loc[len(grid)] = {"stage": "Hear about it", "position": 1}
-    journeys.save_steps(store, jid, "as_is", journeys.arrange_steps(grid), updated_by=me, now=T1, based_on=as_is)
+    journeys.save_steps(store, jid, "as_is", journeys.arrange_steps(grid), updated_by=me, now=T1,
+                        based_on=as_is)
     # The action is edited on the roadmap.
     before = roadmap.load_action(store.roadmap, action_id)
-    roadmap.update_action(store, action_id, replace(before, title="Retrain call handlers", status="in_progress"),
-                          by=me, now=T1, based_on=before)
+    edited = replace(before, title="Retrain call handlers", status="in_progress")
+    roadmap.update_action(store, action_id, edited, by=me, now=T1, based_on=before)
     link = journey_actions.link_table(store.journey_links.links(jid)).iloc[0]
     assert link["Journey"] == "Claim a council tax discount"
     assert link["Step"] == "As is, step 4: Ring the council"
@@ -160,24 +161,27 @@ def test_each_step_shows_the_satisfaction_of_its_service_and_channel(mapped):
         batch = store.uploads.create_batch(UploadBatch("s", T0, 0), "responses")
         store.uploads.insert_responses(batch, "s", pd.DataFrame(rows))
     steps = store.journeys.steps(jid).query("version == 'as_is'")
-    table = journey_actions.step_satisfaction(store, "Council tax", steps, date(2026, 9, 1), date(2026, 9, 30),
-                                              min_n=30)
+    table = journey_actions.step_satisfaction(store, "Council tax", steps, date(2026, 9, 1),
+                                              date(2026, 9, 30), min_n=30)
     web_low, web_high = wilson(30, 40)
     phone_low, phone_high = wilson(5, 10)
     assert table.to_dict("records") == [
         {"Step": "1. Find help", "Channel named": "Internet search", "Survey channel": "Web", "CSAT": "75%",
-         "95% interval": f"95% interval {web_low:.0f}% to {web_high:.0f}%", "n": 40, "Enough answers": "✓ Yes"},
+         "95% interval": f"95% interval {web_low:.0f}% to {web_high:.0f}%", "n": 40,
+         "Enough answers": "✓ Yes"},
         {"Step": "2. Ask", "Channel named": "Phone call", "Survey channel": "Phone", "CSAT": "50%",
          "95% interval": f"95% interval {phone_low:.0f}% to {phone_high:.0f}%", "n": 10,
          "Enough answers": "✗ No"},
         {"Step": "3. Apply", "Channel named": "Mostly online", "Survey channel": "Web", "CSAT": "75%",
-         "95% interval": f"95% interval {web_low:.0f}% to {web_high:.0f}%", "n": 40, "Enough answers": "✓ Yes"},
+         "95% interval": f"95% interval {web_low:.0f}% to {web_high:.0f}%", "n": 40,
+         "Enough answers": "✓ Yes"},
     ]
 
 
 def test_the_facilitation_prompts_cover_the_three_moments():
     titles = [g.title for g in journey_actions.FACILITATION_PROMPTS]
-    assert titles == ["Before the session", "Mapping the journey as it is", "Designing the journey as it should be"]
+    assert titles == ["Before the session", "Mapping the journey as it is",
+                      "Designing the journey as it should be"]
     assert all(len(g.prompts) >= 4 for g in journey_actions.FACILITATION_PROMPTS)
 
 
@@ -240,5 +244,6 @@ def test_the_catalogue_shows_each_source_and_whether_it_is_in_the_plan():
     assert promise["Comes from"] == roadmap.STARTER_SOURCES["branding"]
     assert "not the roadmap page" in promise["Comes from"] and promise["In the plan"] == "✗ No"
     leaders = by_action.loc["Leaders say publicly that teams will work together around the customer"]
-    assert leaders["Comes from"] == roadmap.STARTER_SOURCES["collaboration"] and leaders["In the plan"] == "✓ Yes"
+    assert leaders["Comes from"] == roadmap.STARTER_SOURCES["collaboration"]
+    assert leaders["In the plan"] == "✓ Yes"
     assert (table["Comes from"] == roadmap.STARTER_SOURCES["roadmap"]).sum() == 16
