@@ -7,10 +7,12 @@ from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
 from cx import journey_actions, journeys, roadmap, roadmap_view
+from cx.migrations import MIGRATIONS, apply_migrations
 from cx.store.uploads import UploadBatch
 
 T0 = datetime(2026, 9, 1, 9)
@@ -247,3 +249,15 @@ def test_the_catalogue_shows_each_source_and_whether_it_is_in_the_plan():
     assert leaders["Comes from"] == roadmap.STARTER_SOURCES["collaboration"]
     assert leaders["In the plan"] == "✓ Yes"
     assert (table["Comes from"] == roadmap.STARTER_SOURCES["roadmap"]).sum() == 16
+
+
+def test_the_schema_step_gives_existing_steps_distinct_keys():
+    con = duckdb.connect(":memory:")
+    step = next(m for m in MIGRATIONS if "stable step keys" in m.name)
+    apply_migrations(con, tuple(m for m in MIGRATIONS if m.number < step.number))
+    con.execute("INSERT INTO journeys (name, created_at, updated_at) VALUES ('J', now(), now())")
+    con.execute("INSERT INTO journey_steps (journey_id, version, position, stage) "
+                "VALUES (1, 'as_is', 1, 'a'), (1, 'as_is', 2, 'b'), (1, 'to_be', 1, 'a')")
+    assert step.number in apply_migrations(con)
+    keys = [k for (k,) in con.execute("SELECT step_key FROM journey_steps").fetchall()]
+    assert len(set(keys)) == 3 and all(keys)
