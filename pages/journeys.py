@@ -14,6 +14,7 @@ import streamlit as st
 import cx_ui
 from cx import charts, journey_actions, journeys, roadmap
 from cx.exports import file_stem
+from cx.formatting import format_date
 from cx.framework import BLOCK_BY_CODE, BLOCKS, STAGE_BY_CODE, STAGES
 from cx_ui import identity, state
 
@@ -125,9 +126,9 @@ if service and not as_is_steps.empty:
     fresh = store.surveys.freshness()
     last = fresh.newest_response.date() if fresh.newest_response else date.today()
     first = date(last.year - 1, last.month, 1)
-    st.caption(f"CSAT of {cx_ui.literal(service)} from {first:%d %B %Y} to {last:%d %B %Y} through the "
-               f"channel each as-is step names, with n and the 95% interval. Fewer than {min_n} answers: not "
-               "enough to rely on.")
+    st.caption(f"CSAT of {cx_ui.literal(service)} from {format_date(first)} to {format_date(last)} through "
+               f"the channel each as-is step names, with n and the 95% interval. Fewer than {min_n} answers: "
+               "not enough to rely on.")
     st.dataframe(journey_actions.step_satisfaction(store, service, as_is_steps, first, last, min_n),
                  hide_index=True, width="stretch", key="journey-step-csat")
 

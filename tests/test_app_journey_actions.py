@@ -48,8 +48,9 @@ def test_each_step_shows_the_csat_of_the_journeys_service_through_its_channel(de
     first = date(newest.year - 1, newest.month, 1)
     shown = table(at, "Step", "Channel named", "Survey channel", "CSAT").set_index("Step")
     satisfied, n = query(demo_copy, "SELECT count(*) FILTER (csat >= 4), count(csat) FROM responses "
-                                    "WHERE service = 'Council tax' AND channel = 'Phone' AND completed_at >= ? "
-                                    "AND completed_at < ?", [first, newest + timedelta(days=1)])[0]
+                                    "WHERE service = 'Council tax' AND channel = 'Phone' "
+                                    "AND completed_at >= ? AND completed_at < ?",
+                         [first, newest + timedelta(days=1)])[0]
     phone = shown.loc["2. Learn how to claim"]
     assert phone["Survey channel"] == "Phone"
     assert phone["CSAT"] == f"{100 * satisfied / n:.0f}%" and phone["n"] == n
@@ -62,7 +63,7 @@ def test_the_roadmap_page_lists_each_starter_action_with_its_source(demo_copy):
     assert len(starters) == len(roadmap.STARTER_ACTIONS)
     promise = starters.loc["Agree and publish what customers can expect from us", "Comes from"]
     assert promise == roadmap.STARTER_SOURCES["branding"]
-    in_plan = {r[0] for r in query(demo_copy, "SELECT toolkit_key FROM roadmap_actions WHERE toolkit_key IS NOT "
-                                              "NULL")}
+    in_plan = {r[0] for r in query(demo_copy, "SELECT toolkit_key FROM roadmap_actions "
+                                              "WHERE toolkit_key IS NOT NULL")}
     for starter in roadmap.STARTER_ACTIONS:
         assert starters.loc[starter.title, "In the plan"] == ("✓ Yes" if starter.key in in_plan else "✗ No")
