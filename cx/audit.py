@@ -30,6 +30,8 @@ ACTION_WORDS: dict[str, str] = {
     "journeys.update": "renamed a journey map",
     "journeys.delete": "deleted a journey map",
     "journeys.replace_steps": "saved a journey map's steps",
+    "journeys.set_service": "named the service a journey map belongs to",
+    "roadmap.link": "linked a roadmap action to the journey step it came from",
     "targets.set_target": "set a survey target",
     "uploads.import_responses": "imported survey responses",
     "uploads.import_kpis": "imported KPI figures",
