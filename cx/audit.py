@@ -34,6 +34,8 @@ ACTION_WORDS: dict[str, str] = {
     "meetings.update": "changed a review meeting",
     "meetings.set_attendees": "changed who attended a review meeting",
     "meetings.add_decision": "recorded a meeting's decision",
+    "journeys.set_service": "named the service a journey map belongs to",
+    "roadmap.link": "linked a roadmap action to the journey step it came from",
     "targets.set_target": "set a survey target",
     "uploads.import_responses": "imported survey responses",
     "uploads.import_kpis": "imported KPI figures",

@@ -553,3 +553,29 @@ def impact_chart(points: pd.DataFrame, min_n: int) -> go.Figure:
         unit = points.loc[points["measure"] == name, "unit_label"].iloc[0]
         fig.update_xaxes(title_text=f"Change in {plain(name)} ({unit})", row=row, col=1)
     return fig
+
+
+# --- Key drivers ----------------------------------------------------------------
+
+
+def drivers_chart(table: pd.DataFrame, outcome_label: str, n: int, hint_only: bool) -> go.Figure:
+    """Each facet's share of what the facets explain, biggest first, with 95% interval whiskers.
+
+    `table` is `cx.drivers.DriverResult.table()`. With `hint_only` (too few answers)
+    the bars are grey and hatched and the title says so.
+    """
+    share = table["Share of explained variation (%)"]
+    fig = go.Figure(go.Bar(
+        y=[plain(f) for f in table["Facet"]], x=share, orientation="h",
+        marker=dict(color=INK if hint_only else PALETTE[0], pattern=dict(shape="/" if hint_only else "")),
+        error_x=dict(type="data", symmetric=False, array=(table["95% interval, high (%)"] - share).tolist(),
+                     arrayminus=(share - table["95% interval, low (%)"]).tolist(), color=INK),
+        text=[f"{v:.0f}%" for v in share], textposition="inside", insidetextanchor="start",
+        hovertemplate="%{y}: %{x:.1f}% of what the facets explain<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(height=160 + 40 * max(len(table), 3), showlegend=False)
+    caveat = " (too few answers: a hint only)" if hint_only else ""
+    return base_layout(fig, f"What drives {outcome_label.lower()}: share of the explained variation, "
+                            f"n = {n:,}{caveat}", "Share of what the facets explain (%), with 95% interval",
+                       "Facet")

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from cx.demo_cases import install_cases_demo
+from cx.demo_facets import add_facet_answers
 from cx.demo_impact import install_impact_demo, plant_effects
 from cx.demo_leadership import install_leadership_demo
 from cx.demo_meetings import install_meetings_demo
@@ -177,6 +178,7 @@ def _responses(rng: np.random.Generator, months: pd.DatetimeIndex) -> pd.DataFra
     age = rng.choice(AGE_BANDS, n, p=[0.08, 0.3, 0.34, 0.16, 0.12])
     frame["extra_keys"] = [["Age band"]] * n
     frame["extra_values"] = [[a] for a in age]
+    frame = add_facet_answers(frame, latent)
     return frame.sort_values("completed_at", kind="stable").reset_index(drop=True)
 
 

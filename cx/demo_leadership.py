@@ -190,6 +190,8 @@ def install_leadership_demo(store: Store, today: date) -> None:
                           updated_by=ids["Amara Okafor"], now=_moment(today, -5, 10))
     journey = journeys.create(store, WORKED_EXAMPLE_NAME, WORKED_EXAMPLE_DESCRIPTION,
                               updated_by=ids["Gareth Lewis"], now=_moment(today, -21, 13))
+    journeys.set_service(store, journey, "Council tax", updated_by=ids["Gareth Lewis"],
+                         now=_moment(today, -21, 13))
     for version, steps in (("as_is", _AS_IS), ("to_be", _TO_BE)):
         journeys.save_steps(store, journey, version, _steps_frame(steps),
                             updated_by=ids["Gareth Lewis"], now=_moment(today, -20, 16))

@@ -166,6 +166,20 @@ def save_steps(store: Store, journey_id: int, version: str, steps: pd.DataFrame,
         return store.journeys.replace_steps(journey_id, version, steps, updated_by=updated_by, now=now)
 
 
+def set_service(store: Store, journey_id: int, service: str | None, *, updated_by: int | None,
+                now: datetime) -> None:
+    """Name the service the journey belongs to (blank: none), so its steps can show that service's CSAT.
+
+    Raises ValueError for an unknown journey or editor, or a name over MAX_NAME_LENGTH characters.
+    """
+    clean = " ".join((service or "").split()) or None
+    if clean is not None and len(clean) > MAX_NAME_LENGTH:
+        raise ValueError(f"Service: keep it under {MAX_NAME_LENGTH} characters.")
+    with store.transaction():
+        store.people.names([updated_by], field="You are")
+        store.journeys.set_service(journey_id, clean, updated_by=updated_by, now=now)
+
+
 def _journey(store: Store, journey_id: int) -> dict:
     """One journey's row of `JourneyStore.all`. Raises ValueError for an unknown journey."""
     store.journeys.require(journey_id)
@@ -194,7 +208,8 @@ def editor_frame(steps: pd.DataFrame) -> pd.DataFrame:
 
     `steps` holds one version's steps (columns STEP_COLUMNS, any order). Rows a
     person adds in the grid have no `original`; that is how `arrange_steps` tells
-    new steps from moved ones.
+    new steps from moved ones. A stored `step_key` rides along (hidden in the
+    grid), so a step keeps its key, and the actions linked to it, when edited.
     """
     ordered = steps.sort_values("position")
     frame = pd.DataFrame({"original": ordered["position"].astype("Int64").to_numpy()})
@@ -204,6 +219,8 @@ def editor_frame(steps: pd.DataFrame) -> pd.DataFrame:
             frame[code] = ordered[code].astype("Int64").to_numpy()
         else:
             frame[code] = ordered[code].astype(object).to_numpy()
+    if "step_key" in ordered.columns:
+        frame["step_key"] = ordered["step_key"].astype(object).to_numpy()
     return frame
 
 
@@ -214,6 +231,8 @@ def arrange_steps(edited: pd.DataFrame) -> pd.DataFrame:
     step to that place: a step moved up lands before the step already there, one
     moved down lands after it, and a new step with a position is inserted there.
     New steps without a position go to the end, in the order they were added.
+    When the grid has a `step_key` column (see `editor_frame`) it is kept, blank
+    for new rows.
 
     Raises ValueError listing every problem, one a line, each naming the row (as
     numbered in the grid) and the field but never repeating what was typed (the
@@ -228,6 +247,7 @@ def arrange_steps(edited: pd.DataFrame) -> pd.DataFrame:
             continue
         where = f"Row {grid_index + 1}"
         step, row_problems = _clean_row(record, where)
+        step["step_key"] = None if is_missing(record.get("step_key")) else str(record["step_key"])
         problems += row_problems
         original = _whole_number_or_none(record.get("original"))
         requested = _whole_number_or_none(record.get("position"))
@@ -236,7 +256,8 @@ def arrange_steps(edited: pd.DataFrame) -> pd.DataFrame:
         raise ValueError("\n".join(problems))
     rows.sort(key=lambda item: item[0])
     steps = [{"position": n, **step} for n, (_, step) in enumerate(rows, start=1)]
-    frame = pd.DataFrame(steps, columns=list(STEP_COLUMNS))
+    keyed = "step_key" in edited.columns
+    frame = pd.DataFrame(steps, columns=[*STEP_COLUMNS, *(["step_key"] if keyed else [])])
     frame["position"] = frame["position"].astype("int64")
     frame["emotion_score"] = frame["emotion_score"].astype("Int64")
     return frame

@@ -39,14 +39,27 @@ MAX_TITLE = 120
 MAX_NOTES = 4000
 
 
+# The toolkit pages a starter action comes from. Most are the typical actions its
+# roadmap page lists per stage; two come from the pages on building blocks, and say so.
+STARTER_SOURCES: dict[str, str] = {
+    "roadmap": "Toolkit roadmap page (typical actions for this stage)",
+    "branding": "Toolkit page on branding and shared values (not the roadmap page)",
+    "collaboration": "Toolkit page on collaboration and integrated services (not the roadmap page)",
+}
+
+
 @dataclass(frozen=True)
 class StarterAction:
-    """One of the toolkit's typical actions for a stage, in our words, with its building blocks."""
+    """One of the toolkit's typical actions for a stage, in our words, with its building blocks.
+
+    `source` names the toolkit page it comes from (a key of STARTER_SOURCES).
+    """
 
     key: str
     title: str
     stage: str
     blocks: tuple[str, ...]
+    source: str = "roadmap"
 
 
 STARTER_ACTIONS: tuple[StarterAction, ...] = (
@@ -63,9 +76,9 @@ STARTER_ACTIONS: tuple[StarterAction, ...] = (
     StarterAction("voice_of_employee", "Survey staff engagement (Voice of the Employee)",
                   "basics", ("employees", "data")),
     StarterAction("customer_promise", "Agree and publish what customers can expect from us",
-                  "basics", ("branding", "culture")),
+                  "basics", ("branding", "culture"), source="branding"),
     StarterAction("leaders_commit", "Leaders say publicly that teams will work together around the customer",
-                  "basics", ("culture", "collaboration")),
+                  "basics", ("culture", "collaboration"), source="collaboration"),
     StarterAction("monitor_consistency", "Track performance continuously from customer data, watching "
                   "that key processes run the same way every time", "consistency", ("data",)),
     StarterAction("channels", "Compare and even out service across online and face-to-face channels",

@@ -19,7 +19,15 @@ from cx.framework import BLOCK_BY_CODE, STAGE_BY_CODE
 from cx.heat_map import RoundView, round_view
 from cx.measures import KPI_MEASURES, MEASURES, SURVEY_MEASURES
 from cx.metrics import Estimate
-from cx.roadmap import critical_flags, needs_attention, progress, suggest_entry_stages, with_attention
+from cx.roadmap import (
+    STARTER_ACTIONS,
+    STARTER_SOURCES,
+    critical_flags,
+    needs_attention,
+    progress,
+    suggest_entry_stages,
+    with_attention,
+)
 from cx.status import STATUS_BY_CODE, STATUSES
 from cx.store import Store
 
@@ -191,4 +199,20 @@ def roadmap_page(store: Store, chosen_round: int | None = None, viewer: Actor | 
         round=rated,
         suggestions=suggest_entry_stages(rated.summary) if rated is not None else {},
         latest=latest_figures(store),
+    )
+
+
+def starter_catalogue(present_keys: set[str]) -> pd.DataFrame:
+    """Every starter action with where in the toolkit it comes from, for the Roadmap page.
+
+    Columns: Action, Stage, Building blocks, Comes from, In the plan ('✓ Yes' or '✗ No',
+    from `present_keys`: the toolkit keys of the plan's actions, archived ones included).
+    """
+    return pd.DataFrame(
+        [{"Action": s.title, "Stage": STAGE_BY_CODE[s.stage].label,
+          "Building blocks": ", ".join(BLOCK_BY_CODE[b].label for b in s.blocks),
+          "Comes from": STARTER_SOURCES[s.source],
+          "In the plan": "✓ Yes" if s.key in present_keys else "✗ No"}
+         for s in STARTER_ACTIONS],
+        columns=["Action", "Stage", "Building blocks", "Comes from", "In the plan"],
     )

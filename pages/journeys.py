@@ -6,18 +6,22 @@ st.dataframe, st.text and widget values, never as Markdown.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime
 
 import streamlit as st
 
 import cx_ui
-from cx import charts, journeys
+from cx import charts, journey_actions, journeys, roadmap
 from cx.exports import file_stem
+from cx.formatting import format_date
+from cx.framework import BLOCK_BY_CODE, BLOCKS, STAGE_BY_CODE, STAGES
 from cx_ui import identity, state
 
 cx_ui.page_title("Journey maps")
 store = cx_ui.store()
 me = identity.me()
+min_n = cx_ui.settings().min_n
 editor_id = me.person_id
 st.caption(
     "Map what a customer goes through, step by step, as it happens today (as is) and as you want "
@@ -26,6 +30,10 @@ st.caption(
     "negative) to +2 (very positive) to draw the emotion curve."
 )
 cx_ui.show_notice()
+with st.expander("Running a mapping session: questions for the facilitator", icon=":material/forum:"):
+    for group in journey_actions.FACILITATION_PROMPTS:
+        # Bold, not a heading: the expander sits above the page's first section heading.
+        st.markdown(f"**{group.title}**\n\n" + "\n".join(f"- {prompt}" for prompt in group.prompts))
 
 all_journeys = store.journeys.all()
 
@@ -98,6 +106,69 @@ if curve["emotion_score"].notna().any():
 else:
     st.info("No step has an emotion score yet. Add scores in the grid below to draw the curve.")
 
+st.header("Measured satisfaction at each step")
+services = cx_ui.cached(store.surveys.values, "service")
+stored_service = journey["service"] if isinstance(journey["service"], str) else None
+service_options = [None, *services]
+if stored_service and stored_service not in services:
+    service_options.append(stored_service)
+service = st.selectbox(
+    "Service this journey belongs to", options=service_options, index=service_options.index(stored_service),
+    format_func=lambda s: "None chosen" if s is None else s, key=f"journey-service-{journey_id}",
+    help="The survey service whose satisfaction each step shows, through the channel the step names.",
+)
+if service != stored_service and st.button("Save the service", key="journey-service-save"):
+    cx_ui.save_here(lambda store: journeys.set_service(store, journey_id, service, updated_by=editor_id,
+                                                       now=datetime.now()),
+                    done="Saved the journey's service.")
+as_is_steps = steps[steps["version"] == "as_is"]
+if service and not as_is_steps.empty:
+    fresh = store.surveys.freshness()
+    last = fresh.newest_response.date() if fresh.newest_response else date.today()
+    first = date(last.year - 1, last.month, 1)
+    st.caption(f"CSAT of {cx_ui.literal(service)} from {format_date(first)} to {format_date(last)} through "
+               f"the channel each as-is step names, with n and the 95% interval. Fewer than {min_n} answers: "
+               "not enough to rely on.")
+    st.dataframe(journey_actions.step_satisfaction(store, service, as_is_steps, first, last, min_n),
+                 hide_index=True, width="stretch", key="journey-step-csat")
+
+st.header("Turn an opportunity into a roadmap action")
+opportunities = journey_actions.opportunities(steps)
+if opportunities.empty:
+    st.info("No step names an opportunity yet. Add them in the grid below, under 'Opportunities to improve'.")
+else:
+    pick = st.selectbox("Opportunity", options=range(len(opportunities)),
+                        format_func=lambda i: journey_actions.option_label(opportunities.iloc[i]),
+                        key=f"journey-opportunity-{journey_id}")
+    picked = opportunities.iloc[pick]
+    proposal = journey_actions.proposed_action(names[journey_id], picked, date.today(), editor_id)
+    action_form = f"journey-action-{journey_id}-{picked['step_key']}"
+    with st.form(action_form):
+        title = st.text_input("Action title", value=proposal.title, max_chars=roadmap.MAX_TITLE,
+                              key=f"{action_form}-title")
+        left, right = st.columns(2)
+        stage = left.selectbox("Roadmap stage", options=[s.code for s in STAGES],
+                               format_func=lambda c: STAGE_BY_CODE[c].label, key=f"{action_form}-stage")
+        blocks = right.multiselect("Building blocks", options=[b.code for b in BLOCKS],
+                                   default=list(proposal.blocks), key=f"{action_form}-blocks",
+                                   format_func=lambda c: BLOCK_BY_CODE[c].label)
+        st.caption(f"It starts today and is due in {journey_actions.DEFAULT_WEEKS} weeks; change the owner, "
+                   "dates and anything else on the Roadmap page. The action keeps a link back to this step.")
+        add_clicked = st.form_submit_button("Add to the roadmap", type="primary",
+                                            disabled=not me.may("roadmap"))
+    if add_clicked:
+        action = replace(proposal, title=title, stage=stage, blocks=tuple(blocks))
+        cx_ui.save(lambda store: journey_actions.make_action(store, journey_id, picked["version"],
+                                                             picked["step_key"], action, by=editor_id,
+                                                             now=datetime.now()),
+                   done=lambda action_id: f"Added to the roadmap as action #{action_id}.", form=action_form)
+        cx_ui.show_notice()
+    cx_ui.show_form_error(action_form)
+linked = store.journey_links.links(journey_id)
+if not linked.empty:
+    st.subheader("Actions made from this journey")
+    st.dataframe(journey_actions.link_table(linked), hide_index=True, width="stretch", key="journey-actions")
+
 st.header("Edit the steps")
 version_code = st.segmented_control(
     "Map to edit", options=list(journeys.VERSION_CODES), format_func=journeys.version_label,
@@ -122,6 +193,7 @@ revision = state.JOURNEY_GRID_REVISION.get() or 0
 grid_key = f"journey-editor-{journey_id}-{version_code}-{revision}"
 grid_form = f"journey-{journey_id}-{version_code}"
 base_steps = state.form_base(grid_form, own, marker=grid_key)
+# step_key is not in column_order: hidden, yet handed back with the rows, so a step keeps its links.
 text_columns = {
     f.code: st.column_config.TextColumn(f.label, help=f.hint, max_chars=journeys.MAX_CELL_LENGTH)
     for f in journeys.FIELDS if f.code != "emotion_score"

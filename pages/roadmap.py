@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import streamlit as st
 
 import cx_ui
-from cx import charts, impact, roadmap, roadmap_view
+from cx import charts, impact, journey_actions, roadmap, roadmap_view
 from cx.formatting import format_date
 from cx.framework import BLOCK_BY_CODE, BLOCKS, STAGE_BY_CODE, STAGES
 from cx.measures import MEASURES
@@ -323,6 +323,11 @@ with actions_tab:
                "building blocks.")
     st.dataframe(roadmap_view.action_table(shown, today, critical, latest), hide_index=True, width="stretch",
                  key="actions-table")
+    journey_links = cx_ui.cached(store.journey_links.links)
+    if not journey_links.empty:
+        with st.expander(f"Actions made from journey maps ({len(journey_links)})", icon=":material/route:"):
+            st.dataframe(journey_actions.link_table(journey_links), hide_index=True, width="stretch",
+                         key="journey-links")
     st.download_button(
         "Download the plan for the board pack (XLSX)",
         data=lambda: roadmap_view.plan_xlsx(actions, today, critical,
@@ -351,6 +356,10 @@ with actions_tab:
                   disabled=not me.may("roadmap"),
                   help="Archived actions leave the plan and its progress figures; "
                                             "they can be restored.")
+        link = journey_links[journey_links["action_id"] == chosen]
+        if not link.empty:
+            made = journey_actions.link_table(link).iloc[0]
+            st.text(f"Made from a journey map: {made['Journey']} · {made['Step']}.")
         st.subheader("History of this action")
         st.dataframe(roadmap_view.history_table(store.roadmap.history(chosen)), hide_index=True,
                      width="stretch",
@@ -396,6 +405,13 @@ with programme_tab:
         st.button("Add them", key="add-starters", disabled=not me.may("roadmap"), on_click=cx_ui.save,
                   args=(lambda store: roadmap.add_missing_starters(store, by=who(), now=now()),),
                   kwargs={"done": lambda added: f"{added} starter actions added."})
+    st.subheader("The toolkit's typical actions and where each comes from")
+    st.caption("Most come from the toolkit's roadmap page, which lists typical actions for each stage. Two "
+               "come from its pages on building blocks and are marked so.")
+    in_plan = (set(actions["toolkit_key"].dropna())
+               | set(store.roadmap.actions(archived=True)["toolkit_key"].dropna()))
+    st.dataframe(roadmap_view.starter_catalogue(in_plan), hide_index=True, width="stretch",
+                 key="starter-list")
 
 with history_tab:
     st.caption("Every change to the plan, newest first: who made it, when, and the value before and after.")

@@ -75,7 +75,9 @@ def fill(path) -> int:
             "nps": pd.array([i % 11 for i in range(40)], dtype="UInt8"),
             "csat": pd.array([1 + i % 5 for i in range(40)], dtype="UInt8"),
             "comment": [hostile(f"comment{i}") for i in range(40)],
-            "extra_keys": [[hostile("attr")]] * 40, "extra_values": [[hostile("value")]] * 40,
+            # Two rating questions with hostile names: the Key drivers page's facets.
+            "extra_keys": [[hostile("attr"), hostile("p7"), hostile("p8")]] * 40,
+            "extra_values": [[hostile("value"), str(1 + i % 5), str(1 + i * 3 % 5)] for i in range(40)],
         }))
         store.uploads.save_profile(hostile("profile"), kind="responses", source=hostile("source"),
                                    columns_signature="x", mapping="{}", saved_by=hostile("by"), now=NOW)
@@ -166,7 +168,7 @@ def hostile_db(demo_db_path, tmp_path_factory):
 
 PAGES = ["pages/overview.py", "pages/heat_map.py", "pages/heat_map_presentation.py", "pages/roadmap.py",
          "pages/trends.py", "pages/upload.py", "pages/checklist.py", "pages/culture.py", "pages/journeys.py",
-         "pages/meetings.py", "pages/follow_up.py"]
+         "pages/meetings.py", "pages/follow_up.py", "pages/drivers.py"]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -178,6 +180,8 @@ def test_no_page_turns_typed_text_into_markup(hostile_db, app_env, page):
         state["rule-source"] = hostile("source")
     if page == "pages/trends.py":
         state["trends_dates"] = (date(2025, 11, 1), date(2026, 10, 31))
+    if page == "pages/drivers.py":
+        state["drivers-facets"] = [hostile("p7"), hostile("p8")]
     at = open_page(page, **state)
     everything, texts = page_strings(at._tree)
     typed = r"B(p\d|round|svc|journey|title|source|file|profile|meeting)"

@@ -7,7 +7,7 @@ databases in the field have recorded it by number and name.
 
 from cx.schema.follow_up import CASES
 from cx.schema.programme import ASSESSMENT, LEADERSHIP, ROADMAP
-from cx.schema.review import BASELINES, MEETINGS
+from cx.schema.review import BASELINES, JOURNEY_ACTIONS, MEETINGS
 from cx.schema.step import Migration
 from cx.schema.surveys import APP_META, CORE_TABLES, PEOPLE, TARGETS, UPLOADS
 from cx.schema.team import ACCESS, CHANGE_LOG, INBOX
@@ -30,4 +30,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     MEETINGS,
     BASELINES,
     CASES,
+    JOURNEY_ACTIONS,
 )

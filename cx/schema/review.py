@@ -1,4 +1,5 @@
-"""Schema steps for reviewing the programme: meetings and decisions, baselines and impact."""
+"""Schema steps for reviewing the programme: meetings and decisions, baselines and impact,
+journey steps linked to the actions made from them."""
 
 from cx.schema.step import Migration
 
@@ -87,3 +88,36 @@ BASELINES = Migration(
         """,
     ),
 )
+
+
+# Journeys into actions: a journey step keeps one key through renames, moves and
+# edits of the map, so a roadmap action made from its opportunity can point back to
+# it. The link lives beside the action (one per action) and names the journey by
+# id, so renaming either side keeps it. A journey may name the service it belongs
+# to, so its steps can show that service's measured satisfaction per channel.
+JOURNEY_ACTIONS = Migration(
+    15,
+    "journeys into actions: stable step keys, action links, a journey's service",
+    (
+        "ALTER TABLE journey_steps ADD COLUMN step_key VARCHAR",
+        "UPDATE journey_steps SET step_key = CAST(uuid() AS VARCHAR)",
+        "ALTER TABLE journeys ADD COLUMN service VARCHAR",
+        """
+        CREATE TABLE roadmap_action_journeys (
+            action_id    INTEGER PRIMARY KEY,
+            journey_id   INTEGER NOT NULL,
+            version      VARCHAR NOT NULL CHECK (version IN ('as_is', 'to_be')),
+            step_key     VARCHAR NOT NULL,
+            step_name    VARCHAR NOT NULL,
+            opportunity  VARCHAR,
+            linked_at    TIMESTAMP NOT NULL,
+            linked_by    INTEGER
+        )
+        """,
+    ),
+)
+
+
+# Append new migrations at the end of this tuple, numbered in order.
+MIGRATIONS: tuple[Migration, ...] = (
+    _CORE_TABLES,

@@ -5,7 +5,7 @@ allows one writing process per file). Every caller (a Streamlit rerun, a CLI
 command, a test) takes its own `Store` from `Database.store()`: a fresh cursor and
 its transaction state, shared by the feature stores hanging off it
 (`store.surveys`, `store.uploads`, `store.assessment`, `store.roadmap`,
-`store.leadership`, `store.journeys`, `store.people`, `store.admin`,
+`store.leadership`, `store.journeys`, `store.journey_links`, `store.people`, `store.admin`,
 `store.inbox`, `store.meetings`, `store.cases`).
 
 Values are always bound as `?` parameters; the only identifiers composed into
@@ -34,6 +34,7 @@ from cx.store.assessment import AssessmentStore
 from cx.store.base import FeatureStore, Session, WriteConflict
 from cx.store.cases import CaseStore
 from cx.store.inbox import InboxStore
+from cx.store.journey_links import JourneyLinkStore
 from cx.store.journeys import JourneyStore
 from cx.store.leadership import LeadershipStore
 from cx.store.meetings import MeetingStore
@@ -63,6 +64,7 @@ class Store:
         self.roadmap = RoadmapStore(session)
         self.leadership = LeadershipStore(session)
         self.journeys = JourneyStore(session)
+        self.journey_links = JourneyLinkStore(session)
         self.people = PeopleStore(session)
         self.admin = AdminStore(session)
         self.inbox = InboxStore(session)

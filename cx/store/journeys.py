@@ -61,6 +61,14 @@ class JourneyStore(FeatureStore):
         self._execute("DELETE FROM journeys WHERE journey_id = ?", [journey_id])
         return int(steps)
 
+    @writes("journeys")
+    def set_service(self, journey_id: int, service: str | None, *, updated_by: int | None,
+                    now: datetime) -> None:
+        """Name the service a journey belongs to (None: none). Raises ValueError for an unknown journey."""
+        self.require(journey_id)
+        self._execute("UPDATE journeys SET service = ?, updated_at = ?, updated_by = ? WHERE journey_id = ?",
+                      [service, now, updated_by, journey_id])
+
     def require(self, journey_id: int) -> None:
         """Raises ValueError when there is no journey with this id."""
         if not self._exists("SELECT 1 FROM journeys WHERE journey_id = ?", [journey_id]):
@@ -73,25 +81,28 @@ class JourneyStore(FeatureStore):
             raise ValueError("Journey name: there is already a journey with this name; choose another.")
 
     def all(self) -> pd.DataFrame:
-        """Every journey with its step counts: journey_id, name, description, updated_at,
+        """Every journey with its step counts: journey_id, name, description, service, updated_at,
         updated_by_name, as_is_steps, to_be_steps; ordered by name."""
         return self._frame(
             """
-            SELECT j.journey_id, j.name, j.description, j.updated_at, p.name AS updated_by_name,
+            SELECT j.journey_id, j.name, j.description, j.service, j.updated_at, p.name AS updated_by_name,
                    count(s.position) FILTER (s.version = 'as_is') AS as_is_steps,
                    count(s.position) FILTER (s.version = 'to_be') AS to_be_steps
             FROM journeys j
             LEFT JOIN journey_steps s USING (journey_id)
             LEFT JOIN people p ON p.person_id = j.updated_by
-            GROUP BY j.journey_id, j.name, j.description, j.updated_at, p.name
+            GROUP BY j.journey_id, j.name, j.description, j.service, j.updated_at, p.name
             ORDER BY lower(j.name), j.journey_id
             """
         )
 
     def steps(self, journey_id: int) -> pd.DataFrame:
-        """Both versions' steps of one journey: version, then STEP_COLUMNS, in order."""
+        """Both versions' steps of one journey: version, then STEP_COLUMNS, then step_key, in order.
+
+        step_key stays with a step through renames, moves and edits (see `replace_steps`).
+        """
         return self._frame(
-            "SELECT version, " + ", ".join(STEP_COLUMNS) + " FROM journey_steps "
+            "SELECT version, " + ", ".join(STEP_COLUMNS) + ", step_key FROM journey_steps "
             "WHERE journey_id = ? ORDER BY version, position",
             [journey_id],
         )
@@ -101,21 +112,28 @@ class JourneyStore(FeatureStore):
                       updated_by: int | None, now: datetime) -> int:
         """Replace one version of a journey with `steps` (columns STEP_COLUMNS); return the count.
 
-        Raises ValueError for an unknown journey, and DatabaseError when a step
-        breaks a rule of the table; the old steps are then kept.
+        A step that carries a `step_key` (the grid keeps it from the stored step)
+        keeps it; a new step, or a second step with a key already used in this
+        version, gets a new one. Raises ValueError for an unknown journey, and
+        DatabaseError when a step breaks a rule of the table; the old steps are
+        then kept.
         """
         self.require(journey_id)
         self._execute("DELETE FROM journey_steps WHERE journey_id = ? AND version = ?",
                       [journey_id, version])
-        rows = [
-            [journey_id, version, *(bindable(v) for v in record)]
-            for record in steps[list(STEP_COLUMNS)].itertuples(index=False)
-        ]
+        keys = steps["step_key"].tolist() if "step_key" in steps.columns else [None] * len(steps)
+        seen: set[str] = set()
+        rows = []
+        for record, key in zip(steps[list(STEP_COLUMNS)].itertuples(index=False), keys, strict=True):
+            key = bindable(key)
+            key = key if isinstance(key, str) and key and key not in seen else None
+            seen.add(key)
+            rows.append([journey_id, version, *(bindable(v) for v in record), key])
         if rows:
             placeholders = ", ".join("?" * (2 + len(STEP_COLUMNS)))
             self._executemany(
                 "INSERT INTO journey_steps (journey_id, version, " + ", ".join(STEP_COLUMNS)
-                + ") VALUES (" + placeholders + ")",
+                + ", step_key) VALUES (" + placeholders + ", coalesce(?, CAST(uuid() AS VARCHAR)))",
                 rows,
             )
         self._execute("UPDATE journeys SET updated_at = ?, updated_by = ? WHERE journey_id = ?",

@@ -170,6 +170,51 @@ class SurveyStore(FeatureStore):
             [max_values],
         )
 
+    def facets(self, *, max_values: int = 11) -> pd.DataFrame:
+        """Imported attributes that look like rating questions: columns name, answers, lowest, highest.
+
+        A facet's every non-blank value is a number, with between 2 and
+        `max_values` distinct values (a 1-5 or 0-10 scale); ordered by name.
+        """
+        return self._frame(
+            """
+            WITH pairs AS (
+                SELECT entry.key AS name, trim(entry.value) AS value
+                FROM (SELECT unnest(map_entries(extra)) AS entry FROM responses WHERE extra IS NOT NULL)
+                WHERE entry.value IS NOT NULL AND trim(entry.value) <> ''
+            )
+            SELECT name, count(*) AS answers, min(TRY_CAST(value AS DOUBLE)) AS lowest,
+                   max(TRY_CAST(value AS DOUBLE)) AS highest
+            FROM pairs GROUP BY name
+            HAVING count(TRY_CAST(value AS DOUBLE)) = count(*) AND count(DISTINCT value) BETWEEN 2 AND ?
+            ORDER BY name
+            """,
+            [max_values],
+        )
+
+    def driver_patterns(self, outcome: str, facets: Sequence[str], where: Slice = Slice()) -> pd.DataFrame:
+        """Distinct answer patterns of the outcome and facets, with how many responses gave each.
+
+        outcome: 'csat' or 'nps'. Only responses that answered the outcome and
+        every facet (as a number) count. Columns: outcome, facet_0, facet_1, ...
+        (the facets in the order given), responses. Raises ValueError for another outcome or no facets.
+        """
+        if outcome not in ("csat", "nps"):
+            raise ValueError(f"Cannot explain {outcome!r}; choose csat or nps.")
+        if not facets:
+            raise ValueError("Choose at least one facet.")
+        condition, params = slice_condition(where)
+        aliases = [f"facet_{i}" for i in range(len(facets))]
+        casts = ", ".join(f"TRY_CAST(extra[?] AS DOUBLE) AS {a}" for a in aliases)
+        complete = " AND ".join(f"{a} IS NOT NULL" for a in aliases)
+        return self._frame(
+            "SELECT outcome, " + ", ".join(aliases) + ", count(*) AS responses FROM ("
+            "SELECT CAST(" + outcome + " AS DOUBLE) AS outcome, " + casts + " FROM responses WHERE "
+            + condition + " AND " + outcome + " IS NOT NULL) WHERE " + complete
+            + " GROUP BY ALL ORDER BY ALL",
+            [*facets, *params],
+        )
+
     def comments(self, where: Slice = Slice(), *, search: str = "", limit: int = 25,
                  offset: int = 0) -> pd.DataFrame:
         """One page of comments in the slice: unhappy customers first, then newest first.

@@ -1,0 +1,87 @@
+"""Key drivers: which facets of the service (speed, being kept informed, ...) move satisfaction most.
+
+Facet names come from imported survey columns: they are shown through
+cx_ui.literal, st.dataframe and charts.plain, never as Markdown.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+import cx_ui
+from cx import charts, drivers
+from cx.store.filters import DIMENSION_LABELS, Slice
+
+cx_ui.page_title("Key drivers")
+store = cx_ui.store()
+min_n = cx_ui.settings().min_n
+cx_ui.show_notice()
+st.caption(
+    "Some surveys ask customers to rate parts of the service as well as the service overall: how quickly "
+    "it was done, whether they were kept informed, how helpful staff were. This page works out which of "
+    "those parts moves the overall score most, so the team knows where to act first."
+)
+
+surveys = store.surveys
+facets = cx_ui.cached(surveys.facets)
+if facets.empty:
+    st.info("None of the imported surveys has rating questions about parts of the service. Import an "
+            "export whose extra columns hold 1 to 5 (or 0 to 10) ratings, such as 'Kept informed', and "
+            "they appear here.")
+    st.stop()
+
+fresh = surveys.freshness()
+newest = fresh.newest_response.date() if fresh.newest_response else date.today()
+default_range = (date(newest.year - 1, newest.month, 1), newest)
+names = facets["name"].tolist()
+left, right = st.columns(2)
+with left:
+    outcome = st.segmented_control("Overall measure to explain", options=list(drivers.OUTCOMES),
+                                   format_func=lambda code: {"csat": "CSAT", "nps": "NPS"}[code],
+                                   default="csat", key="drivers-outcome",
+                                   help=" ".join(drivers.OUTCOMES.values())) or "csat"
+    dates = st.date_input("Completed between", value=default_range, format="DD/MM/YYYY",
+                          key="drivers-dates", help=f"Both dates are included. {cx_ui.DATE_HELP}")
+with right:
+    services = st.multiselect(DIMENSION_LABELS["service"], options=cx_ui.cached(surveys.values, "service"),
+                              placeholder="All", key="drivers-services")
+    chosen = st.multiselect(
+        "Facets to compare", options=names, default=names[:drivers.MAX_FACETS], key="drivers-facets",
+        max_selections=drivers.MAX_FACETS,
+        help=f"Rating questions found in the imported surveys; choose {drivers.MIN_FACETS} to "
+             f"{drivers.MAX_FACETS}.",
+    )
+start, end = dates if isinstance(dates, tuple | list) and len(dates) == 2 else default_range
+if len(chosen) < drivers.MIN_FACETS:
+    st.info(f"Choose at least {drivers.MIN_FACETS} facets to compare.")
+    st.stop()
+try:
+    where = Slice(start=start, end=end, service=tuple(services))
+    result = cx_ui.cached(drivers.analyse, store, outcome, tuple(chosen), where, min_n=min_n,
+                          reads=("surveys",))
+except ValueError as error:
+    st.info(cx_ui.literal(str(error)))
+    st.stop()
+
+st.header("Which facet matters most")
+st.markdown(cx_ui.literal(result.sentence()))
+for warning in result.warnings:
+    st.warning(cx_ui.literal(warning), icon=":material/warning:")
+table = result.table()
+cx_ui.chart_with_table(charts.drivers_chart(table, drivers.OUTCOME_SHORT[outcome], result.n, result.too_few),
+                       table, key="drivers")
+cx_ui.download_buttons(table, file_stem=f"key-drivers-{outcome}", title="Key drivers", key="drivers-dl")
+
+with st.expander("How this is worked out", icon=":material/info:"):
+    st.markdown(
+        f"PlaceCX fits the overall score to every combination of the chosen facets and asks how much each "
+        f"facet adds, on average, over all the orders in which the facets could be added (the Shapley or "
+        f"LMG share of R²). The shares add up to what the facets explain together. Only responses that "
+        f"answered the overall question and every chosen facet count (n = {result.n:,}). The 95% "
+        f"intervals come from {result.reps:,} resamples of those responses. Facets that customers rate "
+        f"almost alike (correlation above {drivers.COLLINEAR_R}) share their credit unreliably, and "
+        f"ranking needs at least {drivers.ANSWERS_PER_FACET} complete answers per facet and never fewer "
+        f"than {min_n}. This shows association in survey answers, not proof of cause."
+    )
