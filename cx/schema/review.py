@@ -116,8 +116,3 @@ JOURNEY_ACTIONS = Migration(
         """,
     ),
 )
-
-
-# Append new migrations at the end of this tuple, numbered in order.
-MIGRATIONS: tuple[Migration, ...] = (
-    _CORE_TABLES,
