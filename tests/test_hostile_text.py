@@ -35,8 +35,8 @@ MARKDOWN = MarkdownIt("commonmark").enable(["strikethrough", "table"])
 
 def hostile(tag: str) -> str:
     """A string that is bold, a link, HTML, a colour directive, LaTeX, code and a URL if rendered."""
-    return (f"**B{tag}** [L{tag}](javascript:alert(1)) <b>H{tag}</b> :red[R{tag}] $M{tag}$ `C{tag}` "
-            f"~~S{tag}~~ https://evil.example/U{tag} www.evil.example :material/home: # X{tag}")
+    return (f"**Bzq{tag}** [L{tag}](javascript:alert(1)) <b>Hzq{tag}</b> :red[Rzq{tag}] $Mzq{tag}$ `Czq{tag}` "
+            f"~~Szq{tag}~~ https://evil.example/U{tag} www.evil.example :material/home: # Xzq{tag}")
 
 
 def fill(path) -> int:
@@ -138,12 +138,12 @@ def markup_from_hostile_text(text: str) -> list[str]:
     problems = []
     if text.lstrip().startswith("{"):  # a plotly figure: plotly reads <b>, <a href>, <br> in its strings
         return [f"live tag in a chart: {string[:80]!r}" for string in _strings(json.loads(text))
-                if re.search(r"<b>H[a-z]", string)]
+                if re.search(r"<b>Hzq", string)]
     rendered = MARKDOWN.render(text)
-    for pattern in (r"<strong>B[a-z]", r'<a href="javascript', r"<code>C[a-z]", r"<s>S[a-z]", r"<h\d>X[a-z]"):
+    for pattern in (r"<strong>Bzq", r'<a href="javascript', r"<code>Czq", r"<s>Szq", r"<h\d>Xzq"):
         if re.search(pattern, rendered):
             problems.append(f"{pattern} in {text[:80]!r}")
-    for raw in (":red[R", "$M", "https://evil", "www.evil", ":material/home:"):
+    for raw in (":red[Rzq", "$Mzq", "https://evil", "www.evil", ":material/home:"):
         if re.search(r"(?<!\\)" + re.escape(raw), text):
             problems.append(f"unescaped {raw!r} in {text[:80]!r}")
     return problems
@@ -184,7 +184,7 @@ def test_no_page_turns_typed_text_into_markup(hostile_db, app_env, page):
         state["drivers-facets"] = [hostile("p7"), hostile("p8")]
     at = open_page(page, **state)
     everything, texts = page_strings(at._tree)
-    typed = r"B(p\d|round|svc|journey|title|source|file|profile|meeting)"
+    typed = r"Bzq(p\d|round|svc|journey|title|source|file|profile|meeting)"
     assert any(re.search(typed, t) for t in everything), "the hostile strings should be on the page"
     problems = [p for t in texts for p in markup_from_hostile_text(t)]
     assert problems == []
