@@ -9,8 +9,9 @@ asks. Personal data is filtered by the functions that read it (`cx.checklist`,
 
 Roles:
 - admin: everything below, plus people, roles and removing uploads;
-- analyst: uploads, survey targets and KPI sheets;
-- leader: heat-map ratings, the roadmap, the checklist, journeys and culture change;
+- analyst: uploads, survey targets, KPI sheets and the comment themes;
+- leader: heat-map ratings, the roadmap, the checklist, journeys, culture change and
+  "you said, we did" (analysts may write that list too);
 - viewer: reads the dashboards and the presentation view, changes nothing.
 """
 
@@ -40,6 +41,8 @@ _WRITERS: dict[str, frozenset[str]] = {
     "checklist": frozenset({"admin", "leader"}),
     "culture": frozenset({"admin", "leader"}),
     "journeys": frozenset({"admin", "leader"}),
+    "themes": frozenset({"admin", "analyst"}),
+    "you_said": frozenset({"admin", "analyst", "leader"}),
     "people": frozenset({"admin"}),
     "meta": frozenset({"admin"}),
 }

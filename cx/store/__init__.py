@@ -6,7 +6,7 @@ command, a test) takes its own `Store` from `Database.store()`: a fresh cursor a
 its transaction state, shared by the feature stores hanging off it
 (`store.surveys`, `store.uploads`, `store.assessment`, `store.roadmap`,
 `store.leadership`, `store.journeys`, `store.people`, `store.admin`,
-`store.inbox`).
+`store.inbox`, `store.themes`, `store.theme_reports`).
 
 Values are always bound as `?` parameters; the only identifiers composed into
 SQL come from fixed whitelists. DuckDB does the grouping: queries return small
@@ -38,6 +38,8 @@ from cx.store.leadership import LeadershipStore
 from cx.store.people import AdminStore, PeopleStore
 from cx.store.roadmap import RoadmapStore
 from cx.store.surveys import SurveyStore
+from cx.store.theme_reports import ThemeReportStore
+from cx.store.themes import ThemeStore
 from cx.store.uploads import UploadStore
 
 T = TypeVar("T")
@@ -64,6 +66,8 @@ class Store:
         self.people = PeopleStore(session)
         self.admin = AdminStore(session)
         self.inbox = InboxStore(session)
+        self.themes = ThemeStore(session)
+        self.theme_reports = ThemeReportStore(session)
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
