@@ -23,7 +23,19 @@ from cx.store import Store
 MAX_COMMENTS = 3000
 SEED = 17
 _TOKEN = re.compile(r"[a-z][a-z'\-]+")
-STOP_WORDS = frozenset(["a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "been", "before", "being", "but", "by", "can", "could", "did", "do", "does", "doing", "don't", "done", "each", "even", "for", "from", "get", "got", "had", "has", "have", "having", "he", "her", "here", "his", "how", "i", "i'd", "i'm", "i've", "if", "in", "into", "is", "it", "it's", "its", "just", "me", "more", "most", "my", "no", "nor", "not", "now", "of", "off", "on", "once", "one", "only", "or", "other", "our", "out", "over", "own", "same", "she", "should", "so", "some", "still", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "why", "will", "with", "would", "you", "your", "yours", "really", "thank", "thanks", "much", "many", "day", "days", "week", "weeks", "month", "months", "time", "times"])
+STOP_WORDS = frozenset([
+    "a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be",
+    "been", "before", "being", "but", "by", "can", "could", "did", "do", "does", "doing", "don't",
+    "done", "each", "even", "for", "from", "get", "got", "had", "has", "have", "having", "he", "her",
+    "here", "his", "how", "i", "i'd", "i'm", "i've", "if", "in", "into", "is", "it", "it's", "its",
+    "just", "me", "more", "most", "my", "no", "nor", "not", "now", "of", "off", "on", "once", "one",
+    "only", "or", "other", "our", "out", "over", "own", "same", "she", "should", "so", "some", "still",
+    "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those",
+    "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when",
+    "where", "which", "while", "who", "why", "will", "with", "would", "you", "your", "yours", "really",
+    "thank", "thanks", "much", "many", "day", "days", "week", "weeks", "month", "months", "time",
+    "times",
+])
 
 
 @dataclass(frozen=True)
