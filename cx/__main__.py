@@ -24,6 +24,7 @@ from cx.importers import inspect_export, validate_export
 from cx.importers.mapping import Problem
 from cx.importers.reading import refuse_if_too_large
 from cx.inbox import Request
+from cx.theme_trends import latest_facts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,8 +62,16 @@ def main(argv: list[str] | None = None) -> int:
                              help="database file (default: PLACECX_DB or data/placecx.duckdb)")
         command.add_argument("--no-demo", action="store_true",
                              help="do not add the demo council to a new file")
+    themes = commands.add_parser("themes",
+                                 help="each comment theme's count, share and 95%% interval, latest period")
+    themes.add_argument("--db", type=Path, help="database file (default: PLACECX_DB or data/placecx.duckdb)")
+    themes.add_argument("--no-demo", action="store_true", help="do not add the demo council to a new file")
+    themes.add_argument("--grain", choices=["month", "quarter"], default="month",
+                        help="the period (default month)")
+    themes.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
-    commands_run = {"status": _status, "inspect": _inspect, "import": _import, "people": _people}
+    commands_run = {"status": _status, "inspect": _inspect, "import": _import, "people": _people,
+                    "themes": _themes}
     try:
         return commands_run[args.command](args)
     except (PlaceCXError, ValueError, OSError) as error:
@@ -86,6 +95,25 @@ def _people(args: argparse.Namespace) -> int:
     for row in people.itertuples():
         email = row.email if isinstance(row.email, str) else "(no sign-in email)"
         print(f"{row.name}: {email}, {row.access}{'' if row.active else ', switched off'}")
+    return 0
+
+
+def _themes(args: argparse.Namespace) -> int:
+    database = open_app_database(_settings(args))
+    try:
+        facts = latest_facts(database.store(), grain=args.grain)
+    finally:
+        database.close()
+    if args.json:
+        print(json.dumps(facts, default=str))
+        return 0
+    if facts["period"] is None:
+        print("No comments yet.")
+        return 0
+    print(f"Themes of comments, {facts['period']} (theme list version {facts['list_version']}):")
+    for row in facts["themes"]:
+        print(f"  {row['theme']}: {row['comments']:,} of {row['n']:,} comments, {row['share']:.1f}% "
+              f"(95% interval {row['low']:.1f} to {row['high']:.1f})")
     return 0
 
 

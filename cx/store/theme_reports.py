@@ -137,6 +137,15 @@ class ThemeReportStore(FeatureStore):
             "LEFT JOIN people p ON p.person_id = y.updated_by WHERE NOT ? OR y.published "
             "ORDER BY y.item_id", [published_only])
 
+    def you_said_item(self, item_id: int) -> dict | None:
+        """One item or None: theme_id, action_id, you_said, we_did, published, updated_at, updated_by."""
+        row = self._one(
+            "SELECT y.theme_id, y.action_id, y.you_said, y.we_did, y.published, y.updated_at, p.name "
+            "FROM you_said_we_did y LEFT JOIN people p ON p.person_id = y.updated_by WHERE y.item_id = ?",
+            [item_id])
+        keys = ("theme_id", "action_id", "you_said", "we_did", "published", "updated_at", "updated_by")
+        return None if row is None else dict(zip(keys, row, strict=True))
+
     @writes("you_said")
     def save_you_said(self, item_id: int | None, fields: dict, *, by: int | None, now: datetime) -> int:
         """Insert (item_id None) or replace one item; fields theme_id, action_id, you_said, we_did, published.
