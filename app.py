@@ -26,6 +26,7 @@ PAGES = {
     ],
     "Evidence": [
         st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
+        st.Page("pages/themes.py", title="Themes", icon=":material/topic:", url_path="themes"),
         st.Page("pages/upload.py", title="Upload survey exports", icon=":material/upload_file:",
                 url_path="upload"),
     ],

@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
+import plotly.graph_objects as go
 
 from cx import themes
+from cx.charts import PALETTE, base_layout, plain
 from cx.formatting import period_label
 from cx.metrics import compare_proportions, proportion
 from cx.store import Store
@@ -79,6 +81,29 @@ def trend_table(counts: pd.DataFrame, grain: str, chosen: list[int]) -> pd.DataF
         "Low (%)": rows["low"].map(_round).to_numpy(),
         "High (%)": rows["high"].map(_round).to_numpy(),
     })
+
+
+_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star")
+_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+
+
+def trend_figure(table: pd.DataFrame) -> go.Figure:
+    """Share of comments per theme by period: one line per theme (its own colour, marker and dash,
+    so themes differ without colour), 95% intervals as error bars, n in the hover."""
+    fig = go.Figure()
+    for index, (theme, rows) in enumerate(table.groupby("Theme", sort=True)):
+        style = index % len(_SYMBOLS)
+        fig.add_trace(go.Scatter(
+            x=pd.to_datetime(rows["period"]), y=rows["Share (%)"], mode="lines+markers", name=plain(theme),
+            line=dict(color=PALETTE[index % len(PALETTE)], width=3, dash=_DASHES[style]),
+            marker=dict(symbol=_SYMBOLS[style], size=9),
+            error_y=dict(type="data", symmetric=False, array=(rows["High (%)"] - rows["Share (%)"]).tolist(),
+                         arrayminus=(rows["Share (%)"] - rows["Low (%)"]).tolist()),
+            customdata=list(zip(rows["Period"], rows["n (all comments)"], strict=True)),
+            hovertemplate="%{customdata[0]}: %{y:.1f}%, n = %{customdata[1]:,}<extra></extra>",
+        ))
+    return base_layout(fig, "Share of comments per theme, with 95% intervals", "Period",
+                       "Per cent of comments")
 
 
 def group_table(counts: pd.DataFrame, group_label: str) -> pd.DataFrame:
