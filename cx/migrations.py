@@ -427,12 +427,8 @@ _ACCESS = Migration(
     ),
 )
 
-# Themes and sentiment of customers' comments (cx/themes.py). The theme list is the
-# council's own copy of the shipped list; every edit bumps the theme's version and
-# appends to theme_history (the list's version is the number of history rows, so no
-# row is updated by every edit). Tags are stored with the theme version that made
-# them: an edit re-tags only that theme. comment_analysis holds one row per comment
-# already scored and tagged, with the run that did it.
+# Comment themes and sentiment (cx/themes.py): tags keep the theme version that made them, so an
+# edit re-tags one theme; theme_history is append-only (its row count is the list's version).
 _THEMES = Migration(
     15,
     "themes and sentiment of comments, theme suggestions, you said we did",
@@ -464,21 +460,12 @@ _THEMES = Migration(
         "run_id BIGINT NOT NULL, tagged_at TIMESTAMP NOT NULL)",
         "CREATE SEQUENCE theme_run_seq START 1",
         """
-        CREATE TABLE comment_analysis (
-            source      VARCHAR NOT NULL,
-            response_id VARCHAR NOT NULL,
-            sentiment   DOUBLE NOT NULL CHECK (sentiment BETWEEN -1 AND 1),
-            run_id      BIGINT NOT NULL
-        )
+        CREATE TABLE comment_analysis (source VARCHAR NOT NULL, response_id VARCHAR NOT NULL,
+            sentiment DOUBLE NOT NULL CHECK (sentiment BETWEEN -1 AND 1), run_id BIGINT NOT NULL)
         """,
         """
-        CREATE TABLE comment_themes (
-            source        VARCHAR NOT NULL,
-            response_id   VARCHAR NOT NULL,
-            theme_id      INTEGER NOT NULL,
-            theme_version INTEGER NOT NULL,
-            run_id        BIGINT NOT NULL
-        )
+        CREATE TABLE comment_themes (source VARCHAR NOT NULL, response_id VARCHAR NOT NULL,
+            theme_id INTEGER NOT NULL, theme_version INTEGER NOT NULL, run_id BIGINT NOT NULL)
         """,
         "CREATE SEQUENCE theme_suggestion_seq START 1",
         """
