@@ -164,17 +164,18 @@ def _refresh(store: Store, now: datetime) -> RefreshReport:
     listed = themes.themes()
     stale = set(themes.stale_themes())
     run = themes.next_run()
-    tags, retagged = 0, []
-    for row in listed.itertuples():
-        if row.theme_id in stale:
-            tags += themes.retag_theme(run, row.theme_id, row.version, pattern(list(row.phrases)), now=now)
-            retagged.append(row.name)
     scored = 0
     if new:
         themes.forget_removed_comments()
         scored = themes.record_scores(run, sentiment.score_texts(themes.new_comment_texts()))
-        for row in listed.itertuples():
-            tags += themes.tag_run(run, row.theme_id, row.version, pattern(list(row.phrases)))
+    tags, retagged = 0, []
+    for row in listed.itertuples():
+        phrases = pattern(list(row.phrases))
+        if row.theme_id in stale:  # every scored comment, the new ones included
+            tags += themes.retag_theme(run, row.theme_id, row.version, phrases, now=now)
+            retagged.append(row.name)
+        elif scored:
+            tags += themes.tag_run(run, row.theme_id, row.version, phrases)
     return RefreshReport(scored, tuple(retagged), tags, themes.list_version())
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from markdown_it import MarkdownIt
 
-from cx import checklist, culture, heat_map, journeys, roadmap
+from cx import checklist, culture, heat_map, journeys, roadmap, themes
 from cx.assessment import RatingEntry
 from cx.framework import CELLS
 from cx.measures import save_target
@@ -79,6 +79,13 @@ def fill(path) -> int:
         store.uploads.save_profile(hostile("profile"), kind="responses", source=hostile("source"),
                                    columns_signature="x", mapping="{}", saved_by=hostile("by"), now=NOW)
         save_target(store.surveys, "csat", hostile("svc"), 80.0, updated_by=me, now=NOW)
+        theme = store.themes.add_theme(hostile("theme"), ["evil"], "council", by=me, now=NOW)
+        store.themes.replace_open_suggestions([(hostile("suggestion"), ["evil"], [hostile("example")], 3)],
+                                              now=NOW)
+        store.theme_reports.save_you_said(None, {"theme_id": theme, "action_id": None,
+                                                 "you_said": hostile("said"),
+                                                 "we_did": hostile("did"), "published": True}, by=me, now=NOW)
+        themes.refresh(store, now=NOW)
     db.close()
     return me
 
@@ -155,7 +162,8 @@ def hostile_db(demo_db_path, tmp_path_factory):
 
 
 PAGES = ["pages/overview.py", "pages/heat_map.py", "pages/heat_map_presentation.py", "pages/roadmap.py",
-         "pages/trends.py", "pages/upload.py", "pages/checklist.py", "pages/culture.py", "pages/journeys.py"]
+         "pages/trends.py", "pages/upload.py", "pages/checklist.py", "pages/culture.py", "pages/journeys.py",
+         "pages/themes.py"]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -167,7 +175,8 @@ def test_no_page_turns_typed_text_into_markup(hostile_db, app_env, page):
         state["trends_dates"] = (date(2025, 11, 1), date(2026, 10, 31))
     at = open_page(page, **state)
     everything, texts = page_strings(at._tree)
-    assert any(re.search(r"B(p\d|round|svc|journey|title|source|file|profile)", t) for t in everything), \
+    assert any(re.search(r"B(p\d|round|svc|journey|title|source|file|profile|theme)", t)
+               for t in everything), \
         "the hostile strings should be on the page"
     problems = [p for t in texts for p in markup_from_hostile_text(t)]
     assert problems == []
