@@ -147,7 +147,8 @@ else:
     base_version = state.form_base(form, None if current is None else int(current.version),
                                    marker=f"{form}-name")
 
-    def save_theme() -> None:
+    def save_theme(target: int | None, form: str, base_version: int | None) -> None:
+        """Form callback: save the theme as typed, based on the version the form first showed."""
         value = state.widget_value
         saved = cx_ui.save(lambda s: themes.save_theme(
             s, target, value(f"{form}-name"), value(f"{form}-phrases"), based_on=base_version,
@@ -162,7 +163,8 @@ else:
         st.text_area("Words and phrases, one per line", key=f"{form}-phrases",
                      value="" if current is None else themes.phrases_text(list(current.phrases)))
         cx_ui.show_form_error(form)
-        st.form_submit_button("Save theme", type="primary", on_click=save_theme)
+        st.form_submit_button("Save theme", type="primary", on_click=save_theme,
+                              args=(target, form, base_version), key=f"{form}-save")
     if current is not None and st.button(f"Remove the theme {current.name}", key="themes_remove"):
         cx_ui.save_here(lambda s: themes.remove_theme(s, target, by=me.person_id, now=datetime.now()),
                         done="Theme removed.")
@@ -222,7 +224,8 @@ if me.may("you_said"):
     action_names = dict(zip(actions["action_id"].astype(int), actions["title"], strict=True))
     theme_names = {int(r.theme_id): r.name for r in listed.itertuples()}
 
-    def save_item(overwrite: bool = False) -> None:
+    def save_item(pick: int | None, form: str, base: dict | None, overwrite: bool = False) -> None:
+        """Form callback: save the item as typed, merged with changes made since the form opened."""
         value = state.widget_value
         fields = {"theme_id": value(f"{form}-theme"), "action_id": value(f"{form}-action"),
                   "you_said": value(f"{form}-said"), "we_did": value(f"{form}-did"),
@@ -250,5 +253,6 @@ if me.may("you_said"):
         st.checkbox("Published", value=bool(record["published"]) if record else False,
                     key=f"{form}-published")
         cx_ui.show_form_error(form)
-        st.form_submit_button("Save item", type="primary", on_click=save_item)
-    cx_ui.offer_overwrite(form, save_item, (True,))
+        st.form_submit_button("Save item", type="primary", on_click=save_item,
+                              args=(pick, form, base), key=f"{form}-save")
+    cx_ui.offer_overwrite(form, save_item, (pick, form, base, True))
