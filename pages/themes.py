@@ -22,7 +22,7 @@ cx_ui.show_notice()
 
 # Comments imported since the last visit are scored and tagged now, by PlaceCX itself.
 system = cx_ui.system_store()
-if any(system.themes.pending()):
+if any(cx_ui.cached(system.themes.pending)):
     with st.spinner("Tagging new comments…"):
         themes.refresh(system, now=datetime.now())
 store = cx_ui.store()

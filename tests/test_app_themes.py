@@ -26,7 +26,8 @@ def test_the_page_shows_each_themes_share_n_and_interval(demo_copy, expected):
     label, table = expected
     at = open_page("pages/themes.py")
     assert at.header[0].value == f"Themes in {label}"
-    shown = [d.value for d in at.dataframe if "Share (%)" in d.value.columns and "Theme" in d.value.columns][0]
+    shown = [d.value for d in at.dataframe
+             if "Share (%)" in d.value.columns and "Theme" in d.value.columns][0]
     assert shown["Theme"].tolist() == table["Theme"].tolist()
     assert shown["Share (%)"].tolist() == table["Share (%)"].tolist()
     assert shown["n (all comments)"].tolist() == table["n (all comments)"].tolist()

@@ -25,12 +25,19 @@ GROUPINGS: dict[str, str] = {
 }
 
 
-def _base(where: Slice, sources: Sequence[str]) -> tuple[str, list]:
-    """The scored comments in the slice, as a CTE named `base`, and its parameters."""
+def _base(where: Slice, sources: Sequence[str], *, sentiment: bool = False) -> tuple[str, list]:
+    """The comments in the slice, as a CTE named `base`, and its parameters.
+
+    Counts run after `cx.themes.refresh`, when every comment has been scored, so
+    only the queries that need the sentiment join it (a join of a million rows
+    costs more than all the rest of a count).
+    """
     condition, params = slice_condition(where)
-    sql = ("WITH base AS (SELECT source, response_id, completed_at, service, nps, csat, comment, "
-           "a.sentiment FROM responses JOIN comment_analysis a USING (source, response_id) "
-           "WHERE " + condition + " AND (len(?) = 0 OR source IN (SELECT unnest(?)))) ")
+    scored = ("a.sentiment FROM responses JOIN comment_analysis a USING (source, response_id)" if sentiment
+              else "NULL AS sentiment FROM responses")
+    sql = ("WITH base AS (SELECT source, response_id, completed_at, service, nps, csat, comment, " + scored
+           + " WHERE comment IS NOT NULL AND trim(comment) <> '' AND " + condition
+           + " AND (len(?) = 0 OR source IN (SELECT unnest(?)))) ")
     return sql, [*params, list(sources), list(sources)]
 
 
@@ -45,7 +52,7 @@ class ThemeReportStore(FeatureStore):
         return [r[0] for r in rows]
 
     def period_counts(self, where: Slice, sources: Sequence[str], grain: str) -> pd.DataFrame:
-        """Per period and theme: comments (all scored comments that period) and tagged (with the theme).
+        """Per period and theme: comments (all comments that period) and tagged (with the theme).
 
         Columns period, theme_id, theme, comments, tagged; every theme appears in every
         period that has comments (tagged 0 when none). Raises ValueError for an unknown grain.
@@ -86,7 +93,7 @@ class ThemeReportStore(FeatureStore):
 
     def examples(self, theme_id: int, where: Slice, sources: Sequence[str], limit: int = 5) -> pd.DataFrame:
         """The newest comments tagged with a theme: completed_at, service, nps, csat, sentiment, comment."""
-        base, params = _base(where, sources)
+        base, params = _base(where, sources, sentiment=True)
         return self._frame(
             base + "SELECT b.completed_at, b.service, b.nps, b.csat, b.sentiment, b.comment FROM base b "
             "JOIN comment_themes c USING (source, response_id) WHERE c.theme_id = ? "
@@ -96,7 +103,7 @@ class ThemeReportStore(FeatureStore):
     def sentiment_by_score(self, where: Slice, sources: Sequence[str], *, negative: float,
                            positive: float) -> pd.DataFrame:
         """Per NPS answer (0-10): comments, negative and positive comments, mean sentiment."""
-        base, params = _base(where, sources)
+        base, params = _base(where, sources, sentiment=True)
         return self._frame(
             base + "SELECT nps, count(*) AS comments, count(*) FILTER (sentiment <= ?) AS negative, "
             "count(*) FILTER (sentiment >= ?) AS positive, avg(sentiment) AS mean_sentiment "
@@ -111,7 +118,7 @@ class ThemeReportStore(FeatureStore):
         or an NPS 0-3 or CSAT 1 whose comment scores at or above `positive`.
         Columns completed_at, source, service, nps, csat, sentiment, comment; and the total in `total`.
         """
-        base, params = _base(where, sources)
+        base, params = _base(where, sources, sentiment=True)
         return self._frame(
             base + ", odd AS (SELECT * FROM base WHERE ((nps >= 9 OR csat = 5) AND sentiment <= ?) "
             "OR ((nps <= 3 OR csat = 1) AND sentiment >= ?)) "

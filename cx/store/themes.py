@@ -99,8 +99,15 @@ class ThemeStore(FeatureStore):
 
     # ------------------------------------------------------------ tagging runs
     def pending(self) -> tuple[int, int]:
-        """(comments not yet scored and tagged, themes whose stored tags are for an older version)."""
-        new = self._one(
+        """(comments not yet scored and tagged, themes whose stored tags are for an older version).
+
+        Scores of removed responses do not count; the next refresh drops them.
+        """
+        # Same count and same xor of the keys' hashes: the same comments (without a join).
+        comments = self._one("SELECT count(*), bit_xor(hash(source, response_id)) FROM responses WHERE "
+                             + _HAS_COMMENT)
+        scored = self._one("SELECT count(*), bit_xor(hash(source, response_id)) FROM comment_analysis")
+        new = 0 if tuple(comments) == tuple(scored) else self._one(
             "SELECT count(*) FROM responses r ANTI JOIN comment_analysis a USING (source, response_id) "
             "WHERE " + _HAS_COMMENT)[0]
         stale = self._one(
@@ -125,7 +132,8 @@ class ThemeStore(FeatureStore):
 
     def next_run(self) -> int:
         """A new run number for the tags and scores written together."""
-        return int(self._one("SELECT nextval('theme_run_seq')")[0])
+        # fetchall: a half-read result would block registering a frame on this cursor next.
+        return int(self._execute("SELECT nextval('theme_run_seq')").fetchall()[0][0])
 
     @writes("themes")
     def record_scores(self, run_id: int, scores: pd.DataFrame) -> int:
@@ -151,9 +159,10 @@ class ThemeStore(FeatureStore):
         """Replace one theme's tags over every scored comment; record the version they are for."""
         self._execute("DELETE FROM comment_themes WHERE theme_id = ?", [theme_id])
         written = int(self._one(
-            "INSERT INTO comment_themes SELECT r.source, r.response_id, ?, ?, ? "
-            "FROM comment_analysis a JOIN responses r USING (source, response_id) "
-            "WHERE regexp_matches(r.comment, ?, 'i')",
+            # Match first, then keep the scored ones: the pattern leaves a few rows to join.
+            "INSERT INTO comment_themes SELECT m.source, m.response_id, ?, ?, ? "
+            "FROM (SELECT source, response_id FROM responses WHERE regexp_matches(comment, ?, 'i')) m "
+            "SEMI JOIN comment_analysis a USING (source, response_id)",
             [theme_id, version, run_id, pattern])[0])
         self._execute(
             "INSERT INTO theme_runs VALUES (?, ?, ?, ?) ON CONFLICT (theme_id) DO UPDATE SET "
