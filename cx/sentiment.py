@@ -19,7 +19,7 @@ from collections.abc import Iterable
 import pandas as pd
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-NEGATIVE = -0.4
+NEGATIVE = -0.5
 POSITIVE = 0.5
 
 

@@ -30,13 +30,14 @@ MAX_NAME_LENGTH = 60
 # name -> phrases. Written for UK place services; the council edits its own copy.
 SHIPPED_THEMES: dict[str, tuple[str, ...]] = {
     "Missed bins": ("missed bin*", "bin was missed", "bins were missed", "bin missed", "bins missed",
-                    "missed collection*", "not collected", "wasn't collected", "not emptied", "missed again",
+                    "missed collection*", "missed green bin*", "missed brown bin*", "missed recycling",
+                    "not collected", "wasn't collected", "not emptied", "missed again",
                     "no collection"),
     "Potholes and road repairs": ("pothole*", "road surface", "road repair*", "crater*", "resurfac*"),
     "Communication and updates": ("nobody told", "no one told", "no update*", "kept informed", "not informed",
                                   "never heard back", "no reply", "no response", "unanswered", "call back",
                                   "called back", "no acknowledgement", "no explanation", "kept me updated",
-                                  "let me know", "explained"),
+                                  "let me know", "explained", "nobody could tell", "no one could tell"),
     "Waiting and delays": ("wait", "waited", "waiting", "on hold", "took ages", "took longer", "slow",
                            "queue*", "still not", "weeks later", "months later"),
     "Staff attitude": ("rude", "unhelpful", "helpful", "polite", "friendly", "dismissive", "attitude",
