@@ -12,7 +12,9 @@ place-services sentences (seeded), into a fresh database file, then measures:
   of them, measured in the same run; the ratio is naive / DuckDB;
 - an edit: saving one changed theme, which re-tags that theme alone;
 - the page: every query the Themes page runs, uncached (the median of the repeats
-  for each, and their sum: what a rerun costs when its cache is cold).
+  for each, and their sum: what a rerun costs when its cache is cold), then the
+  page itself in Streamlit's AppTest: its first run and the median of its reruns
+  (cached figures, as a person clicking about the page gets them).
 """
 
 from __future__ import annotations
@@ -116,8 +118,24 @@ def page_queries(store, grain: str = "month") -> dict[str, callable]:
         "theme_list": store.themes.themes,
         "list_version": store.themes.list_version,
         "suggestions": store.themes.suggestions,
-        "you_said": reports.you_said,
+        "you_said": store.you_said.you_said,
     }
+
+
+def page_runs(path: Path, repeats: int) -> dict:
+    """The Themes page run in Streamlit's AppTest: its first run (cache cold) and reruns (cache warm)."""
+    import os
+
+    from streamlit.testing.v1 import AppTest
+
+    os.environ.update(PLACECX_DB=str(path), PLACECX_DEMO="0", PLACECX_INBOX="off")
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=900)
+    at.run()
+    first = seconds(lambda: at.switch_page("pages/themes.py").run())
+    if at.exception:
+        raise RuntimeError(f"The Themes page failed: {[e.value for e in at.exception]}")
+    reruns = [seconds(at.run) for _ in range(repeats)]
+    return {"first": round(first, 2), "rerun": round(statistics.median(reruns), 2)}
 
 
 def run(rows: int, sample: int, repeats: int) -> dict:
@@ -157,6 +175,7 @@ def run(rows: int, sample: int, repeats: int) -> dict:
                        for name, q in queries.items()}
         finally:
             db.close()
+        page = page_runs(Path(folder) / "bench.duckdb", repeats)
     tag_s = statistics.median(tag_runs)
     return {
         "rows": rows, "themes": len(listed), "tags": tags, "distinct_texts": len(texts),
@@ -167,6 +186,7 @@ def run(rows: int, sample: int, repeats: int) -> dict:
         "edit_one_theme_seconds": round(edit_s, 2),
         "page_query_seconds": {k: round(v, 3) for k, v in timings.items()},
         "page_queries_total_seconds": round(sum(timings.values()), 2),
+        "page_first_run_seconds": page["first"], "page_rerun_seconds_median": page["rerun"],
     }
 
 
@@ -192,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in result["page_query_seconds"].items():
         print(f"  page query {name}: {value} s")
     print(f"Themes page queries, cold cache: {result['page_queries_total_seconds']} s in total")
+    print(f"Themes page in AppTest: first run {result['page_first_run_seconds']} s, "
+          f"rerun median {result['page_rerun_seconds_median']} s")
     return 0
 
 

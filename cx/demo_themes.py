@@ -99,6 +99,6 @@ def install_themes_demo(store: Store, now: datetime) -> None:
     actions = store.roadmap.actions()
     for index, (theme, said, did) in enumerate(_YOU_SAID):
         action = int(actions["action_id"].iloc[index]) if len(actions) > index else None
-        store.theme_reports.save_you_said(None, {"theme_id": named[theme], "action_id": action,
+        store.you_said.save_you_said(None, {"theme_id": named[theme], "action_id": action,
                                                  "you_said": said,
                                                  "we_did": did, "published": index < 2}, by=None, now=now)

@@ -51,7 +51,7 @@ def save(store: Store, item_id: int | None, fields: Mapping[str, object], *,
     field (unless `overwrite`), ValueError for bad input or a removed item.
     """
     mine = clean(fields)
-    reports = store.theme_reports
+    reports = store.you_said
     with store.transaction():
         if item_id is None:
             return reports.save_you_said(None, mine, by=by, now=now)

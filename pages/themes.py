@@ -197,7 +197,7 @@ for row in cx_ui.cached(store.themes.suggestions).itertuples():
 st.header("You said, we did")
 st.caption("A short list for the council's website: what customers told us, and what we changed. Only "
            "published items are downloaded.")
-items = cx_ui.cached(reports.you_said)
+items = cx_ui.cached(store.you_said.you_said)
 st.dataframe(pd.DataFrame({"You said": items["you_said"], "We did": items["we_did"], "Theme": items["theme"],
                            "Roadmap action": items["action"], "Published": items["published"].map(
                                {True: "✓ published", False: "✗ draft"})}), hide_index=True, width="stretch")
@@ -217,7 +217,7 @@ if me.may("you_said"):
     said = dict(zip(item_ids, items["you_said"], strict=True))
     pick = st.selectbox("Item to change", [None, *item_ids], key="ysd_pick",
                         format_func=lambda i: "A new item" if i is None else said[i][:80])
-    record = None if pick is None else store.theme_reports.you_said_item(pick)
+    record = None if pick is None else store.you_said.you_said_item(pick)
     form = f"ysd-{pick}"
     base = state.form_base(form, record, marker=f"{form}-said")
     actions = store.roadmap.actions()

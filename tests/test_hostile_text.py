@@ -82,7 +82,7 @@ def fill(path) -> int:
         theme = store.themes.add_theme(hostile("theme"), ["evil"], "council", by=me, now=NOW)
         store.themes.replace_open_suggestions([(hostile("suggestion"), ["evil"], [hostile("example")], 3)],
                                               now=NOW)
-        store.theme_reports.save_you_said(None, {"theme_id": theme, "action_id": None,
+        store.you_said.save_you_said(None, {"theme_id": theme, "action_id": None,
                                                  "you_said": hostile("said"),
                                                  "we_did": hostile("did"), "published": True}, by=me, now=NOW)
         themes.refresh(store, now=NOW)

@@ -274,7 +274,7 @@ def test_you_said_exports_escape_and_neutralise(tagged):
                          base=None, by=None, now=NOW)
     you_said.save(tagged, None, {"theme_id": theme, "action_id": None, "you_said": "draft", "we_did": "x",
                                  "published": False}, base=None, by=None, now=NOW)
-    table = you_said.published_table(tagged.theme_reports.you_said())
+    table = you_said.published_table(tagged.you_said.you_said())
     assert len(table) == 1
     page = you_said.to_html(table, "You said <we did>").decode()
     assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;we did&gt;" in page

@@ -42,9 +42,9 @@ def _base(where: Slice, sources: Sequence[str], *, sentiment: bool = False) -> t
 
 
 class ThemeReportStore(FeatureStore):
-    """Theme shares over time and by group, example comments, sentiment, and you said, we did."""
+    """Theme shares over time and by group, example comments and sentiment."""
 
-    READS = ("themes", "surveys", "uploads", "you_said", "roadmap")
+    READS = ("themes", "surveys", "uploads")
 
     def sources(self) -> list[str]:
         """Survey sources that have comments."""
@@ -132,7 +132,13 @@ class ThemeReportStore(FeatureStore):
                         "JOIN comment_analysis USING (source, response_id)")
         return row[0]
 
-    # ------------------------------------------------------------ you said, we did
+
+
+class YouSaidStore(FeatureStore):
+    """The "you said, we did" list: a theme, the roadmap action taken, and what to publish."""
+
+    READS = ("you_said", "themes", "roadmap", "people")
+
     def you_said(self, *, published_only: bool = False) -> pd.DataFrame:
         """The list: item_id, theme_id, theme, action_id, action, action_status, you_said, we_did,
         published, updated_at, updated_by (name)."""
