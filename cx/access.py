@@ -26,7 +26,7 @@ from cx.store.base import AccessDenied
 
 ROLES: dict[str, str] = {
     "admin": "Admin: people, roles and settings, and everything the others do",
-    "analyst": "Analyst: uploads, targets and KPI sheets",
+    "analyst": "Analyst: uploads, targets, KPI sheets and comment themes",
     "leader": "Leader: heat-map ratings, roadmap, checklist, journeys and culture change",
     "viewer": "Viewer: reads the dashboards and the presentation view",
 }
