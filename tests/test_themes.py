@@ -285,3 +285,13 @@ def test_you_said_exports_escape_and_neutralise(tagged):
     with pytest.raises(ValueError, match="Fill in"):
         you_said.save(tagged, item, {"theme_id": theme, "you_said": " ", "we_did": "x"}, base=None, by=None,
                       now=NOW)
+
+
+def test_examples_are_the_newest_tagged_comments_with_their_sentiment(shared):
+    bins = int(shared.themes.themes().set_index("name").loc["Missed bins", "theme_id"])
+    examples = shared.theme_reports.examples(bins, Slice(), (), 5)
+    expected = [c for c, _, _ in COMMENTS if c and independent_match(c, themes.SHIPPED_THEMES["Missed bins"])]
+    assert set(examples["comment"]) == set(expected)
+    assert examples["completed_at"].is_monotonic_decreasing
+    assert ([round(s, 4) for s in examples["sentiment"]]
+            == [round(sentiment.score(c), 4) for c in examples["comment"]])
