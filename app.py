@@ -29,6 +29,7 @@ PAGES = {
         st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
         st.Page("pages/follow_up.py", title="Follow-up", icon=":material/call:", url_path="follow_up"),
         st.Page("pages/drivers.py", title="Key drivers", icon=":material/key:", url_path="drivers"),
+        st.Page("pages/themes.py", title="Themes", icon=":material/topic:", url_path="themes"),
         st.Page("pages/upload.py", title="Upload survey exports", icon=":material/upload_file:",
                 url_path="upload"),
     ],

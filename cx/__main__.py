@@ -25,6 +25,7 @@ from cx.importers.mapping import Problem
 from cx.importers.reading import refuse_if_too_large
 from cx.inbox import Request
 from cx.pack import FORMATS, write_pack
+from cx.theme_trends import latest_facts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,9 +73,16 @@ def main(argv: list[str] | None = None) -> int:
     pack.add_argument("--no-demo", action="store_true", help="do not add the demo council to a new file")
     pack.add_argument("--out", type=Path, required=True, help="the file to write: FILE.pptx or FILE.pdf")
     pack.add_argument("--meeting", type=int, help="the meeting's id (default: the newest meeting)")
+    themes = commands.add_parser("themes",
+                                 help="each comment theme's count, share and 95%% interval, latest period")
+    themes.add_argument("--db", type=Path, help="database file (default: PLACECX_DB or data/placecx.duckdb)")
+    themes.add_argument("--no-demo", action="store_true", help="do not add the demo council to a new file")
+    themes.add_argument("--grain", choices=["month", "quarter"], default="month",
+                        help="the period (default month)")
+    themes.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     commands_run = {"status": _status, "inspect": _inspect, "import": _import, "people": _people,
-                    "pack": _pack, "impact": _impact}
+                    "pack": _pack, "impact": _impact, "themes": _themes}
     try:
         return commands_run[args.command](args)
     except (PlaceCXError, ValueError, OSError) as error:
@@ -117,6 +125,25 @@ def _pack(args: argparse.Namespace) -> int:
         database.close()
     print(f"Board pack for {made.council} ({made.meeting}): {len(made.sections)} "
           f"{'slides' if args.out.suffix.lower() == '.pptx' else 'pages'} written to {args.out}.")
+    return 0
+
+
+def _themes(args: argparse.Namespace) -> int:
+    database = open_app_database(_settings(args))
+    try:
+        facts = latest_facts(database.store(), grain=args.grain)
+    finally:
+        database.close()
+    if args.json:
+        print(json.dumps(facts, default=str))
+        return 0
+    if facts["period"] is None:
+        print("No comments yet.")
+        return 0
+    print(f"Themes of comments, {facts['period']} (theme list version {facts['list_version']}):")
+    for row in facts["themes"]:
+        print(f"  {row['theme']}: {row['comments']:,} of {row['n']:,} comments, {row['share']:.1f}% "
+              f"(95% interval {row['low']:.1f} to {row['high']:.1f})")
     return 0
 
 

@@ -9,9 +9,10 @@ asks. Personal data is filtered by the functions that read it (`cx.checklist`,
 
 Roles:
 - admin: everything below, plus people, roles and removing uploads;
-- analyst: uploads, survey targets and KPI sheets, follow-up case rules and cases;
-- leader: heat-map ratings, the roadmap, the checklist, journeys, culture change, meetings and
-  follow-up cases;
+- analyst: uploads, survey targets, KPI sheets, follow-up case rules and cases, and the comment
+  themes;
+- leader: heat-map ratings, the roadmap, the checklist, journeys, culture change, meetings,
+  follow-up cases and "you said, we did" (analysts may write that list too);
 - viewer: reads the dashboards and the presentation view, changes nothing.
 """
 
@@ -26,7 +27,7 @@ from cx.store.base import AccessDenied
 
 ROLES: dict[str, str] = {
     "admin": "Admin: people, roles and settings, and everything the others do",
-    "analyst": "Analyst: uploads, targets and KPI sheets, follow-up rules and cases",
+    "analyst": "Analyst: uploads, targets and KPI sheets, follow-up rules and cases, comment themes",
     "leader": "Leader: heat-map ratings, roadmap, checklist, journeys, culture change and follow-up cases",
     "viewer": "Viewer: reads the dashboards and the presentation view",
 }
@@ -48,6 +49,8 @@ _WRITERS: dict[str, frozenset[str]] = {
     # Which responses become cases and the response-time standard: the people who look
     # after the survey data.
     "case_rules": frozenset({"admin", "analyst"}),
+    "themes": frozenset({"admin", "analyst"}),
+    "you_said": frozenset({"admin", "analyst", "leader"}),
     "people": frozenset({"admin"}),
     "meta": frozenset({"admin"}),
 }

@@ -27,6 +27,7 @@ from cx.demo_impact import install_impact_demo, plant_effects
 from cx.demo_leadership import install_leadership_demo
 from cx.demo_meetings import install_meetings_demo
 from cx.demo_programme import install_assessment_demo, install_roadmap_demo
+from cx.demo_themes import install_themes_demo, vary_comments
 from cx.measures import save_target
 from cx.store import Store
 from cx.store.uploads import UploadBatch
@@ -175,6 +176,7 @@ def _responses(rng: np.random.Generator, months: pd.DatetimeIndex) -> pd.DataFra
     for column in ("nps", "csat", "ces", "ces_scale"):
         frame[column] = frame[column].astype("UInt8")
     frame["comment"] = _comments(rng, frame["service"].to_numpy(), latent)
+    frame["comment"] = vary_comments(frame)
     age = rng.choice(AGE_BANDS, n, p=[0.08, 0.3, 0.34, 0.16, 0.12])
     frame["extra_keys"] = [["Age band"]] * n
     frame["extra_values"] = [[a] for a in age]
@@ -414,6 +416,7 @@ def install_demo(store: Store, today: date) -> int:
         install_leadership_demo(store, today)
         install_meetings_demo(store, end_month)
         install_cases_demo(store, today, DEMO_SOURCE)
+        install_themes_demo(store, stamp)
         for metric, service, target in DEMO_TARGETS:
             save_target(store.surveys, metric, service, target, updated_by=None, now=stamp)
         store.admin.set_meta("demo_end_month", end_month.isoformat())

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from markdown_it import MarkdownIt
 
-from cx import cases, checklist, culture, heat_map, journeys, meetings, roadmap
+from cx import cases, checklist, culture, heat_map, journeys, meetings, roadmap, themes
 from cx.assessment import RatingEntry
 from cx.framework import CELLS
 from cx.measures import save_target
@@ -35,8 +35,9 @@ MARKDOWN = MarkdownIt("commonmark").enable(["strikethrough", "table"])
 
 def hostile(tag: str) -> str:
     """A string that is bold, a link, HTML, a colour directive, LaTeX, code and a URL if rendered."""
-    return (f"**Bzq{tag}** [L{tag}](javascript:alert(1)) <b>Hzq{tag}</b> :red[Rzq{tag}] $Mzq{tag}$ `Czq{tag}` "
-            f"~~Szq{tag}~~ https://evil.example/U{tag} www.evil.example :material/home: # Xzq{tag}")
+    return (f"**Bzq{tag}** [L{tag}](javascript:alert(1)) <b>Hzq{tag}</b> :red[Rzq{tag}] $Mzq{tag}$ "
+            f"`Czq{tag}` ~~Szq{tag}~~ https://evil.example/U{tag} www.evil.example "
+            f":material/home: # Xzq{tag}")
 
 
 def fill(path) -> int:
@@ -91,6 +92,13 @@ def fill(path) -> int:
             consent_column=hostile("attr"), consent_values=(hostile("value"),), default_owner_id=me),
             by=me, now=NOW)
         cases.find_new_cases(store, by=me, now=NOW)
+        theme = store.themes.add_theme(hostile("theme"), ["evil"], "council", by=me, now=NOW)
+        store.themes.replace_open_suggestions([(hostile("suggestion"), ["evil"], [hostile("example")], 3)],
+                                              now=NOW)
+        store.you_said.save_you_said(None, {"theme_id": theme, "action_id": None,
+                                                 "you_said": hostile("said"),
+                                                 "we_did": hostile("did"), "published": True}, by=me, now=NOW)
+        themes.refresh(store, now=NOW)
     db.close()
     return me
 
@@ -168,7 +176,7 @@ def hostile_db(demo_db_path, tmp_path_factory):
 
 PAGES = ["pages/overview.py", "pages/heat_map.py", "pages/heat_map_presentation.py", "pages/roadmap.py",
          "pages/trends.py", "pages/upload.py", "pages/checklist.py", "pages/culture.py", "pages/journeys.py",
-         "pages/meetings.py", "pages/follow_up.py", "pages/drivers.py"]
+         "pages/meetings.py", "pages/follow_up.py", "pages/drivers.py", "pages/themes.py"]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -184,7 +192,7 @@ def test_no_page_turns_typed_text_into_markup(hostile_db, app_env, page):
         state["drivers-facets"] = [hostile("p7"), hostile("p8")]
     at = open_page(page, **state)
     everything, texts = page_strings(at._tree)
-    typed = r"Bzq(p\d|round|svc|journey|title|source|file|profile|meeting)"
+    typed = r"Bzq(p\d|round|svc|journey|title|source|file|profile|meeting|theme)"
     assert any(re.search(typed, t) for t in everything), "the hostile strings should be on the page"
     problems = [p for t in texts for p in markup_from_hostile_text(t)]
     assert problems == []

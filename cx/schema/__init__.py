@@ -5,7 +5,7 @@ feature and append it here; never edit or renumber one that has shipped, because
 databases in the field have recorded it by number and name.
 """
 
-from cx.schema.follow_up import CASES
+from cx.schema.follow_up import CASES, THEMES
 from cx.schema.programme import ASSESSMENT, LEADERSHIP, ROADMAP
 from cx.schema.review import BASELINES, JOURNEY_ACTIONS, MEETINGS
 from cx.schema.step import Migration
@@ -31,4 +31,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     BASELINES,
     CASES,
     JOURNEY_ACTIONS,
+    THEMES,
 )

@@ -6,7 +6,7 @@ command, a test) takes its own `Store` from `Database.store()`: a fresh cursor a
 its transaction state, shared by the feature stores hanging off it
 (`store.surveys`, `store.uploads`, `store.assessment`, `store.roadmap`,
 `store.leadership`, `store.journeys`, `store.journey_links`, `store.people`, `store.admin`,
-`store.inbox`, `store.meetings`, `store.cases`).
+`store.inbox`, `store.meetings`, `store.cases`, `store.themes`, `store.theme_reports`, `store.you_said`).
 
 Values are always bound as `?` parameters; the only identifiers composed into
 SQL come from fixed whitelists. DuckDB does the grouping: queries return small
@@ -41,6 +41,8 @@ from cx.store.meetings import MeetingStore
 from cx.store.people import AdminStore, PeopleStore
 from cx.store.roadmap import RoadmapStore
 from cx.store.surveys import SurveyStore
+from cx.store.theme_reports import ThemeReportStore, YouSaidStore
+from cx.store.themes import ThemeStore
 from cx.store.uploads import UploadStore
 
 T = TypeVar("T")
@@ -70,6 +72,9 @@ class Store:
         self.inbox = InboxStore(session)
         self.meetings = MeetingStore(session)
         self.cases = CaseStore(session)
+        self.themes = ThemeStore(session)
+        self.theme_reports = ThemeReportStore(session)
+        self.you_said = YouSaidStore(session)
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
