@@ -126,7 +126,7 @@ def kpi_card(kpi: KpiHeadline) -> None:
         help=d.definition,
     )
     st.caption(
-        f"{status}: {d.target_words(d.target)} · {format_count(kpi.numerator)} {d.numerator_label} "
+        f"{status}: {d.target_words(kpi.target)} · {format_count(kpi.numerator)} {d.numerator_label} "
         f"of {format_count(kpi.denominator)} {d.denominator_label}"
     )
 
@@ -137,7 +137,7 @@ st.caption(
     f"Against {overview.previous_period}. Figures from fewer than {min_n} answers are not "
     "headlined. Every figure shows its number of answers (n) and its 95% interval."
 )
-columns = st.columns(3)
+columns = st.columns(len(overview.headlines))
 for column, headline in zip(columns, overview.headlines, strict=True):
     with column:
         headline_card(headline)

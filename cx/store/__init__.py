@@ -31,6 +31,7 @@ import duckdb
 from cx.errors import DatabaseError, DatabaseLocked
 from cx.migrations import apply_migrations
 from cx.store.assessment import AssessmentStore
+from cx.store.catalogue import SurveyCatalogueStore
 from cx.store.base import FeatureStore, Session, WriteConflict
 from cx.store.inbox import InboxStore
 from cx.store.journeys import JourneyStore
@@ -56,6 +57,7 @@ class Store:
     def __init__(self, session: Session) -> None:
         self._session = session
         self.surveys = SurveyStore(session)
+        self.catalogue = SurveyCatalogueStore(session)
         self.uploads = UploadStore(session)
         self.assessment = AssessmentStore(session)
         self.roadmap = RoadmapStore(session)
