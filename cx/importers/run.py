@@ -14,6 +14,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from cx import surveys
 from cx.importers import Inspection, UploadFacts, validate_export
 from cx.importers.mapping import Mapping, Problem, Validated
 from cx.store import Store
@@ -129,7 +130,12 @@ def write_checked(store: Store, facts: UploadFacts, mapping: Mapping, checked: C
     )
     if mapping.kind == "kpi":
         return store.uploads.import_kpis(batch, checked.rows, checked.rejections)
-    return store.uploads.import_responses(batch, checked.rows, checked.rejections, checked.extra_names)
+    with store.transaction():
+        # The survey this upload belongs to (the Upload page records it first, as the analyst named it).
+        name = (source or "").strip() or surveys.propose_name(facts.file_name, facts.tool)
+        surveys.record_upload(store, batch.source, name=surveys.unique_name(store, name),
+                              kind=surveys.propose_kind(mapping.roles), updated_by=store.acting_person, now=now)
+        return store.uploads.import_responses(batch, checked.rows, checked.rejections, checked.extra_names)
 
 
 def source_name(source: str | None, facts: UploadFacts) -> str:
