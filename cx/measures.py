@@ -114,10 +114,10 @@ class Measure:
             test = metrics.compare_proportions((int(current["fft_positive"]), int(current["fft_n"])),
                                                (int(previous["fft_positive"]), int(previous["fft_n"])))
         elif self.code == "govmetric":
-            test = metrics.compare_nps(
-                (int(current["govmetric_good"]), int(current["govmetric_poor"]), int(current["govmetric_n"])),
-                (int(previous["govmetric_good"]), int(previous["govmetric_poor"]), int(previous["govmetric_n"])),
-                "two-sample z-test on net satisfaction")
+            def counts(row: Mapping) -> tuple[int, int, int]:
+                return int(row["govmetric_good"]), int(row["govmetric_poor"]), int(row["govmetric_n"])
+            test = metrics.compare_nps(counts(current), counts(previous),
+                                       "two-sample z-test on net satisfaction")
         elif self.code == "ces" and (current.get("ces_scale") != previous.get("ces_scale")
                                      and int(current.get("ces_n", 0)) and int(previous.get("ces_n", 0))):
             test = metrics.Comparison(None, None, False, "no test: the two figures use different CES scales")

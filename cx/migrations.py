@@ -480,11 +480,13 @@ _SURVEYS = Migration(
             PRIMARY KEY (metric, service)
         )
         """,
-        "INSERT INTO measure_targets SELECT metric, service, target, '', updated_at, updated_by FROM survey_targets",
+        "INSERT INTO measure_targets SELECT metric, service, target, '', updated_at, updated_by "
+        "FROM survey_targets",
         """
         INSERT INTO measure_targets (metric, service, target, source_note, updated_at) VALUES
-        ('answered_within_20s', '', 80, 'Institute of Customer Service, "It''s a culture thing" (Ritters, Davis, '
-         'Mawson and Tricker): the case-study councils aimed to answer 80% of calls within 20 seconds.',
+        ('answered_within_20s', '', 80, 'Institute of Customer Service, "It''s a culture thing" (Ritters, '
+         'Davis, Mawson and Tricker): the case-study councils aimed to answer 80% of calls within 20 '
+         'seconds.',
          localtimestamp),
         ('abandoned', '', 5, 'Institute of Customer Service, "It''s a culture thing" (Ritters, Davis, Mawson '
          'and Tricker): the case-study councils aimed to lose less than 5% of calls.', localtimestamp),

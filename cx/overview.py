@@ -148,7 +148,8 @@ def build_overview(store: Store, grain: str = "month") -> Overview | None:
     volume = surveys.metrics(Slice(headline_only=True), grain="month")[["period", "responses"]]
     targets = surveys.targets()
     contact = tuple(
-        h for h in (_kpi_headline(store, MEASURES[code], targets) for code in ("answered_within_20s", "abandoned"))
+        h for h in (_kpi_headline(store, MEASURES[code], targets)
+                    for code in ("answered_within_20s", "abandoned"))
         if h is not None
     )
     return Overview(

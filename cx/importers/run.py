@@ -134,7 +134,8 @@ def write_checked(store: Store, facts: UploadFacts, mapping: Mapping, checked: C
         # The survey this upload belongs to (the Upload page records it first, as the analyst named it).
         name = (source or "").strip() or surveys.propose_name(facts.file_name, facts.tool)
         surveys.record_upload(store, batch.source, name=surveys.unique_name(store, name),
-                              kind=surveys.propose_kind(mapping.roles), updated_by=store.acting_person, now=now)
+                              kind=surveys.propose_kind(mapping.roles), updated_by=store.acting_person,
+                              now=now)
         return store.uploads.import_responses(batch, checked.rows, checked.rejections, checked.extra_names)
 
 

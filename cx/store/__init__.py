@@ -31,8 +31,8 @@ import duckdb
 from cx.errors import DatabaseError, DatabaseLocked
 from cx.migrations import apply_migrations
 from cx.store.assessment import AssessmentStore
-from cx.store.catalogue import SurveyCatalogueStore
 from cx.store.base import FeatureStore, Session, WriteConflict
+from cx.store.catalogue import SurveyCatalogueStore
 from cx.store.inbox import InboxStore
 from cx.store.journeys import JourneyStore
 from cx.store.leadership import LeadershipStore

@@ -41,7 +41,8 @@ class SurveyCatalogueStore(FeatureStore):
 
     def get(self, source: str) -> dict | None:
         """One survey as a dict (source, name, kind, services, headline), or None when unknown."""
-        row = self._one("SELECT source, name, kind, services, headline FROM surveys WHERE source = ?", [source])
+        row = self._one("SELECT source, name, kind, services, headline FROM surveys WHERE source = ?",
+                        [source])
         if row is None:
             return None
         return dict(zip(("source", "name", "kind", "services", "headline"), row, strict=True))
@@ -76,6 +77,6 @@ class SurveyCatalogueStore(FeatureStore):
 
     def services_of(self, source: str) -> list[str]:
         """The services named in a survey's responses, sorted."""
-        rows = self._execute("SELECT DISTINCT service FROM responses WHERE source = ? AND service IS NOT NULL "
-                             "ORDER BY 1", [source]).fetchall()
+        rows = self._execute("SELECT DISTINCT service FROM responses "
+                             "WHERE source = ? AND service IS NOT NULL ORDER BY 1", [source]).fetchall()
         return [row[0] for row in rows]

@@ -137,27 +137,30 @@ class SurveyStore(FeatureStore):
             [grain, list(metrics), finer_grains, services, services, start, start, end, end],
         )
 
-    def values(self, dimension: str) -> list[str]:
-        """The values of one dimension present in the responses, sorted, NULL left out."""
+    def values(self, dimension: str, where: Slice = Slice()) -> list[str]:
+        """The values of one dimension present in the responses of `where`, sorted, NULL left out."""
         if dimension not in DIMENSIONS:
             raise ValueError(f"Unknown dimension {dimension!r}; choose from {DIMENSIONS}.")
+        condition, params = slice_condition(where)
         rows = self._execute(
             "SELECT DISTINCT " + dimension + " FROM responses WHERE " + dimension
-            + " IS NOT NULL ORDER BY 1"
+            + " IS NOT NULL AND " + condition + " ORDER BY 1", params
         ).fetchall()
         return [row[0] for row in rows]
 
-    def extra_attributes(self, *, max_values: int = 50) -> pd.DataFrame:
-        """Imported attribute names with their values, for filters: columns name, value, responses.
+    def extra_attributes(self, where: Slice = Slice(), *, max_values: int = 50) -> pd.DataFrame:
+        """Imported attribute names with their values in `where`, for filters: columns name, value, responses.
 
         Attributes with more than `max_values` distinct values (free text, ids) are
         left out: they cannot be offered as a list to choose from.
         """
+        condition, params = slice_condition(where)
         return self._frame(
             """
             WITH pairs AS (
                 SELECT entry.key AS name, entry.value AS value, count(*) AS responses
-                FROM (SELECT unnest(map_entries(extra)) AS entry FROM responses WHERE extra IS NOT NULL)
+                FROM (SELECT unnest(map_entries(extra)) AS entry FROM responses
+                      WHERE extra IS NOT NULL AND """ + condition + """)
                 WHERE entry.value IS NOT NULL AND trim(entry.value) <> ''
                 GROUP BY 1, 2
             )
@@ -165,7 +168,7 @@ class SurveyStore(FeatureStore):
             WHERE name IN (SELECT name FROM pairs GROUP BY name HAVING count(*) <= ?)
             ORDER BY name, value
             """,
-            [max_values],
+            [*params, max_values],
         )
 
     def comments(self, where: Slice = Slice(), *, search: str = "", limit: int = 25,
@@ -196,7 +199,7 @@ class SurveyStore(FeatureStore):
         )[0])
 
     def targets(self, metrics: Sequence[str] = ()) -> pd.DataFrame:
-        """Targets (of `metrics`, or all): columns metric, service ('' = every service), target, source_note."""
+        """Targets of `metrics` (or all): columns metric, service ('' = all services), target, source_note."""
         metrics = list(metrics)
         return self._frame(
             "SELECT metric, service, target, source_note FROM measure_targets "
