@@ -28,6 +28,7 @@ PAGES = {
         st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
         st.Page("pages/upload.py", title="Upload survey exports", icon=":material/upload_file:",
                 url_path="upload"),
+        st.Page("pages/surveys.py", title="Surveys", icon=":material/fact_check:", url_path="surveys"),
     ],
     "Leadership": [
         st.Page("pages/checklist.py", title="Leadership checklist", icon=":material/checklist:",

@@ -23,7 +23,7 @@ KINDS: dict[str, str] = {
     "govmetric": "GovMetric feedback",
     "staff": "Staff survey",
 }
-NAME_LIMIT = 120
+NAME_LIMIT = 200
 _FILE_NOISE = re.compile(r"(?i)\b(export|data|responses?|results?|download|final|copy|csv|xlsx)\b")
 _SEPARATORS = re.compile(r"[_\-.()\[\]]+")
 _STAMP = re.compile(r"\b\d{4}[-_ ]?\d{2}[-_ ]?\d{2}(?:[-_ ]?\d{2}[-_ ]?\d{2}(?:[-_ ]?\d{2})?)?\b")

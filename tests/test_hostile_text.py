@@ -25,6 +25,7 @@ from cx.measures import save_target
 from cx.roadmap import ActionInput
 from cx.store import Database
 from cx.store.uploads import UploadBatch
+from cx.surveys import record_upload
 
 from .apptest import open_page
 
@@ -78,7 +79,12 @@ def fill(path) -> int:
         }))
         store.uploads.save_profile(hostile("profile"), kind="responses", source=hostile("source"),
                                    columns_signature="x", mapping="{}", saved_by=hostile("by"), now=NOW)
-        save_target(store.surveys, "csat", hostile("svc"), 80.0, updated_by=me, now=NOW)
+        save_target(store.surveys, "csat", hostile("svc"), 80.0, updated_by=me, now=NOW,
+                    source_note=hostile("note"))
+        record_upload(store, hostile("source"), name=hostile("source"), kind="service",
+                      services=[hostile("svc")], updated_by=me, now=NOW)
+        store.catalogue.update(hostile("source"), hostile("source"), "service", [hostile("svc")], True,
+                               updated_by=me, now=NOW)
     db.close()
     return me
 
@@ -155,7 +161,8 @@ def hostile_db(demo_db_path, tmp_path_factory):
 
 
 PAGES = ["pages/overview.py", "pages/heat_map.py", "pages/heat_map_presentation.py", "pages/roadmap.py",
-         "pages/trends.py", "pages/upload.py", "pages/checklist.py", "pages/culture.py", "pages/journeys.py"]
+         "pages/trends.py", "pages/upload.py", "pages/checklist.py", "pages/culture.py", "pages/journeys.py",
+         "pages/surveys.py"]
 
 
 @pytest.mark.parametrize("page", PAGES)
