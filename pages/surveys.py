@@ -67,7 +67,8 @@ def save() -> None:
 with st.form("surveys-form"):
     st.text_input("Name", value=held["name"], key=prefix + "name", max_chars=survey_rules.NAME_LIMIT)
     st.selectbox("Kind of survey", list(survey_rules.KINDS),
-                 index=list(survey_rules.KINDS).index(held["kind"]), format_func=survey_rules.KINDS.get, key=prefix + "kind")
+                 index=list(survey_rules.KINDS).index(held["kind"]), format_func=survey_rules.KINDS.get,
+                 key=prefix + "kind")
     st.multiselect("Services it covers", service_options, default=list(held["services"]),
                    key=prefix + "services", help="Offered from the services named in the survey's answers.")
     st.checkbox("Feeds the council's headline measures (Overview)", value=bool(held["headline"]),
