@@ -74,8 +74,8 @@ class Measure:
         """
         if self.code != "ces" or int(row.get("ces_n", 0) or 0) == 0:
             return ""
-        low, high = row.get("ces_scale_low"), row.get("ces_scale")
-        if low is not None and high is not None and int(low) != int(high):
+        low, high = _whole(row.get("ces_scale_low")), _whole(row.get("ces_scale"))
+        if low is not None and high is not None and low != high:
             return ("Ease answers here come from surveys asked on a 1 to 5 and a 1 to 7 scale, which "
                     "cannot be averaged together: choose one survey to see its mean.")
         return ""
@@ -86,9 +86,9 @@ class Measure:
             return f"{self.short} (points)"
         if self.unit == "%":
             return "Per cent"
-        if self.code == "ces" and row is not None and row.get("ces_scale") is not None \
+        if self.code == "ces" and row is not None and _whole(row.get("ces_scale")) is not None \
                 and not self.scale_problem(row):
-            return f"Mean score (1 to {int(row['ces_scale'])})"
+            return f"Mean score (1 to {_whole(row['ces_scale'])})"
         return "Mean score"
 
     def ratio(self, numerator: float, denominator: float) -> Estimate:
@@ -118,7 +118,7 @@ class Measure:
                 return int(row["govmetric_good"]), int(row["govmetric_poor"]), int(row["govmetric_n"])
             test = metrics.compare_nps(counts(current), counts(previous),
                                        "two-sample z-test on net satisfaction")
-        elif self.code == "ces" and (current.get("ces_scale") != previous.get("ces_scale")
+        elif self.code == "ces" and (_whole(current.get("ces_scale")) != _whole(previous.get("ces_scale"))
                                      and int(current.get("ces_n", 0)) and int(previous.get("ces_n", 0))):
             test = metrics.Comparison(None, None, False, "no test: the two figures use different CES scales")
         elif self.unit == "%":
@@ -224,6 +224,14 @@ KIND_MEASURES: dict[str, tuple[str, ...]] = {
 TESTS_USED = ("NPS and net satisfaction: two-sample z-test on the net score; CSAT, FFT and other shares: "
               "two-proportion z-test; CES: Welch z-test on the two means. A change is called significant "
               "when the test gives p < 0.05 (|z| ≥ 1.96).")
+
+
+def _whole(value: object) -> int | None:
+    """A whole number from an aggregate cell, None for NULL, NaN or pandas' NA."""
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
 
 
 def measure(code: str) -> Measure:

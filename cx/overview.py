@@ -125,7 +125,7 @@ def build_overview(store: Store, grain: str = "month") -> Overview | None:
     if grain not in _OFFSETS:
         raise ValueError(f"The overview compares months or quarters, not {grain!r}.")
     surveys = store.surveys
-    fresh = surveys.freshness()
+    fresh = surveys.freshness(Slice(headline_only=True))
     if fresh.responses == 0 and fresh.kpi_observations == 0:
         return None
     newest = fresh.newest_response or datetime.combine(fresh.newest_kpi_period, datetime.min.time())

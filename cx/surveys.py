@@ -37,7 +37,7 @@ def propose_name(file_name: str | None, tool: str | None) -> str:
     Never empty: a file whose name says nothing gives '<tool> survey' or 'Survey'.
     """
     stem = PurePath(file_name or "").stem
-    words = _SEPARATORS.sub(" ", _STAMP.sub(" ", stem))
+    words = _STAMP.sub(" ", _SEPARATORS.sub(" ", stem))
     words = " ".join(_FILE_NOISE.sub(" ", words).split())
     named_tool = tool if tool and tool != "generic" else None
     if not words or words.isdigit():

@@ -174,5 +174,5 @@ kpi_month = f"{overview.newest_kpi_period:%B %Y}" if overview.newest_kpi_period 
 st.markdown(
     f"- Newest survey response: **{newest}**\n"
     f"- Newest contact-centre or staff figures: **{kpi_month}**\n"
-    f"- Survey responses stored: **{format_count(overview.total_responses)}**"
+    f"- Survey responses in the headline surveys: **{format_count(overview.total_responses)}**"
 )

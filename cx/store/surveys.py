@@ -59,9 +59,11 @@ class SurveyStore(FeatureStore):
 
     READS = ("surveys", "kpis", "targets")  # surveys: responses and the survey records
 
-    def freshness(self) -> DataFreshness:
-        """Newest response time, newest KPI period, and how many of each are stored."""
-        responses, newest = self._one("SELECT count(*), max(completed_at) FROM responses")
+    def freshness(self, where: Slice = Slice()) -> DataFreshness:
+        """Newest response time and count of responses in `where`, newest KPI period and KPI count."""
+        condition, params = slice_condition(where)
+        responses, newest = self._one("SELECT count(*), max(completed_at) FROM responses WHERE " + condition,
+                                      params)
         kpis, newest_kpi = self._one("SELECT count(*), max(period_start) FROM kpi_observations")
         return DataFreshness(newest, newest_kpi, responses, kpis)
 
