@@ -1,0 +1,57 @@
+"""The Trends page scoped to one survey, and the Surveys page changing which surveys are headline."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cx.importers import inspect_export
+from cx.importers.run import import_export
+from cx.store import Database
+
+from .apptest import metric, open_page, query
+from .test_surveys import FFT_FILE, NOW, govmetric_export
+
+
+@pytest.fixture
+def with_surveys(demo_copy):
+    database = Database(demo_copy)
+    fft = import_export(database.store(), inspect_export(FFT_FILE.read_bytes(), FFT_FILE.name), source=None,
+                        uploaded_by="Analyst", now=NOW)
+    gov = import_export(database.store(), inspect_export(govmetric_export(), "govmetric-feedback-2026.csv"),
+                        source=None, uploaded_by="Analyst", now=NOW)
+    database.close()
+    return demo_copy, fft.source, gov.source
+
+
+def test_trends_for_the_fft_survey_show_its_own_measure_and_say_what_the_filters_cannot_reach(with_surveys):
+    path, fft_source, _ = with_surveys
+    raw = pd.read_csv(FFT_FILE, dtype=str, keep_default_na=False).drop_duplicates()
+    raw["month"] = pd.to_datetime(raw["time"]).dt.to_period("M")
+    latest = raw["month"].max()
+    month = raw[(raw["month"] == latest) & (raw["rating"] != "Don't know") & (raw["rating"] != "")]
+    share = 100 * month["rating"].isin(["Extremely likely", "Likely"]).mean()
+    first, last = pd.to_datetime(raw["time"]).min().date(), pd.to_datetime(raw["time"]).max().date()
+    at = open_page("pages/trends.py", trends_survey=fft_source, trends_dates=(first, last))
+    card = metric(at, f"FFT, {latest.to_timestamp():%B %Y}")
+    assert card.value == f"{share:.0f}%"
+    assert "n = " in card.help and "95% interval" in card.help
+    service_filter = next(w for w in at.multiselect if w.label == "Service")
+    assert set(service_filter.options) == set(raw["surgery"].str.strip()) - {""}  # the demo's are not offered
+    assert any("cannot" in c.value and "contact-centre" in c.value for c in at.caption)
+
+
+def test_surveys_page_marks_a_survey_as_headline(with_surveys):
+    path, _, gov_source = with_surveys
+    person = query(path, "SELECT person_id FROM people ORDER BY person_id LIMIT 1")[0][0]
+    at = open_page("pages/surveys.py", person_id=person)
+    listed = next(d.value for d in at.dataframe if "Survey" in d.value.columns)
+    assert set(listed["Survey"]) >= {"Friends and family test", "Govmetric feedback 2026"}
+    at.selectbox(key="surveys-chosen").set_value(gov_source).run()
+    survey_id = query(path, "SELECT survey_id FROM surveys WHERE source = ?", [gov_source])[0][0]
+    at.checkbox(key=f"surveys-{survey_id}-headline").check()
+    at.text_input(key=f"surveys-{survey_id}-name").set_value("Council GovMetric")
+    at.button[0].click().run()
+    assert not at.exception
+    assert query(path, "SELECT name, headline FROM surveys WHERE source = ?", [gov_source]) == [
+        ("Council GovMetric", True)]
