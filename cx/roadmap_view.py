@@ -22,6 +22,7 @@ from cx.metrics import Estimate
 from cx.roadmap import critical_flags, needs_attention, progress, suggest_entry_stages, with_attention
 from cx.status import STATUS_BY_CODE, STATUSES
 from cx.store import Store
+from cx.store.filters import Slice
 
 
 def action_table(actions: pd.DataFrame, today: date, cells: set[tuple[str, str]],
@@ -89,10 +90,11 @@ def latest_metric_values(survey_months: pd.DataFrame, kpi_months: pd.DataFrame,
 
 
 def latest_figures(store: Store) -> dict[str, tuple[str, Estimate]]:
-    """`latest_metric_values` from the store's small monthly and quarterly aggregates."""
+    """`latest_metric_values` from the store's small monthly and quarterly aggregates (survey
+    figures from the headline surveys, as on the Overview)."""
     codes = list(KPI_MEASURES)
     surveys = store.surveys
-    return latest_metric_values(surveys.metrics(grain="month"), surveys.kpi_totals(codes, grain="month"),
+    return latest_metric_values(surveys.metrics(Slice(headline_only=True), grain="month"), surveys.kpi_totals(codes, grain="month"),
                                 surveys.kpi_totals(codes, grain="quarter"))
 
 
