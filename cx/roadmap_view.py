@@ -94,7 +94,8 @@ def latest_figures(store: Store) -> dict[str, tuple[str, Estimate]]:
     figures from the headline surveys, as on the Overview)."""
     codes = list(KPI_MEASURES)
     surveys = store.surveys
-    return latest_metric_values(surveys.metrics(Slice(headline_only=True), grain="month"), surveys.kpi_totals(codes, grain="month"),
+    return latest_metric_values(surveys.metrics(Slice(headline_only=True), grain="month"),
+                                surveys.kpi_totals(codes, grain="month"),
                                 surveys.kpi_totals(codes, grain="quarter"))
 
 

@@ -88,7 +88,8 @@ def test_marking_a_survey_headline_brings_its_measure_onto_the_overview(two_surv
     surveys.save_survey(store, gov.source, name="Council GovMetric", kind="govmetric",
                         services=["Parking"], headline=True, updated_by=None, now=NOW)
     labels = [h.label for h in build_overview(store, "month").headlines]
-    assert labels[:3] == [h[0] for h in before["headlines"]] and labels[3:] == ["Net satisfaction (GovMetric)"]
+    assert labels[:3] == [h[0] for h in before["headlines"]]
+    assert labels[3:] == ["Net satisfaction (GovMetric)"]
     assert store.catalogue.get(gov.source)["name"] == "Council GovMetric" != held["name"]
     with pytest.raises(ValueError, match="already called"):
         surveys.save_survey(store, gov.source, name="fenbridge RESIDENTS' transaction survey (demo)",
@@ -178,7 +179,8 @@ def test_the_schema_step_turns_existing_sources_into_headline_surveys(tmp_path):
     con.execute("INSERT INTO upload_batches (kind, source, uploaded_at) VALUES ('responses', 'generic survey "
                 "de9adcdb', TIMESTAMP '2026-01-01')")
     con.execute("INSERT INTO responses (batch_id, source, response_id, service, csat) VALUES "
-                "(1, 'generic survey de9adcdb', 'a', 'Parking', 4), (1, 'generic survey de9adcdb', 'b', NULL, 5)")
+                "(1, 'generic survey de9adcdb', 'a', 'Parking', 4), "
+                "(1, 'generic survey de9adcdb', 'b', NULL, 5)")
     con.execute("INSERT INTO survey_targets VALUES ('csat', '', 85, TIMESTAMP '2026-01-01', NULL)")
     apply_migrations(con)
     rows = con.execute("SELECT source, kind, services, headline FROM surveys").fetchall()
