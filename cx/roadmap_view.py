@@ -73,6 +73,8 @@ def latest_metric_values(survey_months: pd.DataFrame, kpi_months: pd.DataFrame,
     """
     latest = {}
     for code in SURVEY_MEASURES:
+        if f"{code}_n" not in survey_months:  # a frame from before the measure existed
+            continue
         rows = survey_months[survey_months[f"{code}_n"] > 0]
         if not rows.empty:
             row = rows.iloc[-1]
