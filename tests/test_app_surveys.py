@@ -55,3 +55,27 @@ def test_surveys_page_marks_a_survey_as_headline(with_surveys):
     assert not at.exception
     assert query(path, "SELECT name, headline FROM surveys WHERE source = ?", [gov_source]) == [
         ("Council GovMetric", True)]
+
+
+def test_upload_page_names_a_new_survey_and_proposes_its_kind(tmp_path, app_env):
+    path = tmp_path / "upload.duckdb"
+    database = Database(path)
+    database.store().people.add("Ann Analyst", None, now=NOW)
+    database.close()
+    app_env(path)
+    at = open_page("pages/upload.py", person_id=1)
+    at.file_uploader(key="upload-file").set_value(("govmetric-feedback-2026.csv", govmetric_export(60),
+                                                   "text/csv")).run()
+    assert not at.exception
+    keys = [w.key for w in at.selectbox] + [w.key for w in at.text_input]
+    assert at.selectbox(key=next(k for k in keys if k.startswith("upload-role-govmetric-"))).value == "Rating"
+    assert at.selectbox(key=next(k for k in keys if k.startswith("upload-survey-kind-"))).value == "govmetric"
+    name = at.text_input(key=next(k for k in keys if k.startswith("upload-survey-name-")))
+    assert name.value == "Govmetric feedback 2026"
+    name.set_value("Customer feedback terminals")
+    at.button(key="upload-import-button").click().run()
+    assert query(path, "SELECT name, kind, headline FROM surveys") == [
+        ("Customer feedback terminals", "govmetric", True)]  # a council's first survey is a headline one
+    assert query(path, "SELECT count(govmetric) FROM responses") == [(60,)]
+    history = next(d.value for d in at.dataframe if "Survey" in d.value.columns)
+    assert history["Survey"].tolist() == ["Customer feedback terminals"]
