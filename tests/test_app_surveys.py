@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
-from cx.importers import inspect_export
-from cx.importers.run import import_export
 from cx.store import Database
 
 from .apptest import metric, open_page, query
-from .test_surveys import FFT_FILE, NOW, govmetric_export
+from .test_surveys import FFT_FILE, NOW, govmetric_export, imported  # noqa: F401 (imported: a fixture)
 
 
 @pytest.fixture
-def with_surveys(demo_copy):
-    database = Database(demo_copy)
-    fft = import_export(database.store(), inspect_export(FFT_FILE.read_bytes(), FFT_FILE.name), source=None,
-                        uploaded_by="Analyst", now=NOW)
-    gov = import_export(database.store(), inspect_export(govmetric_export(), "govmetric-feedback-2026.csv"),
-                        source=None, uploaded_by="Analyst", now=NOW)
-    database.close()
-    return demo_copy, fft.source, gov.source
+def with_surveys(imported, tmp_path, app_env):  # noqa: F811 (the fixture imported above)
+    """The app pointed at a private copy of the demo council holding the FFT and GovMetric surveys."""
+    path, _, fft, gov = imported
+    copy = Path(shutil.copy(path, tmp_path / "placecx.duckdb"))
+    app_env(copy)
+    return copy, fft.source, gov.source
 
 
 def test_trends_for_the_fft_survey_show_its_own_measure_and_say_what_the_filters_cannot_reach(with_surveys):

@@ -8,6 +8,7 @@ import io
 import math
 import random
 import re
+import shutil
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -23,7 +24,7 @@ from cx.overview import build_overview
 from cx.store import Database
 from cx.store.filters import Slice
 
-from .conftest import ROOT
+from .conftest import ROOT, copy_demo
 
 FFT_FILE = ROOT / "tests" / "fixtures" / "exports" / "friends-and-family-test_data.csv"
 NOW = datetime(2026, 11, 15, 12, 0)
@@ -53,16 +54,27 @@ def headline_figures(store) -> dict:
             "kpis": [(k.definition.code, k.current.value, k.target) for k in view.contact_centre]}
 
 
-@pytest.fixture
-def two_surveys(demo_copy):
-    """The demo council with the real FFT export and a GovMetric-style file imported; (db, before)."""
-    database = Database(demo_copy)
+@pytest.fixture(scope="module")
+def imported(demo_db_path, tmp_path_factory):
+    """A copy of the demo council with the real FFT export and a GovMetric-style file imported, made
+    once for the module: (path, Overview figures before, FFT result, GovMetric result)."""
+    path = copy_demo(demo_db_path, tmp_path_factory.mktemp("two_surveys"))
+    database = Database(path)
     store = database.store()
     before = headline_figures(store)
     fft = import_export(store, inspect_export(FFT_FILE.read_bytes(), FFT_FILE.name), source=None,
                         uploaded_by="Analyst", now=NOW)
     gov = import_export(database.store(), inspect_export(govmetric_export(), "govmetric-feedback-2026.csv"),
                         source=None, uploaded_by="Analyst", now=NOW)
+    database.close()
+    return path, before, fft, gov
+
+
+@pytest.fixture
+def two_surveys(imported, tmp_path):
+    """A private, writable copy of `imported`: (database, before, FFT result, GovMetric result)."""
+    path, before, fft, gov = imported
+    database = Database(shutil.copy(path, tmp_path / "two.duckdb"))
     yield database, before, fft, gov
     database.close()
 
