@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import PurePath
 
+from cx import edits
 from cx.store import Store
 
 KINDS: dict[str, str] = {
@@ -99,17 +100,46 @@ def record_upload(store: Store, source: str, *, name: str, kind: str, services: 
                             now=now)
 
 
+_FIELD_LABELS = {"name": "Name", "kind": "Kind", "services": "Services", "headline": "Headline"}
+
+
 def save_survey(store: Store, source: str, *, name: str, kind: str, services: Sequence[str], headline: bool,
-                updated_by: int | None, now: datetime) -> None:
+                updated_by: int | None, now: datetime, based_on: Mapping[str, object] | None = None,
+                overwrite: bool = False) -> None:
     """Change a survey's name, kind, services and headline flag.
 
-    Raises ValueError for an unknown survey and as `check_survey` does.
+    `based_on` is the survey as the person saw it (name, kind, services, headline);
+    only the fields they changed are written. Raises EditConflict when someone else
+    changed one of those fields meanwhile (unless `overwrite`), ValueError for an
+    unknown survey and as `check_survey` does.
     """
-    if store.catalogue.get(source) is None:
-        raise ValueError("Survey: there is no such survey; it may have been removed.")
-    clean = check_survey(store, source, name, kind, services)
-    store.catalogue.update(source, clean, kind, sorted(set(services)), bool(headline), updated_by=updated_by,
-                           now=now)
+    with store.transaction():
+        held = store.catalogue.get(source)
+        if held is None:
+            raise ValueError("Survey: there is no such survey; it may have been removed.")
+        mine = {"name": " ".join((name or "").split()), "kind": kind, "services": sorted(set(services)),
+                "headline": bool(headline)}
+        current = {"name": held["name"], "kind": held["kind"], "services": sorted(held["services"]),
+                   "headline": bool(held["headline"])}
+        base = current if based_on is None else {**current, **based_on,
+                                                  "services": sorted(based_on.get("services", ()))}
+        changed = edits.check(f"the survey '{held['name']}'", base, mine, current,
+                              words=_field_words, label=_FIELD_LABELS.get, changed_by=None, changed_at=None,
+                              overwrite=overwrite)
+        result = {**current, **changed}
+        clean = check_survey(store, source, result["name"], result["kind"], result["services"])
+        store.catalogue.update(source, clean, result["kind"], result["services"], result["headline"],
+                               updated_by=updated_by, now=now)
+
+
+def _field_words(field: str, value: object) -> str:
+    if field == "kind":
+        return KINDS.get(str(value), str(value))
+    if field == "services":
+        return ", ".join(value) or "none"  # type: ignore[arg-type]
+    if field == "headline":
+        return "feeds the headline measures" if value else "not in the headline measures"
+    return str(value)
 
 
 def unique_name(store: Store, name: str) -> str:

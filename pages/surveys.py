@@ -50,18 +50,22 @@ held = catalogue[catalogue["source"] == chosen].iloc[0]
 found_services = cx_ui.cached(store.catalogue.services_of, chosen)
 service_options = sorted({*found_services, *held["services"]})
 prefix = f"surveys-{held['survey_id']}-"
+seen = state.form_base(f"surveys-{held['survey_id']}", {
+    "name": held["name"], "kind": held["kind"], "services": list(held["services"]),
+    "headline": bool(held["headline"])}, marker=prefix + "name")
 
 
-def save() -> None:
+def save(overwrite: bool = False) -> None:
     def value(name: str):
         return state.widget_value(prefix + name)
 
     saved = cx_ui.save(lambda writer: survey_rules.save_survey(
         writer, chosen, name=value("name") or "", kind=value("kind"), services=value("services") or [],
-        headline=bool(value("headline")), updated_by=me.person_id, now=datetime.now()),
-        done="Survey saved.", form="surveys")
+        headline=bool(value("headline")), updated_by=me.person_id, now=datetime.now(), based_on=seen,
+        overwrite=overwrite), done="Survey saved.", form="surveys")
     if saved.ok:
         state.close_form("surveys", prefix)
+        state.close_form(f"surveys-{held['survey_id']}")
 
 
 with st.form("surveys-form"):
@@ -75,6 +79,7 @@ with st.form("surveys-form"):
                 key=prefix + "headline")
     cx_ui.show_form_error("surveys")
     st.form_submit_button("Save survey", type="primary", disabled=not me.may("surveys"), on_click=save)
+cx_ui.offer_overwrite("surveys", save, (True,))
 if me.person_id is None and not me.may("surveys"):
     st.caption("Choose your name under 'You are' to change surveys.")
 elif not me.may("surveys"):

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from cx import measures, surveys, trends
+from cx.edits import EditConflict
 from cx.importers import inspect_export
 from cx.importers.run import import_export
 from cx.measures import MEASURES
@@ -106,6 +107,25 @@ def test_marking_a_survey_headline_brings_its_measure_onto_the_overview(two_surv
     with pytest.raises(ValueError, match="already called"):
         surveys.save_survey(store, gov.source, name="fenbridge RESIDENTS' transaction survey (demo)",
                             kind="govmetric", services=[], headline=True, updated_by=None, now=NOW)
+
+
+def test_two_analysts_changing_one_survey_keep_both_changes_or_hear_of_the_clash(two_surveys):
+    database, _, _, gov = two_surveys
+    store = database.store()
+    opened = {k: v for k, v in store.catalogue.get(gov.source).items() if k != "source"}
+    surveys.save_survey(store, gov.source, **{**opened, "name": "Feedback terminals"}, based_on=opened,
+                        updated_by=None, now=NOW)
+    # The second analyst opened the form before that save and changed only the headline flag.
+    surveys.save_survey(store, gov.source, **{**opened, "headline": True}, based_on=opened,
+                        updated_by=None, now=NOW)
+    held = store.catalogue.get(gov.source)
+    assert held["name"] == "Feedback terminals" and held["headline"] is True
+    with pytest.raises(EditConflict, match="Name: now “Feedback terminals”, yours “Kiosks”"):
+        surveys.save_survey(store, gov.source, **{**opened, "name": "Kiosks"}, based_on=opened,
+                            updated_by=None, now=NOW)
+    surveys.save_survey(store, gov.source, **{**opened, "name": "Kiosks"}, based_on=opened, overwrite=True,
+                        updated_by=None, now=NOW)
+    assert store.catalogue.get(gov.source)["name"] == "Kiosks"
 
 
 def test_trends_are_scoped_to_one_survey(two_surveys):
