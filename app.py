@@ -32,6 +32,7 @@ PAGES = {
         st.Page("pages/themes.py", title="Themes", icon=":material/topic:", url_path="themes"),
         st.Page("pages/upload.py", title="Upload survey exports", icon=":material/upload_file:",
                 url_path="upload"),
+        st.Page("pages/surveys.py", title="Surveys", icon=":material/fact_check:", url_path="surveys"),
     ],
     "Leadership": [
         st.Page("pages/checklist.py", title="Leadership checklist", icon=":material/checklist:",

@@ -58,6 +58,7 @@ _ADMIN_ONLY_ACTIONS = {"uploads.remove_batch"}
 # Pages (by url path) that only some roles reach; every other page is for everyone signed in.
 _PAGE_AUDIENCE: dict[str, frozenset[str]] = {
     "upload": frozenset({"admin", "analyst"}),
+    "surveys": frozenset({"admin", "analyst"}),
     "people": frozenset({"admin"}),
     "audit": frozenset({"admin"}),
 }

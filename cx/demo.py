@@ -31,6 +31,7 @@ from cx.demo_themes import install_themes_demo, vary_comments
 from cx.measures import save_target
 from cx.store import Store
 from cx.store.uploads import UploadBatch
+from cx.surveys import record_upload
 
 DEMO_SEED = 20_201_107
 DEMO_SOURCE = "Fenbridge residents' transaction survey (demo)"
@@ -400,6 +401,8 @@ def install_demo(store: Store, today: date) -> int:
     stamp = datetime.combine(today, datetime.min.time())
     uploads = store.uploads
     with store.transaction():
+        record_upload(store, DEMO_SOURCE, name=DEMO_SOURCE, kind="post_contact", updated_by=None, now=stamp,
+                      services=data.responses["service"].dropna().unique().tolist())
         batch = uploads.create_batch(UploadBatch(DEMO_SOURCE, stamp, len(data.responses), tool="demo",
                                                  uploaded_by="PlaceCX demo"), "responses")
         written = uploads.insert_responses(batch, DEMO_SOURCE, data.responses)
@@ -418,6 +421,7 @@ def install_demo(store: Store, today: date) -> int:
         install_cases_demo(store, today, DEMO_SOURCE)
         install_themes_demo(store, stamp)
         for metric, service, target in DEMO_TARGETS:
-            save_target(store.surveys, metric, service, target, updated_by=None, now=stamp)
+            save_target(store.surveys, metric, service, target, updated_by=None, now=stamp,
+                        source_note="Fenbridge's own target (demo data).")
         store.admin.set_meta("demo_end_month", end_month.isoformat())
     return written

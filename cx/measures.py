@@ -31,7 +31,8 @@ class Measure:
     lowest, highest: the scale a value or target must lie on (None = open).
     source: "survey" (from response aggregates) or "kpi" (numerator/denominator).
     grain: the period KPI figures are recorded for ("month"; staff engagement "quarter").
-    target: the default target (KPIs; survey targets are set per council in the database).
+    Targets are not part of a measure: the council sets them, per service if it wishes,
+    with a note of their source (`save_target`; defaults come from schema step "surveys").
     """
 
     code: str
@@ -43,7 +44,6 @@ class Measure:
     higher_is_better: bool
     source: str
     definition: str
-    target: float | None = None
     grain: str = "month"
     numerator_label: str = ""
     denominator_label: str = ""
@@ -57,8 +57,39 @@ class Measure:
         if self.code == "csat":
             return metrics.csat(int(row["csat_satisfied"]), int(row["csat_n"]))
         if self.code == "ces":
+            if self.scale_problem(row):
+                return Estimate(self.label, None, 0, None, None, self.unit)
             return metrics.ces(float(row["ces_sum"]), float(row["ces_sumsq"]), int(row["ces_n"]))
+        if self.code == "fft":
+            return metrics.fft(int(row["fft_positive"]), int(row["fft_n"]))
+        if self.code == "govmetric":
+            return metrics.net_satisfaction(int(row["govmetric_good"]), int(row["govmetric_poor"]),
+                                            int(row["govmetric_n"]))
         return self.ratio(float(row["numerator"]), float(row["denominator"]))
+
+    def scale_problem(self, row: Mapping) -> str:
+        """Why this row's figure cannot be given as one number ('' when it can).
+
+        CES answers from a 1-5 and a 1-7 survey are never averaged together.
+        """
+        if self.code != "ces" or int(row.get("ces_n", 0) or 0) == 0:
+            return ""
+        low, high = _whole(row.get("ces_scale_low")), _whole(row.get("ces_scale"))
+        if low is not None and high is not None and low != high:
+            return ("Ease answers here come from surveys asked on a 1 to 5 and a 1 to 7 scale, which "
+                    "cannot be averaged together: choose one survey to see its mean.")
+        return ""
+
+    def scale_words(self, row: Mapping | None = None) -> str:
+        """The axis words for this measure's values, e.g. 'Mean score (1 to 5)' for a five-point CES."""
+        if self.unit == "points":
+            return f"{self.short} (points)"
+        if self.unit == "%":
+            return "Per cent"
+        if self.code == "ces" and row is not None and _whole(row.get("ces_scale")) is not None \
+                and not self.scale_problem(row):
+            return f"Mean score (1 to {_whole(row['ces_scale'])})"
+        return "Mean score"
 
     def ratio(self, numerator: float, denominator: float) -> Estimate:
         """A KPI figure from summed counts: a share with its interval, or a mean in seconds."""
@@ -79,6 +110,17 @@ class Measure:
             test = metrics.compare_proportions(
                 (int(current["csat_satisfied"]), int(current["csat_n"])),
                 (int(previous["csat_satisfied"]), int(previous["csat_n"])))
+        elif self.code == "fft":
+            test = metrics.compare_proportions((int(current["fft_positive"]), int(current["fft_n"])),
+                                               (int(previous["fft_positive"]), int(previous["fft_n"])))
+        elif self.code == "govmetric":
+            def counts(row: Mapping) -> tuple[int, int, int]:
+                return int(row["govmetric_good"]), int(row["govmetric_poor"]), int(row["govmetric_n"])
+            test = metrics.compare_nps(counts(current), counts(previous),
+                                       "two-sample z-test on net satisfaction")
+        elif self.code == "ces" and (_whole(current.get("ces_scale")) != _whole(previous.get("ces_scale"))
+                                     and int(current.get("ces_n", 0)) and int(previous.get("ces_n", 0))):
+            test = metrics.Comparison(None, None, False, "no test: the two figures use different CES scales")
         elif self.unit == "%":
             test = metrics.compare_proportions(
                 (int(current["numerator"]), int(current["denominator"])),
@@ -172,28 +214,34 @@ MEASURES: dict[str, Measure] = {
                 "Promoters (9 or 10) minus detractors (0 to 6), as points from −100 to +100."),
         Measure("csat", "Satisfaction (CSAT)", "CSAT", "%", 0, 100, True, "survey",
                 "Share of answers that are 4 or 5 on the five-point satisfaction scale."),
-        Measure("ces", "Ease (CES, 1 to 7)", "CES", "", 1, 7, True, "survey",
-                "Mean ease score, 1 (very difficult) to 7 (very easy); five-point answers are "
-                "stretched onto 1 to 7."),
+        Measure("ces", "Ease (CES)", "CES", "", 1, 7, True, "survey",
+                "Mean ease score on the scale the survey asked it on (1 to 5 or 1 to 7, higher is "
+                "easier); surveys on different scales are never averaged together."),
+        Measure("fft", "Friends and Family Test", "FFT", "%", 0, 100, True, "survey",
+                "Share of all Friends and Family Test answers that are 'very good' or 'good' (the top "
+                "two of five), with its 95% Wilson interval."),
+        Measure("govmetric", "Net satisfaction (GovMetric)", "Net satisfaction", "points", -100, 100, True,
+                "survey",
+                "Per cent of GovMetric answers 'good' minus per cent 'poor' (good +1, average 0, poor −1), "
+                "from −100 to +100."),
         Measure("answered_within_20s", "Calls answered within 20 seconds", "Answered in 20 s", "%", 0, 100,
                 True, "kpi",
                 "Calls answered within 20 seconds divided by all calls offered, abandoned calls "
                 "included and no short abandons excluded (the strictest common variant).",
-                target=80.0, numerator_label="calls answered within 20 s", denominator_label="calls offered"),
+                numerator_label="calls answered within 20 s", denominator_label="calls offered"),
         Measure("abandoned", "Calls abandoned", "Abandoned", "%", 0, 100, False, "kpi",
                 "Calls where the caller hung up before being answered, divided by calls offered.",
-                target=5.0, numerator_label="calls abandoned", denominator_label="calls offered"),
+                numerator_label="calls abandoned", denominator_label="calls offered"),
         Measure("first_contact_resolution", "Resolved at first contact", "First-contact resolution", "%",
                 0, 100, True, "kpi",
                 "Answered calls where the caller's need was met without a further contact.",
-                target=75.0, numerator_label="calls resolved at first contact",
-                denominator_label="calls answered"),
+                numerator_label="calls resolved at first contact", denominator_label="calls answered"),
         Measure("average_wait_seconds", "Average wait before answer", "Average wait", "seconds", 0, None,
                 False, "kpi", "Total waiting time of answered calls divided by calls answered.",
-                target=60.0, numerator_label="total seconds waited", denominator_label="calls answered"),
+                numerator_label="total seconds waited", denominator_label="calls answered"),
         Measure("employee_engagement", "Employee engagement", "Engagement", "%", 0, 100, True, "kpi",
                 "Staff survey respondents classed as engaged, divided by all who answered.",
-                target=70.0, grain="quarter", numerator_label="engaged respondents",
+                grain="quarter", numerator_label="engaged respondents",
                 denominator_label="staff survey respondents"),
     )
 }
@@ -201,9 +249,25 @@ SURVEY_MEASURES: tuple[str, ...] = tuple(c for c, m in MEASURES.items() if m.sou
 KPI_MEASURES: tuple[str, ...] = tuple(c for c, m in MEASURES.items() if m.source == "kpi")
 CONTACT_CENTRE: tuple[str, ...] = ("answered_within_20s", "abandoned", "first_contact_resolution",
                                    "average_wait_seconds")
-TESTS_USED = ("NPS: two-sample z-test on the promoter-minus-detractor score; CSAT and other shares: "
+# Always on the Overview; FFT and net satisfaction join them when a headline survey asks them.
+CORE_SURVEY_MEASURES: tuple[str, ...] = ("nps", "csat", "ces")
+# The measures a survey of each kind usually carries, first = the one its page opens on.
+KIND_MEASURES: dict[str, tuple[str, ...]] = {
+    "post_contact": ("csat", "nps", "ces"), "resident": ("csat", "nps", "ces"),
+    "service": ("csat", "nps", "ces"), "fft": ("fft",), "govmetric": ("govmetric",),
+    "staff": ("csat", "nps", "ces"),
+}
+TESTS_USED = ("NPS and net satisfaction: two-sample z-test on the net score; CSAT, FFT and other shares: "
               "two-proportion z-test; CES: Welch z-test on the two means. A change is called significant "
               "when the test gives p < 0.05 (|z| ≥ 1.96).")
+
+
+def _whole(value: object) -> int | None:
+    """A whole number from an aggregate cell, None for NULL, NaN or pandas' NA."""
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
 
 
 def measure(code: str) -> Measure:
@@ -219,19 +283,22 @@ UNKNOWN = object()  # `based_on` when the caller did not see the target before (
 
 def save_target(surveys: SurveyStore, metric: str, service: str, target: float | None, *,
                 updated_by: int | None, now: datetime, based_on: float | None | object = UNKNOWN,
-                overwrite: bool = False) -> None:
-    """Set (or, with None, remove) a survey measure's target for one service ('' = every service).
+                overwrite: bool = False, source_note: str = "") -> None:
+    """Set (or, with None, remove) a measure's target for one service ('' = every service).
 
-    `based_on` is the target the person saw when they typed theirs (None: there was
-    none). Raises EditConflict when someone else has changed that target since
-    (unless `overwrite`), and ValueError naming the field for a measure that is not
-    a survey measure or a target off the measure's scale.
+    Every survey measure and KPI can have one. `source_note` says where the figure
+    comes from (a standard, a plan, a study). `based_on` is the target the person saw
+    when they typed theirs (None: there was none). Raises EditConflict when someone
+    else has changed that target since (unless `overwrite`), and ValueError naming the
+    field for an unknown measure, a target off the measure's scale or a note over
+    500 characters.
     """
     chosen = measure(metric)
-    if chosen.source != "survey":
-        raise ValueError(f"Measure: targets here are for {', '.join(SURVEY_MEASURES).upper()} only.")
     if target is not None:
         chosen.check_target(target)
+    note = " ".join((source_note or "").split())
+    if len(note) > 500:
+        raise ValueError(f"Source of the {chosen.short} target: at most 500 characters, not {len(note)}.")
     with surveys.transaction():
         held = surveys.target(metric, service)
         current = None if held is None else held["target"]
@@ -241,4 +308,5 @@ def save_target(surveys: SurveyStore, metric: str, service: str, target: float |
                         words=lambda _, v: "none" if v is None else chosen.format_target(v),
                         label=lambda _: "Target", changed_by=held and held["updated_by"],
                         changed_at=held and held["updated_at"], overwrite=overwrite)
-        surveys.set_target(metric, service, target, updated_by=updated_by, now=now)
+        surveys.set_target(metric, service, target, updated_by=updated_by, now=now, source_note=note)
+

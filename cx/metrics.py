@@ -5,9 +5,12 @@ Definitions (see docs/metrics.md):
   interval is the adjusted-Wald form (add 0.75 to promoters and detractors and 3 to
   n before computing the spread), which stays sensible at small n.
 - CSAT: % of answers 4 or 5 on a 1-5 scale, with a Wilson 95% interval.
-- CES: mean on a 1-7 scale (higher = easier; 5-point answers stretched onto 1-7),
-  with a normal 95% interval, plus the % of answers on the easy side.
-- FFT (NHS Friends and Family Test style): % of answers in the top two of five.
+- CES: mean on the scale the survey asked it on (1-5 or 1-7, higher = easier; two
+  scales are never averaged together), with a normal 95% interval, plus the % easy.
+- FFT (NHS Friends and Family Test style): % of answers in the top two of five
+  ("very good" or "good"), with a Wilson interval.
+- GovMetric net satisfaction: % good minus % poor (good +1, average 0, poor -1),
+  with the same multinomial variance and adjusted-Wald interval as NPS.
 - KPI ratios: numerator over denominator, summed before dividing.
 
 Every estimate carries n, so callers can grey out figures below the minimum n.
@@ -49,20 +52,38 @@ class Comparison:
 
 def nps(promoters: int, detractors: int, n: int) -> Estimate:
     """NPS from counts. Raises ValueError when counts are negative or exceed n."""
-    _check_counts(n, promoters, detractors)
-    if promoters + detractors > n:
-        raise ValueError("Promoters and detractors together cannot exceed n.")
+    return net_score("NPS", promoters, detractors, n)
+
+
+def net_satisfaction(good: int, poor: int, n: int) -> Estimate:
+    """GovMetric-style net satisfaction: % good minus % poor, from -100 to +100 points.
+
+    Raises ValueError when counts are negative or good and poor together exceed n.
+    """
+    return net_score("Net satisfaction", good, poor, n)
+
+
+def net_score(metric: str, positive: int, negative: int, n: int) -> Estimate:
+    """% positive minus % negative in points, with the adjusted-Wald 95% interval.
+
+    Each answer scores +1, 0 or -1, so the variance of one answer is
+    p+ + p- - (p+ - p-)^2; the interval adds 0.75 to both counts and 3 to n first,
+    which keeps it sensible at small n. Raises ValueError for impossible counts.
+    """
+    _check_counts(n, positive, negative)
+    if positive + negative > n:
+        raise ValueError(f"{metric}: the positive and negative answers together cannot exceed n.")
     if n == 0:
-        return Estimate("NPS", None, 0, None, None, "points")
-    value = 100.0 * (promoters - detractors) / n
+        return Estimate(metric, None, 0, None, None, "points")
+    value = 100.0 * (positive - negative) / n
     adj_n = n + 3
-    p_promoter = (promoters + 0.75) / adj_n
-    p_detractor = (detractors + 0.75) / adj_n
-    centre = p_promoter - p_detractor
-    margin = Z95 * math.sqrt(nps_variance(p_promoter, p_detractor) / adj_n)
+    p_positive = (positive + 0.75) / adj_n
+    p_negative = (negative + 0.75) / adj_n
+    centre = p_positive - p_negative
+    margin = Z95 * math.sqrt(nps_variance(p_positive, p_negative) / adj_n)
     low = max(-100.0, 100.0 * (centre - margin))
     high = min(100.0, 100.0 * (centre + margin))
-    return Estimate("NPS", value, n, low, high, "points")
+    return Estimate(metric, value, n, low, high, "points")
 
 
 def nps_variance(p_promoter: float, p_detractor: float) -> float:
@@ -117,8 +138,13 @@ def mean_score(metric: str, total: float, total_sq: float, n: int) -> Estimate:
 
 
 def ces(total: float, total_sq: float, n: int) -> Estimate:
-    """CES mean on the 1-7 scale (higher = easier)."""
+    """CES mean on the survey's own scale (higher = easier); the caller knows which scale."""
     return mean_score("CES", total, total_sq, n)
+
+
+def fft(positive: int, n: int) -> Estimate:
+    """Friends and Family Test: % of answers "very good" or "good" (4 or 5 of 5), Wilson interval."""
+    return proportion("FFT", positive, n)
 
 
 def kpi_ratio(metric: str, numerator: float, denominator: float) -> Estimate:
@@ -135,16 +161,17 @@ def kpi_ratio(metric: str, numerator: float, denominator: float) -> Estimate:
     return proportion(metric, int(round(numerator)), int(round(denominator)))
 
 
-def compare_nps(current: tuple[int, int, int], previous: tuple[int, int, int]) -> Comparison:
-    """Two-sample z-test on NPS; each argument is (promoters, detractors, n)."""
+def compare_nps(current: tuple[int, int, int], previous: tuple[int, int, int],
+                test: str = "two-sample z-test on NPS") -> Comparison:
+    """Two-sample z-test on a net score (NPS, net satisfaction); each argument is (positive, negative, n)."""
     (p1, d1, n1), (p2, d2, n2) = current, previous
     if n1 == 0 or n2 == 0:
-        return Comparison(None, None, False, "two-sample z-test on NPS")
+        return Comparison(None, None, False, test)
     a = (p1 / n1, d1 / n1)
     b = (p2 / n2, d2 / n2)
     change = 100.0 * ((a[0] - a[1]) - (b[0] - b[1]))
     se = 100.0 * math.sqrt(nps_variance(*a) / n1 + nps_variance(*b) / n2)
-    return _z_result(change, se, "two-sample z-test on NPS")
+    return _z_result(change, se, test)
 
 
 def compare_proportions(current: tuple[int, int], previous: tuple[int, int]) -> Comparison:

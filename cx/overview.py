@@ -1,7 +1,9 @@
 """The programme at a glance: latest headline figures against the previous period.
 
 Everything here is computed from small aggregates returned by the store; nothing
-reads raw responses.
+reads raw responses. Survey figures come only from the surveys the council marks as
+feeding its headline measures, so adding a service survey or an FFT export leaves
+them as they were.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import pandas as pd
 
 from cx import trends
 from cx.formatting import format_change, format_count, format_interval, format_value, period_label
-from cx.measures import MEASURES, SURVEY_MEASURES, Measure
+from cx.measures import CORE_SURVEY_MEASURES, MEASURES, SURVEY_MEASURES, Measure
 from cx.metrics import Comparison, Estimate
 from cx.store import Store
 from cx.store.filters import Slice
@@ -68,6 +70,7 @@ class KpiHeadline:
     denominator: float
     period: str
     previous_period: str
+    target: float | None = None
 
     @property
     def change(self) -> float | None:
@@ -77,7 +80,7 @@ class KpiHeadline:
 
     @property
     def on_target(self) -> bool | None:
-        return self.definition.meets(self.current.value, self.definition.target)
+        return self.definition.meets(self.current.value, self.target)
 
     def sentence(self) -> str:
         d, cur = self.definition, self.current
@@ -90,7 +93,7 @@ class KpiHeadline:
             f"({format_count(self.numerator)} {d.numerator_label} of "
             f"{format_count(self.denominator)} {d.denominator_label}), "
             f"{format_change(self.change, unit)} on {self.previous_period}; "
-            f"{status} ({d.target_words(d.target)})."
+            f"{status} ({d.target_words(self.target)})."
         )
 
 
@@ -122,7 +125,7 @@ def build_overview(store: Store, grain: str = "month") -> Overview | None:
     if grain not in _OFFSETS:
         raise ValueError(f"The overview compares months or quarters, not {grain!r}.")
     surveys = store.surveys
-    fresh = surveys.freshness()
+    fresh = surveys.freshness(Slice(headline_only=True))
     if fresh.responses == 0 and fresh.kpi_observations == 0:
         return None
     newest = fresh.newest_response or datetime.combine(fresh.newest_kpi_period, datetime.min.time())
@@ -132,18 +135,21 @@ def build_overview(store: Store, grain: str = "month") -> Overview | None:
     period, previous_period = period_label(current_start, grain), period_label(previous_start, grain)
 
     rows = surveys.metrics(
-        Slice(start=previous_start, end=(pd.Timestamp(next_start) - pd.Timedelta(days=1)).date()),
+        Slice(start=previous_start, end=(pd.Timestamp(next_start) - pd.Timedelta(days=1)).date(),
+              headline_only=True),
         grain=grain,
     )
     current = trends.row_or_empty(rows, period=current_start)
     previous = trends.row_or_empty(rows, period=previous_start)
     headlines = tuple(
         Headline(MEASURES[code].label, *MEASURES[code].compare(current, previous), period, previous_period)
-        for code in SURVEY_MEASURES
+        for code in headline_measures(current, previous)
     )
-    volume = surveys.metrics(grain="month")[["period", "responses"]]
+    volume = surveys.metrics(Slice(headline_only=True), grain="month")[["period", "responses"]]
+    targets = surveys.targets()
     contact = tuple(
-        h for h in (_kpi_headline(store, MEASURES[code]) for code in ("answered_within_20s", "abandoned"))
+        h for h in (_kpi_headline(store, MEASURES[code], targets)
+                    for code in ("answered_within_20s", "abandoned"))
         if h is not None
     )
     return Overview(
@@ -159,10 +165,17 @@ def build_overview(store: Store, grain: str = "month") -> Overview | None:
         previous_responses=int(previous["responses"]),
         monthly_volume=volume,
         contact_centre=contact,
-        engagement=_kpi_headline(store, MEASURES["employee_engagement"]),
+        engagement=_kpi_headline(store, MEASURES["employee_engagement"], targets),
         newest_kpi_period=fresh.newest_kpi_period,
         total_responses=fresh.responses,
     )
+
+
+def headline_measures(current: pd.Series, previous: pd.Series) -> tuple[str, ...]:
+    """NPS, CSAT and CES always; FFT and net satisfaction when the headline surveys hold answers to them."""
+    extra = tuple(code for code in SURVEY_MEASURES if code not in CORE_SURVEY_MEASURES
+                  and int(current[f"{code}_n"]) + int(previous[f"{code}_n"]) > 0)
+    return CORE_SURVEY_MEASURES + extra
 
 
 def _period_start(day: date, grain: str) -> date:
@@ -171,7 +184,7 @@ def _period_start(day: date, grain: str) -> date:
     return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
 
-def _kpi_headline(store: Store, definition: Measure) -> KpiHeadline | None:
+def _kpi_headline(store: Store, definition: Measure, targets: pd.DataFrame) -> KpiHeadline | None:
     grain = definition.grain
     totals = store.surveys.kpi_totals([definition.code], grain=grain)
     totals = totals[totals["denominator"] > 0]
@@ -191,4 +204,5 @@ def _kpi_headline(store: Store, definition: Measure) -> KpiHeadline | None:
         float(latest["denominator"]),
         period_label(latest_start, grain),
         period_label(previous_start, grain),
+        trends.target_for(targets, definition.code),
     )

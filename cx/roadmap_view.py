@@ -30,6 +30,7 @@ from cx.roadmap import (
 )
 from cx.status import STATUS_BY_CODE, STATUSES
 from cx.store import Store
+from cx.store.filters import Slice
 
 
 def action_table(actions: pd.DataFrame, today: date, cells: set[tuple[str, str]],
@@ -80,6 +81,8 @@ def latest_metric_values(survey_months: pd.DataFrame, kpi_months: pd.DataFrame,
     """
     latest = {}
     for code in SURVEY_MEASURES:
+        if f"{code}_n" not in survey_months:  # a frame from before the measure existed
+            continue
         rows = survey_months[survey_months[f"{code}_n"] > 0]
         if not rows.empty:
             row = rows.iloc[-1]
@@ -97,10 +100,12 @@ def latest_metric_values(survey_months: pd.DataFrame, kpi_months: pd.DataFrame,
 
 
 def latest_figures(store: Store) -> dict[str, tuple[str, Estimate]]:
-    """`latest_metric_values` from the store's small monthly and quarterly aggregates."""
+    """`latest_metric_values` from the store's small monthly and quarterly aggregates (survey
+    figures from the headline surveys, as on the Overview)."""
     codes = list(KPI_MEASURES)
     surveys = store.surveys
-    return latest_metric_values(surveys.metrics(grain="month"), surveys.kpi_totals(codes, grain="month"),
+    return latest_metric_values(surveys.metrics(Slice(headline_only=True), grain="month"),
+                                surveys.kpi_totals(codes, grain="month"),
                                 surveys.kpi_totals(codes, grain="quarter"))
 
 

@@ -17,7 +17,9 @@ from cx.metrics import Comparison, Estimate
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _EMPTY = pd.Series({"responses": 0, "nps_n": 0, "promoters": 0, "detractors": 0, "csat_n": 0,
-                    "csat_satisfied": 0, "ces_n": 0, "ces_sum": 0.0, "ces_sumsq": 0.0})
+                    "csat_satisfied": 0, "ces_n": 0, "ces_sum": 0.0, "ces_sumsq": 0.0, "ces_easy": 0,
+                    "ces_scale_low": None, "ces_scale": None, "fft_n": 0, "fft_positive": 0,
+                    "govmetric_n": 0, "govmetric_good": 0, "govmetric_poor": 0}, dtype="object")
 
 
 def row_or_empty(rows: pd.DataFrame, **keys: object) -> pd.Series:
@@ -31,7 +33,7 @@ def row_or_empty(rows: pd.DataFrame, **keys: object) -> pd.Series:
     return _EMPTY if match.empty else match.iloc[0]
 
 
-def target_for(targets: pd.DataFrame, metric: str, services: tuple[str, ...]) -> float | None:
+def target_for(targets: pd.DataFrame, metric: str, services: tuple[str, ...] = ()) -> float | None:
     """The target that applies: a service's own when exactly one service is chosen, else the council's."""
     mine = targets[targets["metric"] == metric]
     if len(services) == 1:
@@ -202,8 +204,12 @@ def weekday_hour_table(rows: pd.DataFrame, metric: str, min_n: int) -> pd.DataFr
     return pd.DataFrame.from_records(records, columns=["Day", "Hour", "value", "n", "reliable"])
 
 
-def kpi_table(totals: pd.DataFrame, grain: str) -> pd.DataFrame:
+def kpi_table(totals: pd.DataFrame, grain: str, targets: pd.DataFrame | None = None,
+              services: tuple[str, ...] = ()) -> pd.DataFrame:
     """KPI ratios per period from summed numerators and denominators, with target words.
+
+    `targets` is a `SurveyStore.targets` frame (None: no targets); the one that applies to
+    `services` is used (see `target_for`).
 
     Columns period, Period, code, Measure, value, low, high, n (the denominator), Target.
     """
@@ -213,7 +219,8 @@ def kpi_table(totals: pd.DataFrame, grain: str) -> pd.DataFrame:
         if not row["denominator"] or row["denominator"] <= 0:
             continue
         est = measure.estimate(row)
-        words = measure.target_status(est.value, measure.target)
+        target = None if targets is None else target_for(targets, measure.code, services)
+        words = measure.target_status(est.value, target)
         start = pd.Timestamp(row["period"]).date()
         records.append({"period": start, "Period": period_label(start, grain), "code": measure.code,
                         "Measure": measure.label, "value": est.value, "low": est.low, "high": est.high,

@@ -126,7 +126,7 @@ def kpi_card(kpi: KpiHeadline) -> None:
         help=d.definition,
     )
     st.caption(
-        f"{status}: {d.target_words(d.target)} · {format_count(kpi.numerator)} {d.numerator_label} "
+        f"{status}: {d.target_words(kpi.target)} · {format_count(kpi.numerator)} {d.numerator_label} "
         f"of {format_count(kpi.denominator)} {d.denominator_label}"
     )
 
@@ -137,7 +137,7 @@ st.caption(
     f"Against {overview.previous_period}. Figures from fewer than {min_n} answers are not "
     "headlined. Every figure shows its number of answers (n) and its 95% interval."
 )
-columns = st.columns(3)
+columns = st.columns(len(overview.headlines))
 for column, headline in zip(columns, overview.headlines, strict=True):
     with column:
         headline_card(headline)
@@ -174,5 +174,5 @@ kpi_month = f"{overview.newest_kpi_period:%B %Y}" if overview.newest_kpi_period 
 st.markdown(
     f"- Newest survey response: **{newest}**\n"
     f"- Newest contact-centre or staff figures: **{kpi_month}**\n"
-    f"- Survey responses stored: **{format_count(overview.total_responses)}**"
+    f"- Survey responses in the headline surveys: **{format_count(overview.total_responses)}**"
 )

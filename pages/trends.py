@@ -19,7 +19,15 @@ from cx.formatting import (
     period_label,
     signed_change,
 )
-from cx.measures import CONTACT_CENTRE, MEASURES, SURVEY_MEASURES, TESTS_USED, save_target
+from cx.measures import (
+    CONTACT_CENTRE,
+    KIND_MEASURES,
+    KPI_MEASURES,
+    MEASURES,
+    SURVEY_MEASURES,
+    TESTS_USED,
+    save_target,
+)
 from cx.store.filters import DIMENSION_LABELS, Slice
 from cx_ui import identity, state
 
@@ -44,8 +52,29 @@ def persistent(widget, label: str, name: str, default, **kwargs):
     return state.persistent(widget, label, state.trends_filter(name), default, **kwargs)
 
 
+def persistent_choice(widget, label: str, name: str, default, options: list, **kwargs):
+    """`persistent` for a choice whose options depend on the data: a kept value no longer offered
+    (another survey was chosen) falls back to the default."""
+    saved = state.trends_filter(name)
+    if saved.get() is not None and saved.get() not in options:
+        saved.set(default)
+    return persistent(widget, label, name, default, options=options, **kwargs)
+
+
 # ------------------------------------------------------------------ filters
+HEADLINE = "headline"
+catalogue = cx_ui.cached(store.catalogue.all)
+survey_names = dict(zip(catalogue["source"], catalogue["name"], strict=True))
 with st.expander("Filters: which responses to include", expanded=True, icon=":material/filter_list:"):
+    survey_options = [HEADLINE, *survey_names]
+    survey = persistent_choice(st.selectbox, "Survey", "survey", HEADLINE, survey_options,
+                        format_func=lambda s: "Headline surveys (as on the Overview)" if s == HEADLINE
+                        else survey_names.get(s, s),
+                        help="Surveys are never pooled without saying so: choose one survey, or the surveys "
+                             "the council marks as feeding its headline measures (Surveys page).")
+    if survey not in survey_options:
+        survey = HEADLINE
+    scope = Slice(headline_only=True) if survey == HEADLINE else Slice(survey=(survey,))
     dates = persistent(st.date_input, "Completed between", "dates", default_range, format="DD/MM/YYYY",
                        help=f"Both dates are included. {cx_ui.DATE_HELP}")
     start, end = (dates if isinstance(dates, tuple | list) and len(dates) == 2 else default_range)
@@ -53,11 +82,14 @@ with st.expander("Filters: which responses to include", expanded=True, icon=":ma
     chosen: dict[str, tuple[str, ...]] = {}
     for column, dimension in zip(columns, ("service", "channel", "area", "segment"), strict=True):
         with column:
-            options = cx_ui.cached(surveys.values, dimension)
+            options = cx_ui.cached(surveys.values, dimension, scope)
+            kept = state.trends_filter(dimension)
+            if kept.get() and any(v not in options for v in kept.get()):
+                kept.set([v for v in kept.get() if v in options])
             picked = persistent(st.multiselect, DIMENSION_LABELS[dimension], dimension, [],
                                 options=options, placeholder="All")
             chosen[dimension] = tuple(v for v in picked if v in options)
-    attributes = cx_ui.cached(surveys.extra_attributes)
+    attributes = cx_ui.cached(surveys.extra_attributes, scope)
     extra: list[tuple[str, tuple[str, ...]]] = []
     if not attributes.empty:
         names = list(dict.fromkeys(attributes["name"]))
@@ -70,22 +102,34 @@ with st.expander("Filters: which responses to include", expanded=True, icon=":ma
             if picked:
                 extra.append((attribute, tuple(v for v in picked if v in values)))
 try:
-    where = Slice(start=start, end=end, extra=tuple(extra), **chosen)
+    where = replace(scope, start=start, end=end, extra=tuple(extra), **chosen)
 except ValueError as error:
     st.error(str(error))
     st.stop()
 
+overall = trends.row_or_empty(cx_ui.cached(surveys.metrics, where))
+answered = [code for code in SURVEY_MEASURES if int(overall[f"{code}_n"]) > 0]
+kind = None if survey == HEADLINE else catalogue.loc[catalogue["source"] == survey, "kind"].iloc[0]
+first_choice = next((c for c in KIND_MEASURES.get(kind, ("csat",)) if c in answered), None) or \
+    (answered[0] if answered else "csat")
+offered = answered or ["csat"]
+if not answered and int(overall["responses"]):
+    st.info("The responses chosen hold no scores. Their comments and attributes are below.")
 left, right = st.columns(2)
 with left:
-    metric = persistent(st.segmented_control, "Measure", "metric", "csat", options=list(SURVEY_MEASURES),
+    metric = persistent_choice(st.segmented_control, "Measure", "metric", first_choice, offered,
                         format_func=lambda code: MEASURES[code].short,
                         help=" ".join(f"{MEASURES[c].short}: {MEASURES[c].definition}"
-                                      for c in SURVEY_MEASURES)) or "csat"
+                                      for c in offered)) or first_choice
+    if metric not in offered:
+        metric = first_choice
 with right:
     grain = persistent(st.segmented_control, "Period", "grain", "month", options=["week", "month", "quarter"],
                        format_func=str.capitalize) or "month"
 measure = MEASURES[metric]
-unit_label = {"points": "NPS (points)", "%": "Per cent", "": "Mean score (1 to 7)"}[measure.unit]
+unit_label = measure.scale_words(overall)
+if measure.scale_problem(overall):
+    st.warning(measure.scale_problem(overall), icon=":material/warning:")
 targets = cx_ui.cached(surveys.targets)
 target = trends.target_for(targets, metric, chosen["service"])
 
@@ -135,7 +179,7 @@ if mode == "year":
         st.markdown(cx_ui.literal(result.sentence()))
         st.dataframe(result.table(), hide_index=True)
 else:
-    options = cx_ui.cached(surveys.values, mode)
+    options = cx_ui.cached(surveys.values, mode, where)
     if len(options) < 2:
         st.info(f"There is only one {DIMENSION_LABELS[mode].lower()} in the data.")
     else:
@@ -182,10 +226,13 @@ else:
 st.header("Contact centre")
 st.caption("Each figure is the sum of its numerators over the sum of its denominators across the chosen "
            "services and periods, never an average of percentages.")
+if survey != HEADLINE or any(chosen[d] for d in ("channel", "area", "segment")) or extra:
+    st.caption("These are contact-centre counts, not survey answers: the dates and services chosen apply "
+               "to them, the survey, channel, area, segment and attribute filters cannot.")
 kpi_grain = "quarter" if grain == "quarter" else "month"
 totals = cx_ui.cached(surveys.kpi_totals, list(CONTACT_CENTRE), grain=kpi_grain,
                       services=chosen["service"], start=start, end=end)
-kpis = trends.kpi_table(totals, kpi_grain)
+kpis = trends.kpi_table(totals, kpi_grain, targets, chosen["service"])
 if kpis.empty:
     st.info("No contact-centre figures for these filters.")
 else:
@@ -199,7 +246,8 @@ else:
                          f"{definition.definition}")
         card.caption(row["Target"])
     percent = kpis[kpis["code"] != "average_wait_seconds"]
-    percent_targets = {MEASURES[c].label: MEASURES[c].target for c in CONTACT_CENTRE}
+    percent_targets = {MEASURES[c].label: trends.target_for(targets, c, chosen["service"])
+                       for c in CONTACT_CENTRE}
     view = trends.display_table(percent, "%").assign(Measure=percent["Measure"].tolist())
     cx_ui.chart_with_table(charts.kpi_chart(percent, "Contact-centre measures by period", "Per cent",
                                             percent_targets), view, key="kpi")
@@ -215,8 +263,11 @@ else:
 st.header("Staff engagement beside customer satisfaction")
 st.caption("Engaged staff tend to give better service; the two lines show whether they move together here. "
            "Engagement comes from the quarterly staff survey.")
+if any(chosen[d] for d in ("service", "channel", "area", "segment")) or extra:
+    st.caption("Engagement is one council-wide figure a quarter: only the dates chosen apply to it. The "
+               "satisfaction line follows every filter.")
 engagement = trends.kpi_table(cx_ui.cached(surveys.kpi_totals, ["employee_engagement"], grain="quarter",
-                                           start=start, end=end), "quarter")
+                                           start=start, end=end), "quarter", targets)
 satisfaction = trends.trend_table(cx_ui.cached(surveys.metrics, where, grain="quarter"), "csat", "quarter",
                                   min_n)
 satisfaction = satisfaction[satisfaction["reliable"]]
@@ -252,30 +303,40 @@ if not comments.empty:
     cx_ui.download_buttons(comments, file_stem="comments", title="Customer comments", key="comments-dl")
 
 # ------------------------------------------------------------------ targets
-with st.expander("Targets for the survey measures", icon=":material/flag:"):
-    st.caption("A target for the whole council applies unless one service is chosen and has its own.")
-    st.dataframe(targets.assign(service=targets["service"].replace("", "Every service")).rename(
-        columns={"metric": "Measure", "service": "Service", "target": "Target"}), hide_index=True)
-    services = cx_ui.cached(surveys.values, "service")
-    seen = state.form_base("targets", {(m, sv): t for m, sv, t in targets.itertuples(index=False)},
-                           marker="target_value")
+with st.expander("Targets for every measure", icon=":material/flag:"):
+    st.caption("A target for the whole council applies unless one service is chosen and has its own. "
+               "Each target says where its figure comes from.")
+    st.dataframe(pd.DataFrame({
+        "Measure": [MEASURES[m].short if m in MEASURES else m for m in targets["metric"]],
+        "Service": targets["service"].replace("", "Every service"),
+        "Target": [MEASURES[m].format_target(t) if m in MEASURES else f"{t:g}"
+                   for m, t in zip(targets["metric"], targets["target"], strict=True)],
+        "Source": targets["source_note"]}), hide_index=True, width="stretch",
+        column_config={"Source": st.column_config.TextColumn(width="large")})
+    services = cx_ui.cached(surveys.values, "service", scope)
+    seen = state.form_base("targets", {(m, sv): t for m, sv, t in targets[["metric", "service", "target"]]
+                                       .itertuples(index=False)}, marker="target_value")
 
     def save_chosen_target(overwrite: bool = False) -> None:
         metric_code, service = state.widget_value("target_metric"), state.widget_value("target_service")
         saved = cx_ui.save(lambda store: save_target(
             store.surveys, metric_code, service, state.widget_value("target_value"), updated_by=me.person_id,
-            now=datetime.now(), based_on=seen.get((metric_code, service)), overwrite=overwrite),
+            now=datetime.now(), based_on=seen.get((metric_code, service)), overwrite=overwrite,
+            source_note=state.widget_value("target_source") or ""),
             done="Target saved.", form="targets")
         if saved.ok:
             state.close_form("targets", "target_")
 
     with st.form("target-form"):
-        st.selectbox("Measure", list(SURVEY_MEASURES), key="target_metric",
-                     format_func=lambda code: MEASURES[code].short)
+        st.selectbox("Measure", [*SURVEY_MEASURES, *KPI_MEASURES], key="target_metric",
+                     format_func=lambda code: MEASURES[code].label)
         st.selectbox("Service", ["", *services], key="target_service",
                      format_func=lambda s: s or "Every service")
         st.number_input("Target (leave at blank to remove)", value=None, key="target_value",
-                        help="NPS −100 to 100; CSAT 0 to 100 (%); CES 1 to 7.")
+                        help="NPS and net satisfaction −100 to 100; shares 0 to 100 (%); CES on the survey's "
+                             "scale (1 to 5 or 1 to 7); waits in seconds.")
+        st.text_input("Where the figure comes from", key="target_source", max_chars=500,
+                      placeholder="For example: corporate plan 2026, or a published standard")
         cx_ui.show_form_error("targets")
         st.form_submit_button("Save target", disabled=not me.may("targets"), on_click=save_chosen_target)
     cx_ui.offer_overwrite("targets", save_chosen_target, (True,))

@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 import cx_ui
+from cx import surveys as survey_rules
 from cx.errors import PlaceCXError
 from cx.exports import file_stem
 from cx.importers import FileRefused
@@ -41,6 +42,7 @@ st.caption(
 cx_ui.show_notice()
 
 NOT_USED = "(not in this file)"
+NEW_SURVEY = "\x00new survey"  # the choice of a new survey: no stored source can start with NUL
 KINDS = {"responses": "Survey responses", "kpi": "Operational KPIs (one row per period)"}
 
 st.header("Add a file")
@@ -117,8 +119,34 @@ if staged is not None:
                               index=list(DATE_ORDERS).index(base.date_order), horizontal=True,
                               key=f"upload-date-order-{signature}-{chosen_profile}")
     mapping = Mapping(roles, ces_scale, grain, kind, date_order)
-    source = st.text_input("Survey name (rows already imported under this name are skipped)",
-                           value=base_source, key=f"upload-source-{signature}-{chosen_profile}")
+    new_survey = None
+    if kind == "responses":
+        known = cx_ui.cached(store.catalogue.all)
+        survey_names = dict(zip(known["source"], known["name"], strict=True))
+        survey_options = [*survey_names, NEW_SURVEY]
+        survey_choice = st.selectbox(
+            "Survey this file belongs to", survey_options,
+            index=survey_options.index(base_source if base_source in survey_names else NEW_SURVEY),
+            format_func=lambda s: "A new survey" if s == NEW_SURVEY else survey_names[s],
+            key=f"upload-survey-{signature}-{chosen_profile}",
+            help="Rows this survey already holds are skipped. Name, kind and services can be changed later "
+                 "on the Surveys page.")
+        source = survey_choice
+        if survey_choice == NEW_SURVEY:
+            left, right = st.columns(2)
+            new_name = left.text_input("Name of the new survey", max_chars=survey_rules.NAME_LIMIT,
+                                       value=survey_rules.propose_name(facts.file_name, facts.tool),
+                                       key=f"upload-survey-name-{signature}")
+            proposed_kind = survey_rules.propose_kind(roles)
+            new_kind = right.selectbox("Kind of survey", list(survey_rules.KINDS),
+                                       index=list(survey_rules.KINDS).index(proposed_kind),
+                                       format_func=survey_rules.KINDS.get,
+                                       key=f"upload-survey-kind-{signature}-{proposed_kind}")
+            source = survey_rules.source_for_new(store, base_source, new_name or "")
+            new_survey = (new_name or "", new_kind)
+    else:
+        source = st.text_input("Name of these figures (rows already imported under this name are skipped)",
+                               value=base_source, key=f"upload-source-{signature}-{chosen_profile}")
 
     try:
         with st.spinner("Checking the rows…"):
@@ -155,6 +183,9 @@ if staged is not None:
         now = datetime.now().replace(microsecond=0)
 
         def unit(writer, status):
+            if new_survey is not None:
+                survey_rules.record_upload(writer, source, name=new_survey[0], kind=new_survey[1],
+                                           updated_by=me.person_id, now=now)
             result = import_staged(writer, staged, mapping, source=source, uploaded_by=who, now=now,
                                    valid_only=choice == "valid",
                                    progress=lambda stage: status.update(label=f"{stage}…"))
@@ -199,8 +230,11 @@ history = store.uploads.history()
 if history.empty:
     st.info("Nothing has been uploaded yet.")
     st.stop()
+recorded = cx_ui.cached(store.catalogue.all)
+history_names = dict(zip(recorded["source"], recorded["name"], strict=True))
 shown = pd.DataFrame({
-    "Upload": history["batch_id"], "File": history["file_name"], "Survey": history["source"],
+    "Upload": history["batch_id"], "File": history["file_name"],
+    "Survey": [history_names.get(s, s) for s in history["source"]],
     "Tool": history["tool"], "Size (bytes)": history["file_size"], "Uploaded by": history["uploaded_by"],
     "Uploaded at": history["uploaded_at"], "New": history["rows_new"],
     "Duplicate": history["rows_duplicate"], "Rejected": history["rows_rejected"],

@@ -26,6 +26,7 @@ from cx.meetings import MeetingInput
 from cx.roadmap import ActionInput
 from cx.store import Database
 from cx.store.uploads import UploadBatch
+from cx.surveys import record_upload
 
 from .apptest import open_page
 
@@ -82,7 +83,8 @@ def fill(path) -> int:
         }))
         store.uploads.save_profile(hostile("profile"), kind="responses", source=hostile("source"),
                                    columns_signature="x", mapping="{}", saved_by=hostile("by"), now=NOW)
-        save_target(store.surveys, "csat", hostile("svc"), 80.0, updated_by=me, now=NOW)
+        save_target(store.surveys, "csat", hostile("svc"), 80.0, updated_by=me, now=NOW,
+                    source_note=hostile("note"))
         meeting = meetings.create_meeting(store, MeetingInput(date(2026, 10, 26), hostile("meeting")[:120],
                                                               (me, other), round_id, date(2026, 9, 1),
                                                               "month", hostile("minutes")), by=me, now=NOW)
@@ -99,6 +101,10 @@ def fill(path) -> int:
                                                  "you_said": hostile("said"),
                                                  "we_did": hostile("did"), "published": True}, by=me, now=NOW)
         themes.refresh(store, now=NOW)
+        record_upload(store, hostile("source"), name=hostile("source"), kind="service",
+                      services=[hostile("svc")], updated_by=me, now=NOW)
+        store.catalogue.update(hostile("source"), hostile("source"), "service", [hostile("svc")], True,
+                               updated_by=me, now=NOW)
     db.close()
     return me
 
@@ -176,7 +182,8 @@ def hostile_db(demo_db_path, tmp_path_factory):
 
 PAGES = ["pages/overview.py", "pages/heat_map.py", "pages/heat_map_presentation.py", "pages/roadmap.py",
          "pages/trends.py", "pages/upload.py", "pages/checklist.py", "pages/culture.py", "pages/journeys.py",
-         "pages/meetings.py", "pages/follow_up.py", "pages/drivers.py", "pages/themes.py"]
+         "pages/meetings.py", "pages/follow_up.py", "pages/drivers.py", "pages/themes.py",
+         "pages/surveys.py"]
 
 
 @pytest.mark.parametrize("page", PAGES)

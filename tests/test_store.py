@@ -71,12 +71,13 @@ def test_slice_end_date_is_inclusive_and_filters_bind_values(store):
     assert hostile.iloc[0]["responses"] == 0
 
 
-def test_five_point_ces_is_stretched_onto_seven(store):
+def test_five_point_ces_stays_on_its_own_scale(store):
+    # Issue 15: a 1-5 survey is reported on 1 to 5, no longer stretched onto 1 to 7.
     frame = responses([("a", NOW, "Waste", None, None, 5), ("b", NOW, "Waste", None, None, 3)])
     frame["ces_scale"] = pd.array([5, 5], dtype="UInt8")
     load(store, frame)
     row = store.surveys.metrics().iloc[0]
-    assert row["ces_sum"] == 7 + 4  # 5 of 5 -> 7 of 7; 3 of 5 -> 4 of 7
+    assert row["ces_sum"] == 5 + 3 and row["ces_scale_low"] == row["ces_scale"] == 5
     assert row["ces_easy"] == 1  # only the 5 counts as easy on a five-point scale
 
 

@@ -38,7 +38,7 @@ def test_estimates_match_hand_computed_values():
     assert MEASURES["csat"].estimate(row).value == pytest.approx(75.0)
     assert MEASURES["ces"].estimate(row).value == pytest.approx(5.0)
     with pytest.raises(ValueError, match="Measure"):
-        measure("fft")
+        measure("sentiment")  # FFT became a measure (issue 15); an unknown code still raises
 
 
 def test_a_planted_difference_is_significant_and_noise_is_not():
@@ -63,7 +63,8 @@ def test_service_target_applies_only_when_that_one_service_is_chosen():
     ("csat", 120, "Target for CSAT: must be between 0 and 100"),
     ("nps", -101, "Target for NPS"),
     ("ces", 0.5, "Target for CES: must be between 1 and 7"),
-    ("fft", 50, "Measure"),
+    ("sentiment", 50, "Measure"),
+    ("fft", 101, "Target for FFT: must be between 0 and 100"),
 ])
 def test_targets_outside_the_scale_are_refused_by_name(metric, target, message):
     with pytest.raises(ValueError, match=message):
@@ -118,7 +119,8 @@ def test_kpi_ratios_are_summed_counts_not_averaged_percentages():
     # with 900 of 1000 and 10 of 100 the right answer is 910/1100 = 82.7%, the mean would be 50%.
     totals = pd.DataFrame([{"period": date(2026, 10, 1), "metric": "answered_within_20s",
                             "numerator": 910.0, "denominator": 1100.0, "value": None, "services": 2}])
-    table = trends.kpi_table(totals, "month")
+    targets = pd.DataFrame([{"metric": "answered_within_20s", "service": "", "target": 80.0}])
+    table = trends.kpi_table(totals, "month", targets)
     assert table["value"].iloc[0] == pytest.approx(100 * 910 / 1100)
     assert table["Target"].iloc[0] == "✓ on target (target 80% or more)"
 
@@ -173,10 +175,11 @@ def test_targets_are_set_replaced_and_removed(store):
         measures.save_target(store.surveys, "csat", "", 90, updated_by=None, now=now)
         measures.save_target(store.surveys, "csat", "", 85, updated_by=None, now=now)
         measures.save_target(store.surveys, "csat", "Highways", 65, updated_by=None, now=now)
-    assert store.surveys.targets().values.tolist() == [["csat", "", 85.0], ["csat", "Highways", 65.0]]
+    assert store.surveys.targets(["csat"])[["metric", "service", "target"]].values.tolist() == [
+        ["csat", "", 85.0], ["csat", "Highways", 65.0]]
     with store.transaction():
         measures.save_target(store.surveys, "csat", "Highways", None, updated_by=None, now=now)
-    assert len(store.surveys.targets()) == 1
+    assert len(store.surveys.targets(["csat"])) == 1
     with pytest.raises(ValueError, match="Target for NPS"), store.transaction():
         measures.save_target(store.surveys, "nps", "", 150, updated_by=None, now=now)
 

@@ -13,16 +13,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cx.importers.scores import SCALES, ScoreError, is_no_answer, label_share, to_score
+from cx.importers.scores import SCALES, ScoreError, is_no_answer, label_share, normalise_label, to_score
 
-ROLES: tuple[str, ...] = ("response_id", "completed_at", "nps", "csat", "ces", "fft", "service",
+ROLES: tuple[str, ...] = ("response_id", "completed_at", "nps", "csat", "ces", "fft", "govmetric", "service",
                           "channel", "area", "segment", "staff", "comment")
-SCORE_ROLES = ("nps", "csat", "ces", "fft")
+SCORE_ROLES = ("nps", "csat", "ces", "fft", "govmetric")
 TEXT_ROLES = {"service": "service", "channel": "channel", "area": "area", "segment": "segment",
               "staff": "staff_id", "comment": "comment"}
 ROLE_LABELS = {
     "response_id": "Response id", "completed_at": "Completed at", "nps": "NPS (0 to 10)",
     "csat": "CSAT (1 to 5)", "ces": "CES (1 to 5 or 1 to 7)", "fft": "Friends and Family Test (1 to 5)",
+    "govmetric": "GovMetric (good, average, poor)",
     "service": "Service", "channel": "Channel", "area": "Area", "segment": "Segment",
     "staff": "Staff member", "comment": "Comment",
 }
@@ -157,6 +158,10 @@ def propose_mapping(frame: pd.DataFrame) -> Mapping:
         five_point = len(numeric) >= 30 and _max_number(numeric) in range(1, 6)
         if label_share(sample, SCALES["fft"]) >= 0.5 or five_point:
             roles["fft"], roles["nps"] = roles["nps"], None
+    for column in frame.columns:
+        if column not in taken and _is_govmetric(_sample(frame[column])):
+            claim("govmetric", column)
+            break
     if not roles["fft"]:
         for column in frame.columns:
             if column not in taken and label_share(_sample(frame[column]), SCALES["fft"]) >= 0.8:
@@ -166,6 +171,15 @@ def propose_mapping(frame: pd.DataFrame) -> Mapping:
     if roles["ces"] and not _fits(_sample(frame[roles["ces"]]), SCALES[f"ces{ces_scale}"]):
         roles["ces"], ces_scale = None, None
     return Mapping(roles, ces_scale)
+
+
+def _is_govmetric(values: list[str]) -> bool:
+    """True when nearly every answer is good, average or poor and 'average' occurs (FFT has no average)."""
+    labels = [normalise_label(v) for v in values if not is_no_answer(v)]
+    if not labels:
+        return False
+    share = sum(label in ("good", "average", "poor") for label in labels) / len(labels)
+    return share >= 0.9 and "average" in labels
 
 
 def _fits(values: list[str], scale) -> bool:
@@ -257,7 +271,8 @@ def validate(frame: pd.DataFrame, lines: list[int], mapping: Mapping) -> Validat
     if mapping.roles["ces"]:
         out["ces_scale"] = pd.Series(mapping.ces_scale, index=frame.index, dtype="UInt8")
     if not any(mapping.roles[role] for role in SCORE_ROLES):
-        notes.append("No column was recognised as a score (NPS, CSAT, CES or Friends and Family Test); "
+        notes.append("No column was recognised as a score (NPS, CSAT, CES, Friends and Family Test or "
+                     "GovMetric); "
                      "rows are imported with their attributes only.")
     if mapping.roles["completed_at"]:
         column = mapping.roles["completed_at"]

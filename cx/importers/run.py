@@ -14,6 +14,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from cx import surveys
 from cx.cases import find_new_cases
 from cx.importers import Inspection, UploadFacts, validate_export
 from cx.importers.mapping import Mapping, Problem, Validated
@@ -135,6 +136,11 @@ def write_checked(store: Store, facts: UploadFacts, mapping: Mapping, checked: C
     if mapping.kind == "kpi":
         return store.uploads.import_kpis(batch, checked.rows, checked.rejections)
     with store.transaction():
+        # The survey this upload belongs to (the Upload page records it first, as the analyst named it).
+        name = (source or "").strip() or surveys.propose_name(facts.file_name, facts.tool)
+        surveys.record_upload(store, batch.source, name=surveys.unique_name(store, name),
+                              kind=surveys.propose_kind(mapping.roles), updated_by=store.acting_person,
+                              now=now)
         counts = store.uploads.import_responses(batch, checked.rows, checked.rejections, checked.extra_names)
         # Unhappy customers who agreed to be contacted become follow-up cases with the import.
         find_new_cases(store, by=store.acting_person, now=now, source=batch.source, batch_id=counts.batch,

@@ -27,6 +27,8 @@ _SATISFACTION = {"very dissatisfied": 1, "dissatisfied": 2, "neither satisfied n
 _FFT = {"extremely unlikely": 1, "unlikely": 2, "neither likely nor unlikely": 3, "likely": 4,
         "extremely likely": 5, "very poor": 1, "poor": 2, "neither good nor poor": 3, "good": 4,
         "very good": 5}
+# GovMetric-style feedback: three faces, poor / average / good.
+_GOVMETRIC = {"poor": 1, "average": 2, "good": 3, "negative": 1, "neutral": 2, "positive": 3}
 _NPS_ENDS = {"not at all likely": 0, "not likely at all": 0, "extremely likely": 10}
 
 
@@ -48,6 +50,7 @@ SCALES: dict[str, Scale] = {
     "ces5": Scale("ces", 1, 5, {**_AGREE5, **_EASE5}, "effort, 1 to 5"),
     "ces7": Scale("ces", 1, 7, _AGREE7, "effort, 1 to 7"),
     "fft": Scale("fft", 1, 5, _FFT, "Friends and Family Test, 1 to 5"),
+    "govmetric": Scale("govmetric", 1, 3, _GOVMETRIC, "GovMetric rating: good, average or poor"),
 }
 
 _NUMBER = re.compile(r"(?<![\d.])(\d{1,2})(?:\.0+)?(?![\d.])")

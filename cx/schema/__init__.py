@@ -9,7 +9,7 @@ from cx.schema.follow_up import CASES, THEMES
 from cx.schema.programme import ASSESSMENT, LEADERSHIP, ROADMAP
 from cx.schema.review import BASELINES, JOURNEY_ACTIONS, MEETINGS
 from cx.schema.step import Migration
-from cx.schema.surveys import APP_META, CORE_TABLES, PEOPLE, TARGETS, UPLOADS
+from cx.schema.surveys import APP_META, CORE_TABLES, PEOPLE, SURVEYS, TARGETS, UPLOADS
 from cx.schema.team import ACCESS, CHANGE_LOG, INBOX
 
 __all__ = ["MIGRATIONS", "Migration"]
@@ -32,4 +32,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     CASES,
     JOURNEY_ACTIONS,
     THEMES,
+    SURVEYS,
 )

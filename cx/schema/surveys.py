@@ -1,4 +1,5 @@
-"""Schema steps for the survey data: responses, uploads, KPI observations, targets, people."""
+"""Schema steps for the survey data: responses, uploads, KPI observations, targets, people,
+surveys as named records."""
 
 from cx.schema.step import Migration
 
@@ -152,5 +153,74 @@ UPLOADS = Migration(
             saved_by          VARCHAR
         )
         """,
+    ),
+)
+
+
+# A council runs several surveys at once. Each distinct `responses.source` becomes a
+# named survey with a kind, the services it covers and whether it feeds the headline
+# measures; the source text stays the key responses and batches hold. Targets move to
+# one table for every measure (survey or KPI) with a note of where each comes from;
+# the contact-centre defaults are the figures the research seed gives.
+SURVEYS = Migration(
+    17,
+    "surveys: name, kind, services, headline flag; targets for every measure with a source note",
+    (
+        "CREATE SEQUENCE survey_seq START 1",
+        """
+        CREATE TABLE surveys (
+            survey_id  INTEGER PRIMARY KEY DEFAULT nextval('survey_seq'),
+            source     VARCHAR NOT NULL UNIQUE,
+            name       VARCHAR NOT NULL CHECK (length(trim(name)) > 0),
+            kind       VARCHAR NOT NULL CHECK (kind IN ('post_contact', 'resident', 'service', 'fft',
+                                                         'govmetric', 'staff')),
+            services   VARCHAR[] NOT NULL DEFAULT [],
+            headline   BOOLEAN NOT NULL DEFAULT false,
+            updated_at TIMESTAMP NOT NULL,
+            updated_by INTEGER
+        )
+        """,
+        # Data held before this step fed the headlines, so it keeps doing so.
+        """
+        INSERT INTO surveys (source, name, kind, services, headline, updated_at)
+        SELECT source, source,
+               CASE WHEN count(fft) > 0 AND count(nps) + count(csat) + count(ces) = 0 THEN 'fft'
+                    ELSE 'post_contact' END,
+               coalesce(list(DISTINCT service ORDER BY service) FILTER (service IS NOT NULL), []),
+               true, localtimestamp
+        FROM responses GROUP BY source
+        """,
+        """
+        INSERT INTO surveys (source, name, kind, headline, updated_at)
+        SELECT DISTINCT source, source, 'post_contact', true, localtimestamp FROM upload_batches
+        WHERE kind = 'responses' AND source NOT IN (SELECT source FROM surveys)
+        """,
+        # GovMetric answers: 1 = poor, 2 = average, 3 = good.
+        "ALTER TABLE responses ADD COLUMN govmetric UTINYINT",
+        """
+        CREATE TABLE measure_targets (
+            metric      VARCHAR NOT NULL,
+            service     VARCHAR NOT NULL DEFAULT '',
+            target      DOUBLE NOT NULL,
+            source_note VARCHAR NOT NULL DEFAULT '',
+            updated_at  TIMESTAMP NOT NULL,
+            updated_by  INTEGER,
+            PRIMARY KEY (metric, service)
+        )
+        """,
+        "INSERT INTO measure_targets SELECT metric, service, target, '', updated_at, updated_by "
+        "FROM survey_targets",
+        """
+        INSERT INTO measure_targets (metric, service, target, source_note, updated_at) VALUES
+        ('answered_within_20s', '', 80, 'Institute of Customer Service, "It''s a culture thing" (Ritters, '
+         'Davis, Mawson and Tricker): the case-study councils aimed to answer 80% of calls within 20 '
+         'seconds.',
+         localtimestamp),
+        ('abandoned', '', 5, 'Institute of Customer Service, "It''s a culture thing" (Ritters, Davis, Mawson '
+         'and Tricker): the case-study councils aimed to lose less than 5% of calls.', localtimestamp),
+        ('first_contact_resolution', '', 80, 'The Varney Review, as cited in the Institute of Customer '
+         'Service''s "It''s a culture thing": 80% of contacts resolved at first contact.', localtimestamp)
+        """,
+        "DROP TABLE survey_targets",
     ),
 )

@@ -33,6 +33,7 @@ from cx.migrations import apply_migrations
 from cx.store.assessment import AssessmentStore
 from cx.store.base import FeatureStore, Session, WriteConflict
 from cx.store.cases import CaseStore
+from cx.store.catalogue import SurveyCatalogueStore
 from cx.store.inbox import InboxStore
 from cx.store.journey_links import JourneyLinkStore
 from cx.store.journeys import JourneyStore
@@ -61,6 +62,7 @@ class Store:
     def __init__(self, session: Session) -> None:
         self._session = session
         self.surveys = SurveyStore(session)
+        self.catalogue = SurveyCatalogueStore(session)
         self.uploads = UploadStore(session)
         self.assessment = AssessmentStore(session)
         self.roadmap = RoadmapStore(session)

@@ -29,6 +29,9 @@ class Slice:
     start, end: inclusive dates on the completion time (None = open-ended).
     service, channel, area, segment, staff_id: allowed values (empty = all).
     extra: imported attribute name -> allowed values, e.g. {"Age band": ("18-24",)}.
+    survey: the surveys (their `source` keys) to include (empty = every survey).
+    headline_only: only surveys the council marks as feeding its headline measures
+        (a response whose source has no survey record counts as headline).
     """
 
     start: date | None = None
@@ -39,6 +42,8 @@ class Slice:
     segment: tuple[str, ...] = ()
     staff_id: tuple[str, ...] = ()
     extra: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
+    survey: tuple[str, ...] = ()
+    headline_only: bool = False
 
     def __post_init__(self) -> None:
         if self.start and self.end and self.start > self.end:

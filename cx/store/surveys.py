@@ -18,10 +18,10 @@ from cx.store.filters import DIMENSIONS, Slice
 
 GRAINS: tuple[str, ...] = ("week", "month", "quarter", "year")
 
-# CES answers on a five-point scale are stretched linearly onto 1-7 so that one
-# mean can be reported across surveys; "easy" is the top three of seven or the top
-# two of five. Higher always means easier.
-_CES7 = "CASE WHEN ces_scale = 5 THEN 1 + (ces - 1) * 1.5 ELSE ces END"
+# CES is kept on the scale each survey asked it on: the sums are of raw answers, and
+# `ces_scale_low` / `ces_scale` show whether one scale or two went into them (two are
+# never averaged; cx.measures refuses the mean). "Easy" is the top two of five or the
+# top three of seven. GovMetric answers are 1 poor, 2 average, 3 good.
 _CES_EASY = "ces >= CASE WHEN ces_scale = 5 THEN 4 ELSE 5 END"
 
 SURVEY_AGGREGATES = f"""
@@ -32,11 +32,16 @@ SURVEY_AGGREGATES = f"""
     count(csat)                     AS csat_n,
     count(*) FILTER (csat >= 4)     AS csat_satisfied,
     count(ces)                      AS ces_n,
-    coalesce(sum({_CES7}), 0)       AS ces_sum,
-    coalesce(sum(({_CES7}) * ({_CES7})), 0) AS ces_sumsq,
+    coalesce(sum(ces), 0)           AS ces_sum,
+    coalesce(sum(ces * ces), 0)     AS ces_sumsq,
     count(*) FILTER ({_CES_EASY})   AS ces_easy,
+    min(ces_scale)                  AS ces_scale_low,
+    max(ces_scale)                  AS ces_scale,
     count(fft)                      AS fft_n,
-    count(*) FILTER (fft >= 4)      AS fft_positive
+    count(*) FILTER (fft >= 4)      AS fft_positive,
+    count(govmetric)                AS govmetric_n,
+    count(*) FILTER (govmetric = 3) AS govmetric_good,
+    count(*) FILTER (govmetric = 1) AS govmetric_poor
 """
 KPI_TOTAL_COLUMNS = ["period", "metric", "numerator", "denominator", "value", "services"]
 
@@ -52,11 +57,13 @@ class DataFreshness:
 class SurveyStore(FeatureStore):
     """Read the survey and KPI aggregates; set the survey targets."""
 
-    READS = ("surveys", "kpis", "targets", "case_rules")
+    READS = ("surveys", "kpis", "targets", "case_rules")  # surveys: responses and the survey records
 
-    def freshness(self) -> DataFreshness:
-        """Newest response time, newest KPI period, and how many of each are stored."""
-        responses, newest = self._one("SELECT count(*), max(completed_at) FROM responses")
+    def freshness(self, where: Slice = Slice()) -> DataFreshness:
+        """Newest response time and count of responses in `where`, newest KPI period and KPI count."""
+        condition, params = slice_condition(where)
+        responses, newest = self._one("SELECT count(*), max(completed_at) FROM responses WHERE " + condition,
+                                      params)
         kpis, newest_kpi = self._one("SELECT count(*), max(period_start) FROM kpi_observations")
         return DataFreshness(newest, newest_kpi, responses, kpis)
 
@@ -132,24 +139,26 @@ class SurveyStore(FeatureStore):
             [grain, list(metrics), finer_grains, services, services, start, start, end, end],
         )
 
-    def values(self, dimension: str) -> list[str]:
-        """The values of one dimension present in the responses, sorted, NULL left out."""
+    def values(self, dimension: str, where: Slice = Slice()) -> list[str]:
+        """The values of one dimension present in the responses of `where`, sorted, NULL left out."""
         if dimension not in DIMENSIONS:
             raise ValueError(f"Unknown dimension {dimension!r}; choose from {DIMENSIONS}.")
+        condition, params = slice_condition(where)
         rows = self._execute(
             "SELECT DISTINCT " + dimension + " FROM responses WHERE " + dimension
-            + " IS NOT NULL ORDER BY 1"
+            + " IS NOT NULL AND " + condition + " ORDER BY 1", params
         ).fetchall()
         return [row[0] for row in rows]
 
-    def extra_attributes(self, *, max_values: int = 50) -> pd.DataFrame:
-        """Imported attribute names with their values, for filters: columns name, value, responses.
+    def extra_attributes(self, where: Slice = Slice(), *, max_values: int = 50) -> pd.DataFrame:
+        """Imported attribute names with their values in `where`, for filters: columns name, value, responses.
 
         Attributes with more than `max_values` distinct values (free text, ids) are
         left out: they cannot be offered as a list to choose from. So are the columns a
         follow-up rule names as customers' email or phone (cx.cases): in a small survey
         they would otherwise be offered to everyone as a list of contact details.
         """
+        condition, params = slice_condition(where)
         return self._frame(
             """
             WITH contact AS (
@@ -158,7 +167,8 @@ class SurveyStore(FeatureStore):
             ),
             pairs AS (
                 SELECT entry.key AS name, entry.value AS value, count(*) AS responses
-                FROM (SELECT unnest(map_entries(extra)) AS entry FROM responses WHERE extra IS NOT NULL)
+                FROM (SELECT unnest(map_entries(extra)) AS entry FROM responses
+                      WHERE extra IS NOT NULL AND """ + condition + """)
                 WHERE entry.value IS NOT NULL AND trim(entry.value) <> ''
                 GROUP BY 1, 2
             )
@@ -167,7 +177,7 @@ class SurveyStore(FeatureStore):
               AND name NOT IN (SELECT name FROM contact)
             ORDER BY name, value
             """,
-            [max_values],
+            [*params, max_values],
         )
 
     def facets(self, *, max_values: int = 11) -> pd.DataFrame:
@@ -242,35 +252,41 @@ class SurveyStore(FeatureStore):
             [*params, search, search],
         )[0])
 
-    def targets(self) -> pd.DataFrame:
-        """Targets for the survey measures: columns metric, service ('' = every service), target."""
-        return self._frame("SELECT metric, service, target FROM survey_targets ORDER BY metric, service")
+    def targets(self, metrics: Sequence[str] = ()) -> pd.DataFrame:
+        """Targets of `metrics` (or all): columns metric, service ('' = all services), target, source_note."""
+        metrics = list(metrics)
+        return self._frame(
+            "SELECT metric, service, target, source_note FROM measure_targets "
+            "WHERE len(?) = 0 OR metric IN (SELECT unnest(?)) ORDER BY metric, service",
+            [metrics, metrics])
 
     def target(self, metric: str, service: str) -> dict | None:
-        """One target with who set it: target, updated_at, updated_by (name); None when there is none."""
+        """One target with who set it: target, source_note, updated_at, updated_by (name); None when none."""
         row = self._one(
-            "SELECT t.target, t.updated_at, p.name FROM survey_targets t "
+            "SELECT t.target, t.source_note, t.updated_at, p.name FROM measure_targets t "
             "LEFT JOIN people p ON p.person_id = t.updated_by WHERE t.metric = ? AND t.service = ?",
             [metric, service],
         )
-        return None if row is None else dict(zip(("target", "updated_at", "updated_by"), row, strict=True))
+        if row is None:
+            return None
+        return dict(zip(("target", "source_note", "updated_at", "updated_by"), row, strict=True))
 
     @writes("targets")
     def set_target(self, metric: str, service: str, target: float | None, *,
-                   updated_by: int | None, now: datetime) -> None:
+                   updated_by: int | None, now: datetime, source_note: str = "") -> None:
         """Set, or with target None remove, one target; service '' means every service.
 
         Values are not checked here: `cx.measures.save_target` checks them first.
         """
         if target is None:
-            self._execute("DELETE FROM survey_targets WHERE metric = ? AND service = ?",
-                              [metric, service])
+            self._execute("DELETE FROM measure_targets WHERE metric = ? AND service = ?",
+                          [metric, service])
             return
         self._execute(
-            "INSERT INTO survey_targets VALUES (?, ?, ?, ?, ?) ON CONFLICT (metric, service) "
-            "DO UPDATE SET target = excluded.target, updated_at = excluded.updated_at, "
-            "updated_by = excluded.updated_by",
-            [metric, service, float(target), now, updated_by],
+            "INSERT INTO measure_targets VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (metric, service) "
+            "DO UPDATE SET target = excluded.target, source_note = excluded.source_note, "
+            "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            [metric, service, float(target), source_note, now, updated_by],
         )
 
 
@@ -296,6 +312,11 @@ def slice_condition(where: Slice) -> tuple[str, list]:
         if values:
             parts.append(dimension + " IN (SELECT unnest(?))")
             params.append(list(values))
+    if where.survey:
+        parts.append("source IN (SELECT unnest(?))")
+        params.append(list(where.survey))
+    if where.headline_only:
+        parts.append("source NOT IN (SELECT source FROM surveys WHERE NOT headline)")
     for name, values in where.extra:
         parts.append("extra[?] IN (SELECT unnest(?))")
         params.extend([name, list(values)])
