@@ -427,6 +427,14 @@ _ACCESS = Migration(
     ),
 )
 
+# Rows whose response id appears earlier in the same file are counted apart from
+# rows already held from earlier uploads (rows_duplicate).
+_REPEATED_ROWS = Migration(
+    18,
+    "upload batches count rows repeated within their own file",
+    ("ALTER TABLE upload_batches ADD COLUMN rows_repeated BIGINT NOT NULL DEFAULT 0",),
+)
+
 
 # Append new migrations at the end of this tuple, numbered in order.
 MIGRATIONS: tuple[Migration, ...] = (
@@ -441,6 +449,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _CHANGE_LOG,
     _INBOX,
     _ACCESS,
+    _REPEATED_ROWS,
 )
 
 

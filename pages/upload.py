@@ -171,8 +171,7 @@ if staged is not None:
         except (ImportRefused, PlaceCXError, ValueError) as error:
             st.error(cx_ui.literal(str(error)), icon=":material/error:")
         else:
-            state.notice(f"Upload {result.batch} imported: {result.new:,} new rows, "
-                         f"{result.duplicate:,} already held, {result.rejected:,} rejected.")
+            state.notice(result.sentence())
             st.rerun()
 
 st.header("Inbox")

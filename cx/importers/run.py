@@ -34,17 +34,23 @@ class ImportResult:
 
     batch: int
     new: int
-    duplicate: int
+    duplicate: int  # already held from earlier uploads of the same survey
     rejected: int
     data_rows: int
     source: str
     problems: list[Problem]
     notes: list[str]
+    repeated: int = 0  # the response id appeared earlier in the same file
 
     def as_dict(self) -> dict:
         return {"batch": self.batch, "new": self.new, "duplicate": self.duplicate,
-                "rejected": self.rejected, "rows": self.data_rows, "source": self.source,
-                "problems": [p.__dict__ for p in self.problems], "notes": self.notes}
+                "repeated": self.repeated, "rejected": self.rejected, "rows": self.data_rows,
+                "source": self.source, "problems": [p.__dict__ for p in self.problems], "notes": self.notes}
+
+    def sentence(self) -> str:
+        """What the import did, in one sentence whose counts add up to the file's data rows."""
+        return (f"Upload {self.batch} imported: {self.new:,} new rows, {self.duplicate:,} already held from "
+                f"earlier uploads, {self.repeated:,} repeated within the file, {self.rejected:,} rejected.")
 
 
 def columns_signature(columns) -> str:
@@ -106,7 +112,7 @@ def import_export(store: Store, inspection: Inspection, mapping: Mapping | None 
     counts = write_checked(store, facts, mapping, Checked.from_validated(result), source=source,
                            uploaded_by=uploaded_by, now=now, valid_only=valid_only, progress=progress)
     return ImportResult(counts.batch, counts.new, counts.duplicate, counts.rejected, result.data_rows,
-                        source_name(source, facts), result.problems, result.notes)
+                        source_name(source, facts), result.problems, result.notes, counts.repeated)
 
 
 def write_checked(store: Store, facts: UploadFacts, mapping: Mapping, checked: Checked, *, source: str | None,
