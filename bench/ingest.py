@@ -1,6 +1,6 @@
 """Import speed and memory: the real upload path against the naive pandas path.
 
-    python -m bench.ingest [--csv-rows 1000000] [--xlsx-rows 200000] [--repeats 3]
+    python -m bench.ingest [--csv-rows 1000000] [--xlsx-rows 200000] [--repeats 3] [--json]
 
 Generates a survey export as CSV (default 1,000,000 rows) and as XLSX (default
 200,000 rows), then imports each into a fresh database file through the real path
@@ -10,8 +10,10 @@ process) and through the naive path (pandas `read_csv`, or `read_excel` with
 openpyxl, then the same store insert without any checks). Every run happens in
 its own process, so its peak memory (including any child it starts) is its own.
 Prints the median seconds over the repeats, rows per second, peak memory and the
-ratio of the two paths. The naive XLSX path is run once: it takes about half a
-minute.
+ratio of the two paths, the machine's load before and after, and whether the
+CSV targets of issue 15 are met (real/naive speed ratio at least 1.3, at least
+400,000 rows/s, peak memory no more than the naive path's). The naive XLSX path is
+run once: it takes about half a minute; `--xlsx-rows 0` leaves XLSX out.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ HEADER = ["Response ID", "Date submitted", "How likely are you to recommend us?"
 SERVICES = ["Waste", "Parks", "Roads"]
 CHANNELS = ["Phone", "Web"]
 AGES = ["18-24", "25-44", "45-64", "65+"]
+# Issue 15: the real CSV path at least 1.3 times the naive path's speed, and 400,000 rows/s.
+CSV_MIN_RATIO = 1.3
+CSV_MIN_ROWS_PER_S = 400_000
 
 
 def survey_frame(rows: int) -> pd.DataFrame:
@@ -56,6 +61,8 @@ def survey_frame(rows: int) -> pd.DataFrame:
 def write_files(folder: Path, csv_rows: int, xlsx_rows: int) -> tuple[Path, Path]:
     csv_path, xlsx_path = folder / "export.csv", folder / "export.xlsx"
     survey_frame(csv_rows).to_csv(csv_path, index=False)
+    if not xlsx_rows:
+        return csv_path, xlsx_path
     frame = survey_frame(xlsx_rows)
     import xlsxwriter
 
@@ -129,12 +136,35 @@ def measure(mode: str, path: Path, folder: Path, repeats: int) -> dict:
             "peak_mb": max(r["peak_mb"] for r in runs), "runs": len(runs)}
 
 
-def report(label: str, real: dict, naive: dict) -> None:
+def report(label: str, real: dict, naive: dict) -> dict:
+    """Print one line per format; return the figures with the real/naive speed ratio."""
+    ratio = naive["seconds"] / real["seconds"]
     print(f"{label}: real path {real['seconds']:.2f} s median of {real['runs']} "
           f"({real['rows_per_s']:,.0f} rows/s, peak {real['peak_mb']:,.0f} MB); naive path "
           f"{naive['seconds']:.2f} s median of {naive['runs']} ({naive['rows_per_s']:,.0f} rows/s, peak "
-          f"{naive['peak_mb']:,.0f} MB); real is {naive['seconds'] / real['seconds']:.1f}x the naive speed; "
+          f"{naive['peak_mb']:,.0f} MB); real/naive speed ratio {ratio:.2f}; "
           f"rows imported {real['rows']:,} / {naive['rows']:,}")
+    return {"real": real, "naive": naive, "ratio": ratio}
+
+
+def check_csv_targets(figures: dict) -> list[str]:
+    """One line per CSV target, each saying met or NOT met (issue 15's targets)."""
+    real, naive, ratio = figures["real"], figures["naive"], figures["ratio"]
+    checks = [
+        (ratio >= CSV_MIN_RATIO, f"real/naive speed ratio {ratio:.2f} (target at least {CSV_MIN_RATIO})"),
+        (real["rows_per_s"] >= CSV_MIN_ROWS_PER_S,
+         f"{real['rows_per_s']:,.0f} rows/s (target at least {CSV_MIN_ROWS_PER_S:,})"),
+        (real["peak_mb"] <= naive["peak_mb"],
+         f"peak {real['peak_mb']:,.0f} MB against the naive path's {naive['peak_mb']:,.0f} MB "
+         "(target no more)"),
+    ]
+    return [f"CSV target {'met' if ok else 'NOT met'}: {words}" for ok, words in checks]
+
+
+def load_average() -> str:
+    """The machine's 1, 5 and 15 minute load averages: timings on a loaded machine run long."""
+    one, five, fifteen = Path("/proc/loadavg").read_text().split()[:3]
+    return f"load average {one}, {five}, {fifteen}"
 
 
 def main() -> None:
@@ -142,6 +172,7 @@ def main() -> None:
     parser.add_argument("--csv-rows", type=int, default=1_000_000)
     parser.add_argument("--xlsx-rows", type=int, default=200_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--json", action="store_true", help="also print the CSV figures as JSON")
     parser.add_argument("--worker", nargs=3, metavar=("MODE", "FILE", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -151,12 +182,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="placecx-bench-") as name:
         folder = Path(name)
         csv_path, xlsx_path = write_files(folder, args.csv_rows, args.xlsx_rows)
-        print(f"CSV {args.csv_rows:,} rows, {csv_path.stat().st_size / 1e6:.1f} MB; "
-              f"XLSX {args.xlsx_rows:,} rows, {xlsx_path.stat().st_size / 1e6:.1f} MB")
-        report("CSV", measure("real", csv_path, folder, args.repeats),
-               measure("naive", csv_path, folder, args.repeats))
-        report("XLSX", measure("real", xlsx_path, folder, args.repeats),
-               measure("naive", xlsx_path, folder, 1))
+        sizes = f"CSV {args.csv_rows:,} rows, {csv_path.stat().st_size / 1e6:.1f} MB"
+        if args.xlsx_rows:
+            sizes += f"; XLSX {args.xlsx_rows:,} rows, {xlsx_path.stat().st_size / 1e6:.1f} MB"
+        print(sizes)
+        print(f"Before: {load_average()}")
+        csv_figures = report("CSV", measure("real", csv_path, folder, args.repeats),
+                             measure("naive", csv_path, folder, args.repeats))
+        if args.xlsx_rows:
+            report("XLSX", measure("real", xlsx_path, folder, args.repeats),
+                   measure("naive", xlsx_path, folder, 1))
+        print(f"After: {load_average()}")
+        for line in check_csv_targets(csv_figures):
+            print(line)
+        if args.json:
+            print(json.dumps({"csv": csv_figures}))
 
 
 if __name__ == "__main__":

@@ -329,18 +329,29 @@ def read_csv_text(text: str, encoding: str, utf8: bytes | None = None) -> RawTab
 
     `utf8` may give the same text as UTF-8 bytes, to save encoding it again.
     """
-    if text.count("\n") > MAX_DATA_ROWS + 10:
+    end = _end_before_line_breaks(text)
+    line_feeds = text.count("\n", 0, end)
+    if line_feeds > MAX_DATA_ROWS + 10:
         raise FileRefused(
             f"The file has more than {MAX_DATA_ROWS:,} lines, the most one upload can hold; split the export."
         )
     delimiter = sniff_delimiter(text)
-    fast = _read_csv_fast(text, utf8, delimiter)
+    fast = _read_csv_fast(text, end, line_feeds, utf8, delimiter)
     if fast is not None:
         return _arrow_table(fast, "csv", encoding, delimiter)
     return _read_csv_exact(text, encoding, delimiter)
 
 
-def _read_csv_fast(text: str, utf8: bytes | None, delimiter: str) -> pa.Table | None:
+def _end_before_line_breaks(text: str) -> int:
+    """The length of `text` without its trailing line breaks (rstrip would copy the whole text)."""
+    end = len(text)
+    while end and text[end - 1] in "\r\n":
+        end -= 1
+    return end
+
+
+def _read_csv_fast(text: str, end: int, line_feeds: int, utf8: bytes | None,
+                   delimiter: str) -> pa.Table | None:
     """Arrow's multi-threaded CSV reader, used only where each record is exactly one line.
 
     Returns None (so the exact reader runs, and can name lines) when the file has
@@ -348,13 +359,15 @@ def _read_csv_fast(text: str, utf8: bytes | None, delimiter: str) -> pa.Table | 
     quote: there Arrow's record numbers would not be file lines. Likewise when a
     cell may be longer than MAX_CELL_CHARS, so that the exact reader refuses it.
     """
-    body = text.rstrip("\r\n")
+    # `end` leaves out the line breaks at the end of the text; `line_feeds` are those before it.
     # An odd number of quote marks means a quote never closes, which Arrow lets pass at the end.
-    if not body or "\n\n" in body or "\n\r\n" in body or body.count('"') % 2:
+    if (not end or text.find("\n\n", 0, end) >= 0 or text.find("\n\r\n", 0, end) >= 0
+            or text.count('"', 0, end) % 2):
         return None
-    width = len(next(csv.reader(io.StringIO(body[:_SAMPLE_CHARS], newline=""), delimiter=delimiter)))
+    sample = io.StringIO(text[:min(end, _SAMPLE_CHARS)], newline="")
+    width = len(next(csv.reader(sample, delimiter=delimiter)))
     names = [f"c{i}" for i in range(width)]
-    data = utf8 if utf8 is not None else body.encode("utf-8")
+    data = utf8 if utf8 is not None else text[:end].encode("utf-8")
     try:
         table = pa_csv.read_csv(
             io.BytesIO(data.lstrip(b"\xef\xbb\xbf")),
@@ -367,7 +380,7 @@ def _read_csv_fast(text: str, utf8: bytes | None, delimiter: str) -> pa.Table | 
         )
     except (pa.ArrowInvalid, ValueError):
         return None
-    if table.num_rows != body.count("\n") + 1:
+    if table.num_rows != line_feeds + 1:
         return None
     # A cell's bytes are at least its characters, so within the limit in bytes is within it in characters.
     if any((pc.max(pc.binary_length(column)).as_py() or 0) > MAX_CELL_CHARS for column in table.columns):
@@ -379,15 +392,19 @@ def _arrow_table(table: pa.Table, file_format: str, encoding: str | None = None,
                  delimiter: str | None = None, sheet: str | None = None,
                  notes: list[str] | None = None) -> RawTable:
     """A RawTable over an Arrow table: empty cells as "", blank records dropped, lines from positions."""
-    columns = [pc.fill_null(column, "") for column in table.columns]
+    columns = [pc.fill_null(column, "") if column.null_count else column for column in table.columns]
     table = pa.table(columns, names=[f"c{i}" for i in range(len(columns))])
     filled = None
     for column in columns:
-        has_text = pc.not_equal(pc.utf8_trim_whitespace(column), "")
+        # A cell has text unless it is empty or all white space (tested without copying the text).
+        has_text = pc.invert(pc.or_(pc.equal(pc.binary_length(column), 0), pc.utf8_is_space(column)))
         filled = has_text if filled is None else pc.or_(filled, has_text)
     keep = filled if filled is not None else pa.array([], pa.bool_())
-    lines = (pc.indices_nonzero(keep).to_numpy() + 1).tolist()
-    return RawTable(lines, file_format, arrow=table.filter(keep), encoding=encoding,
+    kept = pc.indices_nonzero(keep).to_numpy()
+    lines = (kept + 1).tolist()
+    if len(kept) < table.num_rows:
+        table = table.filter(keep)
+    return RawTable(lines, file_format, arrow=table, encoding=encoding,
                     delimiter=delimiter, sheet=sheet, notes=notes or [])
 
 
