@@ -57,7 +57,7 @@ def test_a_clean_file_is_read_mapped_and_imported(empty_db):
 def test_bad_rows_are_listed_and_import_nothing_is_the_default(empty_db):
     at = upload(page(), survey(range(5, 15), bad={7: "ten", 9: "Very good"}))
     assert "8 of 10 rows are ready to import; 2 have problems." in texts(at)
-    problems = at.dataframe[0].value
+    problems = table(at, "Line", "Column")
     assert problems["Line"].tolist() == [4, 6]
     assert problems["Reason"].tolist() == ["'ten' is not a score from 0 to 10",
                                            "'Very good' is not a score from 0 to 10"]

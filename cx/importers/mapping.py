@@ -246,7 +246,7 @@ def validate(frame: pd.DataFrame, lines: list[int], mapping: Mapping) -> Validat
         bad[positions] = True
         values = frame[column].iloc[positions].tolist()
         for position, value, reason in zip(positions.tolist(), values, reason_of(positions), strict=True):
-            problems.append(Problem(int(line_numbers[position]), column, str(value), reason))
+            problems.append(Problem(int(line_numbers[position]), column, _text(value), reason))
 
     for role in SCORE_ROLES:
         column = mapping.roles[role]
@@ -272,8 +272,9 @@ def validate(frame: pd.DataFrame, lines: list[int], mapping: Mapping) -> Validat
     for role, target in TEXT_ROLES.items():
         column = mapping.roles[role]
         if column:
-            text = frame[column].str.strip()
-            out[target] = text.where(text != "", None)
+            text = _stripped(frame[column])
+            blank = text == ""
+            out[target] = text.where(~blank, None) if bool(blank.any()) else text
     out["response_id"] = _response_ids(frame, mapping, reject)
     extra_names = [c for c in frame.columns if c not in mapping.used_columns()]
     for position, name in enumerate(extra_names):
@@ -302,6 +303,19 @@ def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     codes, distinct = pd.factorize(series)
     codes = np.asarray(codes)
     return np.where(codes < 0, len(distinct), codes), np.asarray(distinct, dtype=object)
+
+
+def _stripped(series: pd.Series) -> pd.Series:
+    """The values without surrounding white space; the series itself when none has any (no copy kept)."""
+    stripped = series.str.strip()
+    if bool((stripped.str.len() == series.str.len()).all()):
+        return series
+    return stripped
+
+
+def _text(value: object) -> str:
+    """A cell as text: a missing value is "", never "None" or "nan"."""
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
 
 
 def _convert_unique(series: pd.Series, convert) -> _Converted:
@@ -375,7 +389,7 @@ def _response_ids(frame: pd.DataFrame, mapping: Mapping, reject) -> pd.Series:
     if not column:
         hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
         return pd.Series([f"fp:{value:016x}" for value in hashes], index=frame.index, dtype="str")
-    ids = frame[column].str.strip()
+    ids = _stripped(frame[column])
     missing = (ids == "").to_numpy(dtype=bool, na_value=True)
     reject(missing, column, lambda positions: ["the response id is blank"] * len(positions))
     return ids

@@ -89,7 +89,7 @@ class RawTable:
     empty cells) or, when records differ in width, `rows` (lists of text).
     """
 
-    lines: list[int]
+    lines: list[int] | np.ndarray
     file_format: str  # "csv" or "xlsx"
     rows: list[list[str]] | None = None
     arrow: pa.Table | None = None
@@ -374,7 +374,8 @@ def _read_csv_fast(text: str, end: int, line_feeds: int, utf8: bytes | None,
             read_options=pa_csv.ReadOptions(column_names=names, block_size=8 << 20),
             parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
             convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+                # Large strings are what pandas holds, so handing the columns over copies nothing.
+                column_types=dict.fromkeys(names, pa.large_string()), strings_can_be_null=False,
                 quoted_strings_can_be_null=False, null_values=[],
             ),
         )
@@ -401,7 +402,7 @@ def _arrow_table(table: pa.Table, file_format: str, encoding: str | None = None,
         filled = has_text if filled is None else pc.or_(filled, has_text)
     keep = filled if filled is not None else pa.array([], pa.bool_())
     kept = pc.indices_nonzero(keep).to_numpy()
-    lines = (kept + 1).tolist()
+    lines = kept + 1  # an array: a million Python ints would cost some 36 MB
     if len(kept) < table.num_rows:
         table = table.filter(keep)
     return RawTable(lines, file_format, arrow=table, encoding=encoding,

@@ -14,6 +14,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from cx.formatting import blank_missing
 from cx.importers import Inspection, UploadFacts, validate_export
 from cx.importers.mapping import Mapping, Problem, Validated
 from cx.store import Store
@@ -49,8 +50,9 @@ class ImportResult:
 
     def sentence(self) -> str:
         """What the import did, in one sentence whose counts add up to the file's data rows."""
-        return (f"Upload {self.batch} imported: {self.new:,} new rows, {self.duplicate:,} already held from "
-                f"earlier uploads, {self.repeated:,} repeated within the file, {self.rejected:,} rejected.")
+        repeated = f", {self.repeated:,} repeated within the file" if self.repeated else ""
+        return (f"Upload {self.batch} imported: {self.new:,} new rows, {self.duplicate:,} already held"
+                f"{repeated}, {self.rejected:,} rejected.")
 
 
 def columns_signature(columns) -> str:
@@ -62,6 +64,30 @@ def default_source(upload: Inspection | UploadFacts) -> str:
     """A source name that stays the same for every export of one survey (duplicates are judged per source)."""
     facts = upload.facts() if isinstance(upload, Inspection) else upload
     return f"{facts.tool} survey {columns_signature(facts.columns)[:8]}"
+
+
+def sample_table(facts: UploadFacts) -> pd.DataFrame:
+    """Each column of an upload beside a few of its values ("Column", "Sample values"), as text."""
+    return pd.DataFrame({
+        "Column": pd.Series(list(facts.columns), dtype="str"),
+        "Sample values": pd.Series([" | ".join(facts.samples.get(column, [])) for column in facts.columns],
+                                   dtype="str"),
+    })
+
+
+def history_table(history: pd.DataFrame) -> pd.DataFrame:
+    """The upload history (`UploadStore.history`) as the Upload page shows it; blanks stay blank.
+
+    "Already held" counts rows an earlier upload of the same survey holds;
+    "Repeated in file" rows whose response id came earlier in the same file.
+    """
+    return blank_missing(pd.DataFrame({
+        "Upload": history["batch_id"], "File": history["file_name"], "Survey": history["source"],
+        "Tool": history["tool"], "Size (bytes)": history["file_size"], "Uploaded by": history["uploaded_by"],
+        "Uploaded at": history["uploaded_at"], "New": history["rows_new"],
+        "Already held": history["rows_duplicate"], "Repeated in file": history["rows_repeated"],
+        "Rejected": history["rows_rejected"], "SHA-256": history["file_sha256"],
+    }))
 
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:
