@@ -40,6 +40,7 @@ columns in characters, both from 1.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -136,6 +137,9 @@ def read_table(content: bytes) -> RawTable:
             "This is not a CSV or XLSX file (old .xls, PDF, image or archive); "
             "save the export as CSV or XLSX."
         )
+    direct = _read_utf8_csv(content)
+    if direct is not None:
+        return direct
     decoded = decode(content)
     exact = decoded.encoding == "UTF-8" and not decoded.replaced
     table = read_csv_text(decoded.text, decoded.encoding, content if exact else None)
@@ -331,10 +335,7 @@ def read_csv_text(text: str, encoding: str, utf8: bytes | None = None) -> RawTab
     """
     end = _end_before_line_breaks(text)
     line_feeds = text.count("\n", 0, end)
-    if line_feeds > MAX_DATA_ROWS + 10:
-        raise FileRefused(
-            f"The file has more than {MAX_DATA_ROWS:,} lines, the most one upload can hold; split the export."
-        )
+    _refuse_too_many_lines(line_feeds)
     delimiter = sniff_delimiter(text)
     fast = _read_csv_fast(text, end, line_feeds, utf8, delimiter)
     if fast is not None:
@@ -342,15 +343,65 @@ def read_csv_text(text: str, encoding: str, utf8: bytes | None = None) -> RawTab
     return _read_csv_exact(text, encoding, delimiter)
 
 
-def _end_before_line_breaks(text: str) -> int:
+def _end_before_line_breaks(text: str | bytes) -> int:
     """The length of `text` without its trailing line breaks (rstrip would copy the whole text)."""
     end = len(text)
-    while end and text[end - 1] in "\r\n":
+    breaks = "\r\n" if isinstance(text, str) else b"\r\n"
+    while end and text[end - 1:end] in breaks:
         end -= 1
     return end
 
 
-def _read_csv_fast(text: str, end: int, line_feeds: int, utf8: bytes | None,
+def _head_text(text: str | bytes, end: int) -> str:
+    """The first _SAMPLE_CHARS characters before `end`, from the text or its UTF-8 bytes."""
+    if isinstance(text, str):
+        return text[:min(end, _SAMPLE_CHARS)]
+    # At most four bytes a character; a character cut at the slice's end lies past the sample.
+    return text[:min(end, 4 * _SAMPLE_CHARS)].decode("utf-8", "ignore")[:_SAMPLE_CHARS]
+
+
+def _read_utf8_csv(content: bytes) -> RawTable | None:
+    """A plain UTF-8 CSV (no byte-order mark) read by Arrow straight from its bytes, or None.
+
+    Gives what `read_csv_text` gives for the decoded text, without ever holding the
+    decoded text (as big again as the file): the line and quote checks run on the
+    bytes, where every ASCII character is its own byte. None when the bytes are not
+    all valid UTF-8, hold NUL characters, or need the exact reader; the caller then
+    decodes and reads as usual. Raises FileRefused when there are too many lines.
+    """
+    if content.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or b"\x00" in content:
+        return None
+    if not _valid_utf8(content):
+        return None
+    end = _end_before_line_breaks(content)
+    line_feeds = content.count(b"\n", 0, end)
+    _refuse_too_many_lines(line_feeds)
+    delimiter = sniff_delimiter(_head_text(content, len(content)))
+    fast = _read_csv_fast(content, end, line_feeds, content, delimiter)
+    return None if fast is None else _arrow_table(fast, "csv", "UTF-8", delimiter)
+
+
+def _valid_utf8(content: bytes) -> bool:
+    """Whether all of `content` is valid UTF-8, checked a slice at a time (no copy of the whole text)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(content)
+    try:
+        for start in range(0, len(content), _CHUNK_CHARS):
+            decoder.decode(view[start:start + _CHUNK_CHARS])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _refuse_too_many_lines(line_feeds: int) -> None:
+    if line_feeds > MAX_DATA_ROWS + 10:
+        raise FileRefused(
+            f"The file has more than {MAX_DATA_ROWS:,} lines, the most one upload can hold; split the export."
+        )
+
+
+def _read_csv_fast(text: str | bytes, end: int, line_feeds: int, utf8: bytes | None,
                    delimiter: str) -> pa.Table | None:
     """Arrow's multi-threaded CSV reader, used only where each record is exactly one line.
 
@@ -359,12 +410,15 @@ def _read_csv_fast(text: str, end: int, line_feeds: int, utf8: bytes | None,
     quote: there Arrow's record numbers would not be file lines. Likewise when a
     cell may be longer than MAX_CELL_CHARS, so that the exact reader refuses it.
     """
+    # `text` is the decoded text, or its UTF-8 bytes (whose ASCII bytes are the same characters).
     # `end` leaves out the line breaks at the end of the text; `line_feeds` are those before it.
     # An odd number of quote marks means a quote never closes, which Arrow lets pass at the end.
-    if (not end or text.find("\n\n", 0, end) >= 0 or text.find("\n\r\n", 0, end) >= 0
-            or text.count('"', 0, end) % 2):
+    blank, blank_crlf, quote = (("\n\n", "\n\r\n", '"') if isinstance(text, str)
+                                else (b"\n\n", b"\n\r\n", b'"'))
+    if (not end or text.find(blank, 0, end) >= 0 or text.find(blank_crlf, 0, end) >= 0
+            or text.count(quote, 0, end) % 2):
         return None
-    sample = io.StringIO(text[:min(end, _SAMPLE_CHARS)], newline="")
+    sample = io.StringIO(_head_text(text, end), newline="")
     width = len(next(csv.reader(sample, delimiter=delimiter)))
     names = [f"c{i}" for i in range(width)]
     data = utf8 if utf8 is not None else text[:end].encode("utf-8")
