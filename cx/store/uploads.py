@@ -116,7 +116,8 @@ class UploadStore(FeatureStore):
         if "response_id" not in frame.columns:
             raise ValueError("Responses need a response_id column.")
         select = [col if col in frame.columns else "NULL" for col in RESPONSE_COLUMNS]
-        incoming: pd.DataFrame | pa.Table = frame
+        # DuckDB scans an Arrow table several times faster than the same pandas frame.
+        incoming = pa.Table.from_pandas(frame, preserve_index=False)
         if extra_columns:
             # The attribute map is built in Arrow (a DuckDB lambda per row took seconds for 1M rows).
             incoming = _with_extra_map(frame, extra_columns, extra_names)
