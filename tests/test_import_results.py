@@ -43,7 +43,7 @@ def test_repeats_within_a_file_are_counted_apart_from_rows_held_before(store):
 def test_fft_file_repeats_are_reported_as_repeats_by_the_command_line(tmp_path, capsys):
     raw = pd.read_csv(FFT, dtype=str, keep_default_na=False)
     repeats = int(raw.duplicated().sum())
-    assert repeats > 0
+    assert repeats == 153  # the figure the issue reports
     db = tmp_path / "cli.duckdb"
     assert main(["import", str(FFT), "--db", str(db), "--no-demo", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)

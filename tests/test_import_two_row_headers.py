@@ -1,8 +1,9 @@
 """Two-row headers: a question written once above its columns, an option row below (issue 15).
 
-The exports come from shared/corpus: a SurveyMonkey workbook, a SurveyMonkey CSV
-(fivethirtyeight) and a LimeSurvey workbook tidied in Excel, whose first row holds
-each question once over blank (merged) cells and whose second row names the options.
+The exports come from shared/corpus: a SurveyMonkey workbook and a LimeSurvey workbook
+tidied in Excel, whose first row holds each question once over blank (merged) cells
+and whose second row names the options. The SurveyMonkey CSV (fivethirtyeight) is
+covered in test_importers.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from .test_upload_import import run
 
 LIMESURVEY = "informal-models_results-survey.xlsx"
 SURVEYMONKEY_XLSX = "VIMFF_Cohort1_Survey2_post-intervention.xlsx"
-SURVEYMONKEY_CSV = "fivethirtyeight_StarWars.csv"
 
 
 def raw_records(name: str, count: int) -> list[list[str]]:
@@ -54,7 +54,7 @@ def test_surveymonkey_response_row_keeps_the_question_alone_and_names_options():
     assert [name.rsplit(OPTION_SEPARATOR, 1)[1] for name in styles] == ["Bouldering", "Top-rope", "Lead"]
 
 
-@pytest.mark.parametrize("name, rows", [(LIMESURVEY, 45), (SURVEYMONKEY_XLSX, 12), (SURVEYMONKEY_CSV, 1186)])
+@pytest.mark.parametrize("name, rows", [(LIMESURVEY, 45), (SURVEYMONKEY_XLSX, 12)])
 def test_two_row_exports_import_every_data_row_with_option_attributes(store, name, rows):
     content = (FIXTURES / name).read_bytes()
     inspection = inspect_fixture(name)
@@ -63,9 +63,9 @@ def test_two_row_exports_import_every_data_row_with_option_attributes(store, nam
     checked = validate_export(inspection)
     option_columns = [c for c in checked.extra_names if OPTION_SEPARATOR in c]
     assert option_columns, "the option columns are kept as attributes under their two-row names"
-    # No stored attribute holds an option row's label as if it were an answer.
     held = store.uploads.history()
     assert int(held.loc[0, "rows_new"]) == result.new
+    assert int(held.loc[0, "header_rows"]) == 2
 
 
 def test_a_one_row_header_with_blank_names_over_filled_data_stays_one_row():
