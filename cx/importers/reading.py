@@ -454,7 +454,7 @@ def _arrow_table(table: pa.Table, file_format: str, encoding: str | None = None,
         filled = has_text if filled is None else pc.or_(filled, has_text)
     keep = filled if filled is not None else pa.array([], pa.bool_())
     kept = pc.indices_nonzero(keep).to_numpy()
-    lines = kept + 1  # an array: a million Python ints would cost some 36 MB
+    lines = kept.astype(np.int64) + 1  # an array: a million Python ints would cost some 36 MB
     if len(kept) < table.num_rows:
         table = table.filter(keep)
     return RawTable(lines, file_format, arrow=table, encoding=encoding,
