@@ -9,8 +9,9 @@ validation, deduplication, one transaction; XLSX parsed in the limited child
 process) and through the naive path (pandas `read_csv`, or `read_excel` with
 openpyxl, then the same store insert without any checks). Every run happens in
 its own process, so its peak memory (including any child it starts) is its own.
-The CSV runs of the two paths take turns. Prints the median seconds over the repeats, rows per second, peak memory and the
-ratio of the two paths, the machine's load before and after, and whether the
+The CSV runs of the two paths take turns. Prints the median seconds over the
+repeats, the median CPU seconds, rows per second, peak memory and the ratio of
+the two paths, the machine's load before and after, and whether the
 CSV targets of issue 15 are met (real/naive speed ratio at least 1.3, at least
 400,000 rows/s, peak memory no more than the naive path's). The naive XLSX path is
 run once: it takes about half a minute; `--xlsx-rows 0` leaves XLSX out.
