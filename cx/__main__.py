@@ -200,7 +200,8 @@ def _import(args: argparse.Namespace) -> int:
         print(json.dumps(result, default=str))
         return 0
     print(f"Upload {result['batch']} ({result['source']}): {result['new']:,} new, "
-          f"{result['duplicate']:,} duplicate, {result['rejected']:,} rejected, of {result['rows']:,} rows.")
+          f"{result['duplicate']:,} duplicate (already held), {result.get('repeated', 0):,} repeated within "
+          f"the file, {result['rejected']:,} rejected, of {result['rows']:,} rows.")
     for problem in result["problems"]:
         print(f"  rejected: {Problem(**problem).sentence()}")
     return 0

@@ -91,3 +91,26 @@ def escape_markdown(text: str) -> str:
     backslash, so a round called "**Q1** :red[x]" shows exactly those characters.
     """
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
+
+
+def blank_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` for showing, where a missing value is an empty cell, never "None" or "nan".
+
+    Columns without missing values keep their type (so numbers still sort as numbers);
+    a column with any becomes text, whole numbers written without ".0".
+    """
+    shown = frame.copy()
+    for name in shown.columns:
+        column = shown[name]
+        if column.isna().any():
+            shown[name] = pd.Series([_cell_text(value) for value in column.tolist()], index=column.index,
+                                    dtype="str")
+    return shown
+
+
+def _cell_text(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -18,11 +18,20 @@ import cx_ui
 from cx import surveys as survey_rules
 from cx.errors import PlaceCXError
 from cx.exports import file_stem
+from cx.formatting import blank_missing
 from cx.importers import FileRefused
 from cx.importers.kpi import GRAINS, KPI_ROLE_LABELS
 from cx.importers.mapping import DATE_ORDERS, ROLE_LABELS, Mapping
 from cx.importers.reading import MAX_DATA_ROWS, MAX_FILE_BYTES
-from cx.importers.run import PROBLEM_COLUMNS, ImportRefused, columns_signature, default_source, problems_frame
+from cx.importers.run import (
+    PROBLEM_COLUMNS,
+    ImportRefused,
+    columns_signature,
+    default_source,
+    history_table,
+    problems_frame,
+    sample_table,
+)
 from cx.importers.staging import import_staged
 from cx_ui import identity, state, uploads
 
@@ -93,6 +102,9 @@ if staged is not None:
         st.caption("Each KPI needs both of its counts (for example Answered within 20 seconds and "
                    "Calls offered), so that months and services can be added up correctly.")
     columns = list(facts.columns)
+    with st.expander("Sample values of each column", expanded=True):
+        st.caption("Up to three different values from the first rows of the file, shown exactly as written.")
+        st.dataframe(sample_table(facts), hide_index=True, width="stretch", key="upload-samples")
     options = [NOT_USED, *columns]
     roles = {}
     grid = st.columns(3)
@@ -160,7 +172,7 @@ if staged is not None:
             f"{checked.rejected_rows:,} have problems.")
     if checked.problems:
         st.subheader("Rows with problems")
-        shown = problems_frame(list(checked.problems)).rename(columns=PROBLEM_COLUMNS)
+        shown = blank_missing(problems_frame(list(checked.problems)).rename(columns=PROBLEM_COLUMNS))
         st.dataframe(shown, hide_index=True, width="stretch")
         if checked.problem_count > len(shown):
             st.text(f"The first {len(shown):,} of {checked.problem_count:,} problems are shown; "
@@ -202,8 +214,7 @@ if staged is not None:
         except (ImportRefused, PlaceCXError, ValueError) as error:
             st.error(cx_ui.literal(str(error)), icon=":material/error:")
         else:
-            state.notice(f"Upload {result.batch} imported: {result.new:,} new rows, "
-                         f"{result.duplicate:,} already held, {result.rejected:,} rejected.")
+            state.notice(result.sentence())
             st.rerun()
 
 st.header("Inbox")
@@ -220,10 +231,10 @@ arrived = store.inbox.recent()
 if arrived.empty:
     st.text("Nothing has arrived in the inbox yet.")
 else:
-    st.dataframe(pd.DataFrame({
+    st.dataframe(blank_missing(pd.DataFrame({
         "Received": arrived["received_at"], "File": arrived["file_name"], "Outcome": arrived["outcome"],
         "Upload": arrived["batch_id"].astype("Int64"), "Reason": arrived["reason"],
-    }), hide_index=True, width="stretch")
+    })), hide_index=True, width="stretch")
 
 st.header("Upload history")
 history = store.uploads.history()
@@ -231,16 +242,8 @@ if history.empty:
     st.info("Nothing has been uploaded yet.")
     st.stop()
 recorded = cx_ui.cached(store.catalogue.all)
-history_names = dict(zip(recorded["source"], recorded["name"], strict=True))
-shown = pd.DataFrame({
-    "Upload": history["batch_id"], "File": history["file_name"],
-    "Survey": [history_names.get(s, s) for s in history["source"]],
-    "Tool": history["tool"], "Size (bytes)": history["file_size"], "Uploaded by": history["uploaded_by"],
-    "Uploaded at": history["uploaded_at"], "New": history["rows_new"],
-    "Duplicate": history["rows_duplicate"], "Rejected": history["rows_rejected"],
-    "SHA-256": history["file_sha256"],
-})
-st.dataframe(shown, hide_index=True, width="stretch")
+survey_names = dict(zip(recorded["source"], recorded["name"], strict=True))
+st.dataframe(history_table(history, survey_names), hide_index=True, width="stretch")
 
 labels = {
     int(row.batch_id): f"Upload {row.batch_id}: "
@@ -254,7 +257,7 @@ if pd.notna(row["rows_rejected"]) and row["rows_rejected"] > 0:
     database = cx_ui.database()
 
     def kept_rejections(batch: int = picked) -> pd.DataFrame:
-        return database.store().uploads.rejections(batch).rename(columns=PROBLEM_COLUMNS)
+        return blank_missing(database.store().uploads.rejections(batch).rename(columns=PROBLEM_COLUMNS))
 
     cx_ui.download_buttons(kept_rejections, file_stem=file_stem(f"rejected rows upload {picked}"),
                            title=f"Rejected rows of upload {picked}", key="upload-history-rejected")

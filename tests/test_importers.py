@@ -64,7 +64,7 @@ def test_corpus_file_is_recognised_and_mapped(name, tool, headers, rows, encodin
 
 def test_surveymonkey_option_columns_carry_the_option_label():
     columns = inspect_fixture("fivethirtyeight_StarWars.csv").layout.columns
-    assert "Which of the following Star Wars films have you seen? Please select all that apply. - " \
+    assert "Which of the following Star Wars films have you seen? Please select all that apply. \u2013 " \
            "Star Wars: Episode I The Phantom Menace" in columns
 
 

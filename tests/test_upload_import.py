@@ -69,9 +69,10 @@ def test_rows_without_ids_are_deduplicated_by_fingerprint(store):
     rows = [["Timestamp", "Satisfaction"], ["2026/10/01 10:00:00 am GMT", "5"],
             ["2026/10/01 10:05:00 am GMT", "4"], ["2026/10/01 10:05:00 am GMT", "4"]]
     first = run(store, csv_bytes(rows), name="form.csv")
-    assert (first.new, first.duplicate) == (2, 1)
+    # The third row repeats the second within the file: repeated, not "already held".
+    assert (first.new, first.duplicate, first.repeated) == (2, 0, 1)
     second = run(store, csv_bytes(rows), name="form.csv")
-    assert (second.new, second.duplicate) == (0, 3)
+    assert (second.new, second.duplicate, second.repeated) == (0, 2, 1)
 
 
 def test_a_bad_score_stops_the_whole_import_by_default(store):
@@ -139,7 +140,9 @@ def test_friends_and_family_fixture_imports_every_distinct_row(store):
     raw = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False)
     result = run(store, content, name="data.csv")
     assert result.new == len(raw.drop_duplicates())
-    assert result.new + result.duplicate + result.rejected == len(raw) == 3882
+    assert result.duplicate == 0
+    assert result.repeated == raw.duplicated().sum()
+    assert result.new + result.duplicate + result.repeated + result.rejected == len(raw) == 3882
     totals = store.surveys.metrics()
     assert totals.loc[0, "fft_n"] == raw["rating"].isin(
         ["Extremely likely", "Likely", "Neither likely nor unlikely", "Unlikely", "Extremely unlikely"]

@@ -14,11 +14,15 @@ import hashlib
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
 
 from cx.importers.kpi import looks_like_kpis, propose_kpi_mapping, validate_kpis
 from cx.importers.layout import Layout, detect_layout
 from cx.importers.mapping import ROLES, Mapping, Problem, Validated, propose_mapping, validate
 from cx.importers.reading import DELIMITERS, FileRefused, RawTable, read_table
+
+SAMPLE_VALUES = 3
+SAMPLE_CHARS = 60
 
 __all__ = ["FileRefused", "Inspection", "Mapping", "Problem", "ROLES", "UploadFacts", "inspect_export",
            "validate_export"]
@@ -46,6 +50,8 @@ class UploadFacts:
     delimiter: str | None = None
     sheet: str | None = None
     notes: tuple[str, ...] = ()
+    # A few distinct non-blank values of each column, for the person checking the mapping.
+    samples: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def mapping(self) -> Mapping:
@@ -117,7 +123,7 @@ class Inspection:
             self.file_name, self.file_size, self.sha256, self.table.file_format, self.layout.tool,
             self.layout.header_rows, tuple(self.layout.columns), self.data_rows, self.kind,
             {kind: self.proposed(kind) for kind in ("responses", "kpi")}, self.table.encoding,
-            self.table.delimiter, self.table.sheet, tuple(self.notes),
+            self.table.delimiter, self.table.sheet, tuple(self.notes), sample_values(self.frame),
         )
 
     @property
@@ -133,6 +139,28 @@ class Inspection:
         return self.facts().summary()
 
 
+def sample_values(frame: pd.DataFrame, count: int = SAMPLE_VALUES, rows: int = 1000) -> dict[str, list[str]]:
+    """The first `count` distinct non-blank values of each column, from its first `rows` rows.
+
+    Values longer than SAMPLE_CHARS are cut there, ending in "…". They are the file's
+    own text: show them literally.
+    """
+    samples = {}
+    for column in frame.columns:
+        found: list[str] = []
+        for value in frame[column].head(rows).tolist():
+            if not isinstance(value, str) or not value.strip():
+                continue
+            text = value.strip()
+            text = text if len(text) <= SAMPLE_CHARS else text[:SAMPLE_CHARS - 1] + "\u2026"
+            if text not in found:
+                found.append(text)
+                if len(found) == count:
+                    break
+        samples[column] = found
+    return samples
+
+
 def inspect_export(content: bytes, file_name: str) -> Inspection:
     """Read an upload, recognise its tool and header rows, and propose a mapping.
 
@@ -141,6 +169,8 @@ def inspect_export(content: bytes, file_name: str) -> Inspection:
     data rows under the header.
     """
     table = read_table(content)
+    # Arrow's pool keeps what the parser freed unless asked to give it back.
+    pa.default_memory_pool().release_unused()
     if not len(table):
         raise FileRefused("The file has no rows.")
     layout = detect_layout(table.head(3))

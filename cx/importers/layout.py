@@ -4,7 +4,9 @@ Tools are recognised by the header layouts they are documented to write:
 Qualtrics (three rows ending in an ImportId row, or the older V1/V2 two-row form),
 SurveyMonkey (question row over a "Response"/option row), Microsoft Forms, Google
 Forms, LimeSurvey, SmartSurvey, Typeform and KoBoToolbox; anything else is a plain
-one-header table ("generic").
+one-header table ("generic"). Whatever the tool, a question row over an option row
+(see `is_question_and_option_rows`) is read as two header rows, and its columns are
+named "Question – Option".
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from dataclasses import dataclass
 
 _IMPORT_ID = re.compile(r"""^\{\s*["']ImportId["']\s*:""")
 _LEGACY_QUALTRICS = re.compile(r"^V\d+$")
-_SURVEYMONKEY_SUBHEADS = {"response", "open-ended response", "other (please specify)"}
+_RESPONSE_WORDS = {"response", "open-ended response"}
+_SUBHEADS = _RESPONSE_WORDS | {"other (please specify)"}
+_NUMBER_OR_DATE = re.compile(r"^[-+]?[\d.,:/ ]+$|^\d{4}-\d{2}-\d{2}")
+OPTION_SEPARATOR = " \u2013 "  # an en dash between question and option: "Question – Option"
 
 
 @dataclass(frozen=True)
@@ -41,11 +46,64 @@ def detect_layout(rows: list[list[str]]) -> Layout:
         pairs = zip(first, second, strict=False)
         names = [below if _LEGACY_QUALTRICS.match(top) else top for top, below in pairs]
         return Layout("Qualtrics (legacy export)", 2, unique_names(names))
+    two_rows = is_question_and_option_rows(first, second)
     if lowered & {"respondent id", "respondentid"}:
-        if any(cell.lower() in _SURVEYMONKEY_SUBHEADS for cell in second):
-            return Layout("SurveyMonkey", 2, unique_names(_surveymonkey_names(first, second)))
+        if two_rows or any(cell.lower() in _SUBHEADS for cell in second):
+            return Layout("SurveyMonkey", 2, unique_names(question_option_names(first, second)))
         return Layout("SurveyMonkey", 1, unique_names(first))
-    return Layout(_one_row_tool(first, lowered), 1, unique_names(first))
+    tool = _one_row_tool(first, lowered)
+    if two_rows:
+        return Layout(tool, 2, unique_names(question_option_names(first, second)))
+    return Layout(tool, 1, unique_names(first))
+
+
+def is_question_and_option_rows(first: list[str], second: list[str]) -> bool:
+    """Whether the first two records are a question row over an option row, not a header over data.
+
+    SurveyMonkey, and LimeSurvey exports tidied in Excel, write a question with
+    several columns (the options of a multiple-choice question, the statements of a
+    matrix) once, above its first column, leaving the cells to its right blank; the
+    second row names each column's option ("Response", "Other (please specify)", a
+    statement). Read as such only when all of these hold:
+
+    - some question spans columns: a question cell followed by at least one blank;
+    - every column of such a span has an option name in the second row;
+    - a column with a question of its own (no blanks after it) has nothing, or a
+      "Response" word, in the second row, as a data row would not;
+    - the option names in the second row are not numbers or dates, and no two
+      columns of one question share a name.
+    """
+    if len(second) < 2 or not any(first) or not any(second):
+        return False
+    spans = _question_spans(first)
+    if not any(len(columns) > 1 for columns in spans):
+        return False
+    below = [second[i] if i < len(second) else "" for i in range(len(first))]
+    for columns in spans:
+        names = [below[i] for i in columns]
+        if len(columns) == 1:
+            if names[0] and names[0].lower() not in _SUBHEADS:
+                return False
+            continue
+        if not all(names) or len({name.lower() for name in names}) < len(names):
+            return False
+        if any(_NUMBER_OR_DATE.match(name) for name in names):
+            return False
+    return True
+
+
+def _question_spans(first: list[str]) -> list[list[int]]:
+    """Column positions grouped by question: a named cell and the blank cells after it.
+
+    Blank cells before the first named one (a tool's unnamed first columns) form no span.
+    """
+    spans: list[list[int]] = []
+    for position, cell in enumerate(first):
+        if cell:
+            spans.append([position])
+        elif spans:
+            spans[-1].append(position)
+    return spans
 
 
 def _one_row_tool(first: list[str], lowered: set[str]) -> str:
@@ -65,16 +123,17 @@ def _one_row_tool(first: list[str], lowered: set[str]) -> str:
     return "generic"
 
 
-def _surveymonkey_names(first: list[str], second: list[str]) -> list[str]:
-    """Question over sub-answer: "Response" keeps the question alone, an option label is appended."""
+def question_option_names(first: list[str], second: list[str]) -> list[str]:
+    """Question over option: "Question – Option", or the question alone where the option is
+    only "Response" or "Open-Ended Response" (or blank)."""
     names, question = [], ""
     for index, top in enumerate(first):
         question = top or question
         below = second[index] if index < len(second) else ""
-        if not below or below.lower() in {"response", "open-ended response"}:
+        if not below or below.lower() in _RESPONSE_WORDS:
             names.append(question)
         else:
-            names.append(f"{question} - {below}" if question else below)
+            names.append(f"{question}{OPTION_SEPARATOR}{below}" if question else below)
     return names
 
 

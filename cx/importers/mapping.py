@@ -246,18 +246,21 @@ def validate(frame: pd.DataFrame, lines: list[int], mapping: Mapping) -> Validat
         mistakes.append("This mapping is for KPI figures, not survey responses.")
     if mistakes:
         raise ValueError(" ".join(mistakes))
-    line_numbers = pd.Series(lines, index=frame.index)
+    line_numbers = np.asarray(lines)
     out = pd.DataFrame(index=frame.index)
     problems: list[Problem] = []
-    bad = pd.Series(False, index=frame.index)
+    bad = np.zeros(len(frame), dtype=bool)
     notes: list[str] = []
 
-    def reject(mask: pd.Series, column: str, reasons: pd.Series) -> None:
-        nonlocal bad
-        bad |= mask
-        for index in mask[mask].index:
-            problems.append(Problem(int(line_numbers[index]), column, str(frame.at[index, column]),
-                                    reasons[index]))
+    def reject(mask: np.ndarray, column: str, reason_of) -> None:
+        """Mark the rows of `mask` rejected; `reason_of(positions)` gives their reasons."""
+        positions = np.flatnonzero(mask)
+        if not positions.size:
+            return
+        bad[positions] = True
+        values = frame[column].iloc[positions].tolist()
+        for position, value, reason in zip(positions.tolist(), values, reason_of(positions), strict=True):
+            problems.append(Problem(int(line_numbers[position]), column, _text(value), reason))
 
     for role in SCORE_ROLES:
         column = mapping.roles[role]
@@ -265,9 +268,9 @@ def validate(frame: pd.DataFrame, lines: list[int], mapping: Mapping) -> Validat
             continue
         scale = SCALES["ces7" if role == "ces" and mapping.ces_scale == 7 else
                       "ces5" if role == "ces" else role]
-        values, errors = _convert_unique(frame[column], lambda text, s=scale: to_score(text, s))
-        out[role] = values.astype("UInt8")
-        reject(errors.notna(), column, errors)
+        converted = _convert_unique(frame[column], lambda text, s=scale: to_score(text, s))
+        out[role] = pd.array(converted.values, dtype="UInt8") if len(frame) else pd.array([], dtype="UInt8")
+        reject(converted.failed, column, converted.reasons)
     if mapping.roles["ces"]:
         out["ces_scale"] = pd.Series(mapping.ces_scale, index=frame.index, dtype="UInt8")
     if not any(mapping.roles[role] for role in SCORE_ROLES):
@@ -276,40 +279,85 @@ def validate(frame: pd.DataFrame, lines: list[int], mapping: Mapping) -> Validat
                      "rows are imported with their attributes only.")
     if mapping.roles["completed_at"]:
         column = mapping.roles["completed_at"]
-        times, errors, described = parse_times(frame[column], mapping.date_order)
-        out["completed_at"] = times
-        reject(errors.notna(), column, errors)
-        if described:
-            notes.append(f"Dates in '{column}' were read as {described}.")
+        parsed = _parse_times_coded(frame[column], mapping.date_order)
+        out["completed_at"] = pd.Series(parsed.values, index=frame.index)
+        reject(parsed.failed, column, parsed.reasons)
+        if parsed.described:
+            notes.append(f"Dates in '{column}' were read as {parsed.described}.")
     for role, target in TEXT_ROLES.items():
         column = mapping.roles[role]
         if column:
-            text = frame[column].str.strip()
-            out[target] = text.where(text != "", None)
+            text = _stripped(frame[column])
+            blank = text == ""
+            out[target] = text.where(~blank, None) if bool(blank.any()) else text
     out["response_id"] = _response_ids(frame, mapping, reject)
     extra_names = [c for c in frame.columns if c not in mapping.used_columns()]
     for position, name in enumerate(extra_names):
         out[f"extra_{position}"] = frame[name]
     rejected = int(bad.sum())
     problems.sort(key=lambda p: (p.line, p.column))
-    return Validated(out[~bad].reset_index(drop=True), problems, len(frame), rejected, notes, extra_names)
+    valid = out[~bad].reset_index(drop=True) if rejected else out.reset_index(drop=True)
+    return Validated(valid, problems, len(frame), rejected, notes, extra_names)
 
 
-def _convert_unique(series: pd.Series, convert) -> tuple[pd.Series, pd.Series]:
-    """Convert each distinct value once; return (values, reasons) aligned with the series."""
+@dataclass(frozen=True)
+class _Converted:
+    """Values converted one per distinct text: the values, which rows failed, and why."""
+
+    values: np.ndarray  # float64, NaN for no answer or a failure
+    failed: np.ndarray  # bool per row
+    codes: np.ndarray  # the distinct text of each row (see pd.factorize; the last entry is "missing")
+    distinct_reasons: np.ndarray  # object: the reason per distinct text, None where it converted
+
+    def reasons(self, positions: np.ndarray) -> list[str]:
+        return self.distinct_reasons[self.codes[positions]].tolist()
+
+
+def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values); missing values get the code len(distinct), one past the last."""
     codes, distinct = pd.factorize(series)
-    results: list[float] = []
-    reasons: list[str | None] = []
-    for text in distinct:
+    codes = np.asarray(codes)
+    return np.where(codes < 0, len(distinct), codes), np.asarray(distinct, dtype=object)
+
+
+def _stripped(series: pd.Series) -> pd.Series:
+    """The values without surrounding white space; the series itself when none has any (no copy kept)."""
+    stripped = series.str.strip()
+    if bool((stripped.str.len() == series.str.len()).all()):
+        return series
+    return stripped
+
+
+def _text(value: object) -> str:
+    """A cell as text: a missing value is "", never "None" or "nan"."""
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
+def _convert_unique(series: pd.Series, convert) -> _Converted:
+    """Convert each distinct value once, then spread the results over the rows with array lookups."""
+    codes, distinct = _factorize(series)
+    results = np.full(len(distinct) + 1, np.nan)
+    reasons = np.full(len(distinct) + 1, None, dtype=object)
+    for index, text in enumerate(distinct):
         try:
             value = convert(text)
-            results.append(float("nan") if value is None else value)
-            reasons.append(None)
+            results[index] = np.nan if value is None else value
         except ScoreError as error:
-            results.append(float("nan"))
-            reasons.append(str(error))
-    return (pd.Series(np.asarray(results, dtype="float64")[codes], index=series.index),
-            pd.Series(np.asarray(reasons, dtype="object")[codes], index=series.index))
+            reasons[index] = str(error)
+    failed_distinct = np.array([reason is not None for reason in reasons], dtype=bool)
+    return _Converted(results[codes], failed_distinct[codes], codes, reasons)
+
+
+@dataclass(frozen=True)
+class _Times:
+    values: np.ndarray  # datetime64[ns], NaT for blanks and failures
+    failed: np.ndarray
+    codes: np.ndarray
+    distinct_reasons: np.ndarray
+    described: str | None
+
+    def reasons(self, positions: np.ndarray) -> list[str]:
+        return self.distinct_reasons[self.codes[positions]].tolist()
 
 
 def parse_times(series: pd.Series, order: str = "auto") -> tuple[pd.Series, pd.Series, str | None]:
@@ -319,13 +367,21 @@ def parse_times(series: pd.Series, order: str = "auto") -> tuple[pd.Series, pd.S
     whose dates fit both (1/9/2024). Times with a UTC offset are converted to UTC;
     blanks stay empty.
     """
+    parsed = _parse_times_coded(series, order)
+    reasons = pd.Series(parsed.distinct_reasons[parsed.codes], index=series.index, dtype="object")
+    return pd.Series(parsed.values, index=series.index), reasons, parsed.described
+
+
+def _parse_times_coded(series: pd.Series, order: str = "auto") -> _Times:
+    """`parse_times`, with each distinct text parsed once and its reason kept per distinct text."""
     excluded = {"day": MONTH_FIRST, "month": DAY_FIRST}.get(order)
-    codes, values = pd.factorize(series)
+    codes, values = _factorize(series)
     answered = np.array([not is_no_answer(v) for v in values], dtype=bool)
+    parsed_all = np.full(len(values) + 1, np.datetime64("NaT"), dtype="datetime64[ns]")
+    reason_all = np.full(len(values) + 1, None, dtype=object)
     distinct = pd.Series(values[answered], dtype="object")
     if distinct.empty:
-        no_reasons = pd.Series(None, index=series.index, dtype="object")
-        return pd.Series(pd.NaT, index=series.index), no_reasons, None
+        return _Times(parsed_all[codes], np.zeros(len(codes), dtype=bool), codes, reason_all, None)
     best, best_count, best_words = None, -1, None
     for fmt, words in DATE_FORMATS:
         if words == excluded:
@@ -336,13 +392,10 @@ def parse_times(series: pd.Series, order: str = "auto") -> tuple[pd.Series, pd.S
             best, best_count, best_words = parsed, count, words
         if count == len(distinct):
             break
-    parsed_all = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
-    parsed_all[answered] = best.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
-    reason_all = np.full(len(values), None, dtype="object")
-    failed = answered & np.isnat(parsed_all)
-    reason_all[failed] = [f"'{v}' is not a date and time" for v in values[failed]]
-    times = pd.Series(parsed_all[codes], index=series.index)
-    return times, pd.Series(reason_all[codes], index=series.index), best_words
+    parsed_all[:-1][answered] = best.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
+    failed = np.append(answered, False) & np.isnat(parsed_all)
+    reason_all[failed] = [f"'{v}' is not a date and time" for v in values[failed[:-1]]]
+    return _Times(parsed_all[codes], failed[codes], codes, reason_all, best_words)
 
 
 def _response_ids(frame: pd.DataFrame, mapping: Mapping, reject) -> pd.Series:
@@ -351,8 +404,8 @@ def _response_ids(frame: pd.DataFrame, mapping: Mapping, reject) -> pd.Series:
     if not column:
         hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
         return pd.Series([f"fp:{value:016x}" for value in hashes], index=frame.index, dtype="str")
-    ids = frame[column].str.strip()
-    missing = ids == ""
-    reject(missing, column, pd.Series("the response id is blank", index=frame.index))
+    ids = _stripped(frame[column])
+    missing = (ids == "").to_numpy(dtype=bool, na_value=True)
+    reject(missing, column, lambda positions: ["the response id is blank"] * len(positions))
     return ids
 

@@ -40,6 +40,7 @@ columns in characters, both from 1.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -89,7 +90,7 @@ class RawTable:
     empty cells) or, when records differ in width, `rows` (lists of text).
     """
 
-    lines: list[int]
+    lines: list[int] | np.ndarray
     file_format: str  # "csv" or "xlsx"
     rows: list[list[str]] | None = None
     arrow: pa.Table | None = None
@@ -136,6 +137,9 @@ def read_table(content: bytes) -> RawTable:
             "This is not a CSV or XLSX file (old .xls, PDF, image or archive); "
             "save the export as CSV or XLSX."
         )
+    direct = _read_utf8_csv(content)
+    if direct is not None:
+        return direct
     decoded = decode(content)
     exact = decoded.encoding == "UTF-8" and not decoded.replaced
     table = read_csv_text(decoded.text, decoded.encoding, content if exact else None)
@@ -329,18 +333,76 @@ def read_csv_text(text: str, encoding: str, utf8: bytes | None = None) -> RawTab
 
     `utf8` may give the same text as UTF-8 bytes, to save encoding it again.
     """
-    if text.count("\n") > MAX_DATA_ROWS + 10:
-        raise FileRefused(
-            f"The file has more than {MAX_DATA_ROWS:,} lines, the most one upload can hold; split the export."
-        )
+    end = _end_before_line_breaks(text)
+    line_feeds = text.count("\n", 0, end)
+    _refuse_too_many_lines(line_feeds)
     delimiter = sniff_delimiter(text)
-    fast = _read_csv_fast(text, utf8, delimiter)
+    fast = _read_csv_fast(text, end, line_feeds, utf8, delimiter)
     if fast is not None:
         return _arrow_table(fast, "csv", encoding, delimiter)
     return _read_csv_exact(text, encoding, delimiter)
 
 
-def _read_csv_fast(text: str, utf8: bytes | None, delimiter: str) -> pa.Table | None:
+def _end_before_line_breaks(text: str | bytes) -> int:
+    """The length of `text` without its trailing line breaks (rstrip would copy the whole text)."""
+    end = len(text)
+    breaks = "\r\n" if isinstance(text, str) else b"\r\n"
+    while end and text[end - 1:end] in breaks:
+        end -= 1
+    return end
+
+
+def _head_text(text: str | bytes, end: int) -> str:
+    """The first _SAMPLE_CHARS characters before `end`, from the text or its UTF-8 bytes."""
+    if isinstance(text, str):
+        return text[:min(end, _SAMPLE_CHARS)]
+    # At most four bytes a character; a character cut at the slice's end lies past the sample.
+    return text[:min(end, 4 * _SAMPLE_CHARS)].decode("utf-8", "ignore")[:_SAMPLE_CHARS]
+
+
+def _read_utf8_csv(content: bytes) -> RawTable | None:
+    """A plain UTF-8 CSV (no byte-order mark) read by Arrow straight from its bytes, or None.
+
+    Gives what `read_csv_text` gives for the decoded text, without ever holding the
+    decoded text (as big again as the file): the line and quote checks run on the
+    bytes, where every ASCII character is its own byte. None when the bytes are not
+    all valid UTF-8, hold NUL characters, or need the exact reader; the caller then
+    decodes and reads as usual. Raises FileRefused when there are too many lines.
+    """
+    if content.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or b"\x00" in content:
+        return None
+    if not _valid_utf8(content):
+        return None
+    end = _end_before_line_breaks(content)
+    line_feeds = content.count(b"\n", 0, end)
+    _refuse_too_many_lines(line_feeds)
+    delimiter = sniff_delimiter(_head_text(content, len(content)))
+    fast = _read_csv_fast(content, end, line_feeds, content, delimiter)
+    return None if fast is None else _arrow_table(fast, "csv", "UTF-8", delimiter)
+
+
+def _valid_utf8(content: bytes) -> bool:
+    """Whether all of `content` is valid UTF-8, checked a slice at a time (no copy of the whole text)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(content)
+    try:
+        for start in range(0, len(content), _CHUNK_CHARS):
+            decoder.decode(view[start:start + _CHUNK_CHARS])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _refuse_too_many_lines(line_feeds: int) -> None:
+    if line_feeds > MAX_DATA_ROWS + 10:
+        raise FileRefused(
+            f"The file has more than {MAX_DATA_ROWS:,} lines, the most one upload can hold; split the export."
+        )
+
+
+def _read_csv_fast(text: str | bytes, end: int, line_feeds: int, utf8: bytes | None,
+                   delimiter: str) -> pa.Table | None:
     """Arrow's multi-threaded CSV reader, used only where each record is exactly one line.
 
     Returns None (so the exact reader runs, and can name lines) when the file has
@@ -348,26 +410,30 @@ def _read_csv_fast(text: str, utf8: bytes | None, delimiter: str) -> pa.Table | 
     quote: there Arrow's record numbers would not be file lines. Likewise when a
     cell may be longer than MAX_CELL_CHARS, so that the exact reader refuses it.
     """
-    body = text.rstrip("\r\n")
+    # `text` is the decoded text, or its UTF-8 bytes (whose ASCII bytes are the same characters).
+    # `end` leaves out the line breaks at the end of the text; `line_feeds` are those before it.
     # An odd number of quote marks means a quote never closes, which Arrow lets pass at the end.
-    if not body or "\n\n" in body or "\n\r\n" in body or body.count('"') % 2:
+    # Blank lines need no search of their own: Arrow skips them, so its record count falls short.
+    if not end or text.count('"' if isinstance(text, str) else b'"', 0, end) % 2:
         return None
-    width = len(next(csv.reader(io.StringIO(body[:_SAMPLE_CHARS], newline=""), delimiter=delimiter)))
+    sample = io.StringIO(_head_text(text, end), newline="")
+    width = len(next(csv.reader(sample, delimiter=delimiter)))
     names = [f"c{i}" for i in range(width)]
-    data = utf8 if utf8 is not None else body.encode("utf-8")
+    data = utf8 if utf8 is not None else text[:end].encode("utf-8")
     try:
         table = pa_csv.read_csv(
             io.BytesIO(data.lstrip(b"\xef\xbb\xbf")),
             read_options=pa_csv.ReadOptions(column_names=names, block_size=8 << 20),
             parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
             convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+                # Large strings are what pandas holds, so handing the columns over copies nothing.
+                column_types=dict.fromkeys(names, pa.large_string()), strings_can_be_null=False,
                 quoted_strings_can_be_null=False, null_values=[],
             ),
         )
     except (pa.ArrowInvalid, ValueError):
         return None
-    if table.num_rows != body.count("\n") + 1:
+    if table.num_rows != line_feeds + 1:
         return None
     # A cell's bytes are at least its characters, so within the limit in bytes is within it in characters.
     if any((pc.max(pc.binary_length(column)).as_py() or 0) > MAX_CELL_CHARS for column in table.columns):
@@ -379,15 +445,19 @@ def _arrow_table(table: pa.Table, file_format: str, encoding: str | None = None,
                  delimiter: str | None = None, sheet: str | None = None,
                  notes: list[str] | None = None) -> RawTable:
     """A RawTable over an Arrow table: empty cells as "", blank records dropped, lines from positions."""
-    columns = [pc.fill_null(column, "") for column in table.columns]
+    columns = [pc.fill_null(column, "") if column.null_count else column for column in table.columns]
     table = pa.table(columns, names=[f"c{i}" for i in range(len(columns))])
     filled = None
     for column in columns:
-        has_text = pc.not_equal(pc.utf8_trim_whitespace(column), "")
+        # A cell has text unless it is empty or all white space (tested without copying the text).
+        has_text = pc.invert(pc.or_(pc.equal(pc.binary_length(column), 0), pc.utf8_is_space(column)))
         filled = has_text if filled is None else pc.or_(filled, has_text)
     keep = filled if filled is not None else pa.array([], pa.bool_())
-    lines = (pc.indices_nonzero(keep).to_numpy() + 1).tolist()
-    return RawTable(lines, file_format, arrow=table.filter(keep), encoding=encoding,
+    kept = pc.indices_nonzero(keep).to_numpy()
+    lines = kept.astype(np.int64) + 1  # an array: a million Python ints would cost some 36 MB
+    if len(kept) < table.num_rows:
+        table = table.filter(keep)
+    return RawTable(lines, file_format, arrow=table, encoding=encoding,
                     delimiter=delimiter, sheet=sheet, notes=notes or [])
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from cx import surveys
 from cx.cases import find_new_cases
+from cx.formatting import blank_missing
 from cx.importers import Inspection, UploadFacts, validate_export
 from cx.importers.mapping import Mapping, Problem, Validated
 from cx.store import Store
@@ -36,17 +37,24 @@ class ImportResult:
 
     batch: int
     new: int
-    duplicate: int
+    duplicate: int  # already held from earlier uploads of the same survey
     rejected: int
     data_rows: int
     source: str
     problems: list[Problem]
     notes: list[str]
+    repeated: int = 0  # the response id appeared earlier in the same file
 
     def as_dict(self) -> dict:
         return {"batch": self.batch, "new": self.new, "duplicate": self.duplicate,
-                "rejected": self.rejected, "rows": self.data_rows, "source": self.source,
-                "problems": [p.__dict__ for p in self.problems], "notes": self.notes}
+                "repeated": self.repeated, "rejected": self.rejected, "rows": self.data_rows,
+                "source": self.source, "problems": [p.__dict__ for p in self.problems], "notes": self.notes}
+
+    def sentence(self) -> str:
+        """What the import did, in one sentence whose counts add up to the file's data rows."""
+        repeated = f", {self.repeated:,} repeated within the file" if self.repeated else ""
+        return (f"Upload {self.batch} imported: {self.new:,} new rows, {self.duplicate:,} already held"
+                f"{repeated}, {self.rejected:,} rejected.")
 
 
 def columns_signature(columns) -> str:
@@ -58,6 +66,33 @@ def default_source(upload: Inspection | UploadFacts) -> str:
     """A source name that stays the same for every export of one survey (duplicates are judged per source)."""
     facts = upload.facts() if isinstance(upload, Inspection) else upload
     return f"{facts.tool} survey {columns_signature(facts.columns)[:8]}"
+
+
+def sample_table(facts: UploadFacts) -> pd.DataFrame:
+    """Each column of an upload beside a few of its values ("Column", "Sample values"), as text."""
+    return pd.DataFrame({
+        "Column": pd.Series(list(facts.columns), dtype="str"),
+        "Sample values": pd.Series([" | ".join(facts.samples.get(column, [])) for column in facts.columns],
+                                   dtype="str"),
+    })
+
+
+def history_table(history: pd.DataFrame, survey_names: dict[str, str] | None = None) -> pd.DataFrame:
+    """The upload history (`UploadStore.history`) as the Upload page shows it; blanks stay blank.
+
+    Each survey is named by `survey_names` (source key → the name the council gave it).
+    "Already held" counts rows an earlier upload of the same survey holds;
+    "Repeated in file" rows whose response id came earlier in the same file.
+    """
+    names = survey_names or {}
+    return blank_missing(pd.DataFrame({
+        "Upload": history["batch_id"], "File": history["file_name"],
+        "Survey": [names.get(source, source) for source in history["source"]],
+        "Tool": history["tool"], "Size (bytes)": history["file_size"], "Uploaded by": history["uploaded_by"],
+        "Uploaded at": history["uploaded_at"], "New": history["rows_new"],
+        "Already held": history["rows_duplicate"], "Repeated in file": history["rows_repeated"],
+        "Rejected": history["rows_rejected"], "SHA-256": history["file_sha256"],
+    }))
 
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:
@@ -108,7 +143,7 @@ def import_export(store: Store, inspection: Inspection, mapping: Mapping | None 
     counts = write_checked(store, facts, mapping, Checked.from_validated(result), source=source,
                            uploaded_by=uploaded_by, now=now, valid_only=valid_only, progress=progress)
     return ImportResult(counts.batch, counts.new, counts.duplicate, counts.rejected, result.data_rows,
-                        source_name(source, facts), result.problems, result.notes)
+                        source_name(source, facts), result.problems, result.notes, counts.repeated)
 
 
 def write_checked(store: Store, facts: UploadFacts, mapping: Mapping, checked: Checked, *, source: str | None,

@@ -185,7 +185,7 @@ def import_staged(store: Store, staged: StagedUpload, mapping: Mapping, *, sourc
         release_memory()
     return ImportResult(counts.batch, counts.new, counts.duplicate, counts.rejected, found.data_rows,
                         source_name(source, staged.facts), list(found.problems),
-                        list(found.notes))
+                        list(found.notes), counts.repeated)
 
 
 def release_memory() -> None:

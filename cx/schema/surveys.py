@@ -224,3 +224,12 @@ SURVEYS = Migration(
         "DROP TABLE survey_targets",
     ),
 )
+
+
+# Rows whose response id appears earlier in the same file are counted apart from
+# rows already held from earlier uploads (rows_duplicate).
+REPEATED_ROWS = Migration(
+    18,
+    "upload batches count rows repeated within their own file",
+    ("ALTER TABLE upload_batches ADD COLUMN rows_repeated BIGINT NOT NULL DEFAULT 0",),
+)
