@@ -60,7 +60,8 @@ def meeting_fields(prefix: str, initial: MeetingInput) -> None:
     right.selectbox("Period reviewed is a", options=list(meetings.GRAINS),
                     index=list(meetings.GRAINS).index(initial.period_grain), key=f"{prefix}-grain")
     left.date_input("A day in the period reviewed", value=initial.period_start, format="DD/MM/YYYY",
-                    key=f"{prefix}-period", help="Any day in the month or quarter the meeting looked at.")
+                    key=f"{prefix}-period",
+                    help="Any day in the month or quarter the meeting looked at. " + cx_ui.DATE_HELP)
     st.text_area("Notes", value=initial.notes, max_chars=meetings.MAX_NOTES, key=f"{prefix}-notes")
 
 

@@ -99,7 +99,8 @@ def test_cli_import_while_the_app_holds_the_database_prints_todays_counts(app_db
 
     again = cli("import", str(export), "--db", str(app_db), "--valid-only")
     assert again.returncode == 0
-    assert again.stdout.splitlines()[0].endswith("0 new, 39 duplicate, 1 rejected, of 40 rows.")
+    assert again.stdout.splitlines()[0].endswith(
+        "0 new, 39 duplicate (already held), 0 repeated within the file, 1 rejected, of 40 rows.")
     assert again.stdout.splitlines()[1] == \
         "  rejected: line 8, column 'Likely to recommend': 'ten' is not a score from 0 to 10"
 

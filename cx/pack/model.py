@@ -34,7 +34,7 @@ from cx.formatting import (
 from cx.framework import BLOCKS, LEVEL_BY_CODE, STAGES
 from cx.glance import Glance, build_glance
 from cx.heat_map import CELL_COUNT
-from cx.measures import CONTACT_CENTRE, MEASURES, SURVEY_MEASURES
+from cx.measures import CONTACT_CENTRE, MEASURES, Measure
 from cx.overview import Overview, build_overview
 from cx.status import STATUS_BY_CODE
 from cx.store import Store
@@ -163,14 +163,20 @@ def cover(facts: Facts) -> Section:
     return Section("cover", "Quarterly review board pack", tuple(plain(x) for x in lines))
 
 
+def _measure_of(headline) -> Measure:
+    """The catalogue's measure behind an Overview headline (headlines carry its label)."""
+    return next(m for m in MEASURES.values() if m.label == headline.label)
+
+
 def headlines(facts: Facts) -> Section | None:
     overview = facts.overview
     if overview is None:
         return None
     targets = facts.store.surveys.targets()
     rows = []
-    for code, headline in zip(SURVEY_MEASURES, overview.headlines, strict=True):
-        cur, measure = headline.current, MEASURES[code]
+    for headline in overview.headlines:
+        cur, measure = headline.current, _measure_of(headline)
+        code = measure.code
         reliable = headline.reliable(facts.min_n)
         target = target_for(targets, code, ())
         verdict = ("significant change" if headline.comparison.significant else "no significant change")
@@ -198,8 +204,9 @@ def trend_charts(facts: Facts) -> Section | None:
         return None
     targets = facts.store.surveys.targets()
     charts = []
-    for code in SURVEY_MEASURES:
-        measure, target = MEASURES[code], target_for(targets, code, ())
+    for headline in facts.overview.headlines:  # the measures the Overview shows, in its order
+        measure = _measure_of(headline)
+        code, target = measure.code, target_for(targets, measure.code, ())
         table = trend_table(rows, code, "month", facts.min_n, target)
         charts.append(_trend_chart(measure.label, table["Period"].tolist(), table, target,
                                    _axis(measure.unit, measure.short)))
@@ -216,19 +223,20 @@ def contact_centre(facts: Facts) -> Section | None:
              f"{format_count(k.numerator)} of {format_count(k.denominator)}",
              format_interval(k.current).removeprefix("95% interval ") or "–",
              {True: "✓ on target", False: "✗ off target", None: "no target"}[k.on_target]
-             + f" ({k.definition.target_words(k.definition.target)})")
+             + f" ({k.definition.target_words(k.target)})")
             for k in overview.contact_centre]
     totals = facts.store.surveys.kpi_totals(list(CONTACT_CENTRE[:2]), grain="month",
                                             start=_first_month(facts))
+    targets = facts.store.surveys.targets()
     charts = []
     for code in CONTACT_CENTRE[:2]:
-        measure = MEASURES[code]
+        measure, target = MEASURES[code], target_for(targets, code, ())
         mine = totals[totals["metric"] == code]
         values = [measure.estimate(r) for _, r in mine.iterrows()]
         table = pd.DataFrame({"value": [e.value for e in values], "low": [e.low for e in values],
                               "high": [e.high for e in values], "reliable": True})
         labels = [period_label(pd.Timestamp(p).date(), "month") for p in mine["period"]]
-        charts.append(_trend_chart(measure.label, labels, table, measure.target, _axis(measure.unit, "")))
+        charts.append(_trend_chart(measure.label, labels, table, target, _axis(measure.unit, "")))
     lines = [k.sentence() for k in overview.contact_centre]
     return Section("contact_centre", "Contact centre", tuple(plain(x) for x in lines), tuple(charts), (Table(
         ("Measure", "Value", "Calls", "95% interval", "Target"), tuple(rows), widths=(2.4, 1, 2, 1.6, 3)),))
