@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from cx.__main__ import main
 from cx.formatting import format_count, format_interval, format_value
+from cx.impact import done_impacts, impact_table
 from cx.overview import build_overview
 from cx.pack import render
 from cx.pack.model import Pack, Section, Table, plain
@@ -44,7 +45,7 @@ def table_rows(path, *header: str) -> dict[str, list[str]]:
     rows = {}
     for slide in Presentation(str(path)).slides:
         for shape in slide.shapes:
-            if shape.has_table and [shape.table.cell(0, i).text for i in range(len(header))] == list(header):
+            if shape.has_table and [c.text for c in shape.table.rows[0].cells][:len(header)] == list(header):
                 for row in list(shape.table.rows)[1:]:
                     cells = [c.text for c in row.cells]
                     rows[cells[0]] = cells
@@ -100,6 +101,17 @@ def test_the_powerpoint_charts_are_native_with_the_trend_figures_and_lines_told_
     for chart in charts:
         dashes = {series.format.line.dash_style for series in chart.plots[0].series}
         assert len(dashes) >= 2  # the figure, its interval and the target differ by dash, not only shade
+
+
+def test_the_impact_slide_lists_the_done_actions_with_the_roadmaps_verdicts(packs):
+    folder, path, _, _ = packs
+    db = Database(path)
+    expected = impact_table(done_impacts(db.store(), date.today(), min_n=30))
+    db.close()
+    assert len(expected) >= 3  # the demo's improvement, standstill and too-few-answers actions
+    shown = table_rows(folder / "pack.pptx", "Action", "Measure", "Before")
+    for _, row in expected.head(8).iterrows():
+        assert shown[row["Action"]][4:6] == [row["Change"], row["Verdict"]]
 
 
 def test_the_pdf_has_a_page_per_section_with_the_same_figures_as_text(packs):

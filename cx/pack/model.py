@@ -22,7 +22,7 @@ from datetime import date
 
 import pandas as pd
 
-from cx import assessment, culture, meetings, roadmap
+from cx import assessment, culture, impact, meetings, roadmap
 from cx.formatting import (
     format_change,
     format_count,
@@ -338,9 +338,26 @@ def since_last(facts: Facts) -> Section | None:
     return Section("since_last", "Since the last meeting", (plain(since.sentence()),), tables=tuple(tables))
 
 
+def action_impact(facts: Facts) -> Section | None:
+    """Done actions linked to a measure, biggest effect first: before, after, change and verdict."""
+    table = impact.impact_table(impact.done_impacts(facts.store, facts.today, min_n=facts.min_n))
+    if table.empty:
+        return None
+    shown = table.head(MAX_LIST_ROWS)
+    rows = tuple(tuple(plain(r[c]) for c in ("Action", "Measure", "Before", "After", "Change", "Verdict"))
+                 for _, r in shown.iterrows())
+    lines = (plain(f"{len(table)} done actions are linked to a measure; the biggest effects come first. "
+                   "Before and after are the same length of time; a verdict needs enough answers on both "
+                   "sides. Before against after is evidence, not proof, that an action made the "
+                   "difference."),)
+    return Section("impact", "Did it work? Done actions before and after", lines, tables=(Table(
+        ("Action", "Measure", "Before", "After", "Change", "Verdict"), rows,
+        widths=(2.6, 0.9, 2.4, 2.4, 2, 1.6)),))
+
+
 SECTION_BUILDERS: tuple[Callable[[Facts], Section | None], ...] = (
-    cover, headlines, trend_charts, contact_centre, heat_map, discussion, roadmap_progress, culture_change,
-    decisions, since_last,
+    cover, headlines, trend_charts, contact_centre, heat_map, discussion, roadmap_progress, action_impact,
+    culture_change, decisions, since_last,
 )
 
 
