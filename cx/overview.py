@@ -224,8 +224,8 @@ class Window:
     def words(self) -> str:
         """The comparison in one sentence, naming the days when a period is still running."""
         if not self.partial:
-            return (f"{period_label(self.start, self.grain)} against {period_label(self.previous_start, self.grain)}"
-                    f": two complete {self.grain}s.")
+            return (f"{period_label(self.start, self.grain)} against "
+                    f"{period_label(self.previous_start, self.grain)}: two complete {self.grain}s.")
         return (f"{period_label(self.start, self.grain)} is not over yet, so its first "
                 f"{(self.end - self.start).days + 1} days ({_span(self.start, self.end)}) are compared "
                 f"with the same days of {period_label(self.previous_start, self.grain)} "
