@@ -17,7 +17,7 @@ st.set_page_config(page_icon=str(Path(__file__).with_name("cx_ui") / "favicon.pn
 PAGES = {
     "Overview": [
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:",
-                url_path="overview", default=True),
+                url_path="home", default=True),
         st.Page("pages/present.py", title="Presentation", icon=":material/slideshow:", url_path="present"),
         st.Page("pages/accessibility.py", title="Accessibility statement", icon=":material/accessibility:",
                 url_path="accessibility"),
@@ -54,8 +54,9 @@ SECTIONS = {section: shown for section, pages in PAGES.items()
             if (shown := [p for p in pages if me.reaches(p.url_path)])}
 # The menu is drawn with page links rather than Streamlit's own sectioned menu,
 # whose list markup screen readers cannot follow (docs/accessibility.md).
-# The default page answers at "/" only; /overview is a hidden second address for it, so an
-# old bookmark or a typed address opens the Overview rather than a "Page not found" dialog.
+# The default page answers at "/" only (its url_path, "home", is reserved but not served);
+# /overview is a hidden second address for it, so a bookmark or a typed address opens the
+# Overview rather than a "Page not found" dialog.
 OVERVIEW_ADDRESS = st.Page("pages/overview.py", title="Overview", url_path="overview", visibility="hidden")
 routes = dict(SECTIONS)
 routes["Overview"] = [*routes.get("Overview", []), OVERVIEW_ADDRESS]

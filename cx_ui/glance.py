@@ -34,6 +34,10 @@ def _line(history: tuple[Estimate, ...]) -> list[float] | None:
     return values if len(values) >= 2 else None
 
 
+def _change(change: float, unit: str) -> str:
+    return "unchanged" if abs(change) < 0.05 else signed_change(change, unit)
+
+
 def headline_card(headline: Headline, min_n: int) -> None:
     """One survey measure: value, verdict on the previous period, line, then n, interval and target."""
     cur = headline.current
@@ -41,7 +45,7 @@ def headline_card(headline: Headline, min_n: int) -> None:
     verdict = headline.verdict(min_n)
     delta = None
     if reliable and headline.previous.value is not None:
-        change = signed_change(headline.comparison.change, cur.unit)
+        change = _change(headline.comparison.change, cur.unit)
         delta = f"{verdict.tag}: {change} on {headline.previous_period}"
     st.metric(
         headline.label,
@@ -62,19 +66,19 @@ def headline_card(headline: Headline, min_n: int) -> None:
     st.caption(detail)
 
 
-def kpi_card(kpi: KpiHeadline) -> None:
-    """One contact-centre or staff figure against its target and the period before."""
+def kpi_card(kpi: KpiHeadline, *, line: bool = False) -> None:
+    """One contact-centre or staff figure against its target and the period before (and its line)."""
     d, cur = kpi.definition, kpi.current
     status = {True: "✓ On target", False: "✗ Off target", None: "No target"}[kpi.on_target]
     verdict = kpi.verdict
     delta = None
     if kpi.change is not None:
-        delta = f"{verdict.tag}: {signed_change(kpi.change, cur.unit)} on {kpi.previous_period}"
+        delta = f"{verdict.tag}: {_change(kpi.change, cur.unit)} on {kpi.previous_period}"
     st.metric(
         f"{d.label} ({kpi.period})",
         format_value(cur),
         delta=delta, delta_color=verdict.colour, delta_arrow="off",
-        chart_data=_line(kpi.history), chart_type="line",
+        chart_data=_line(kpi.history) if line else None, chart_type="line",
         border=True,
         help=d.definition,
     )
@@ -94,20 +98,18 @@ def history_table(headlines: tuple[Headline, ...], kpis: list[KpiHeadline]) -> p
                          **{name: [""] * (length - len(v)) + v for name, v in columns.items()}})
 
 
-def programme_cards(glance: Glance, *, links: bool = True) -> None:
+def programme_cards(glance: Glance) -> None:
     """Heat map, roadmap and culture change as three cards, and the actions that need attention."""
-    heat, plan, change, attention = st.columns([1, 1, 1, 2.2])
+    heat, plan, change, attention = st.columns([1, 1, 1, 2.6])
     with heat:
         if glance.heat_map:
-            st.metric("! Critical focus cells (heat map)",
+            st.metric("! Critical focus cells",
                       f"{glance.heat_map.critical_cells} of {CELL_COUNT}", border=True,
                       help="Cells the team rates a critical focus in the round shown.")
-            st.caption(f"≠ views differ on {glance.heat_map.differing_cells} of {CELL_COUNT} · "
+            st.caption(f"Heat map · ≠ views differ on {glance.heat_map.differing_cells} · "
                        f"{glance.heat_map.submitted} of {glance.heat_map.rater_count} raters submitted")
         else:
             st.metric("Heat map", "No ratings yet", border=True)
-        if links:
-            st.page_link("pages/heat_map.py", label="Open the heat map", icon=":material/grid_on:")
     with plan:
         if glance.roadmap and glance.roadmap.progress.total:
             progress = glance.roadmap.progress
@@ -117,8 +119,6 @@ def programme_cards(glance: Glance, *, links: bool = True) -> None:
                        f"{progress.blocked} blocked")
         else:
             st.metric("Roadmap", "No actions yet", border=True)
-        if links:
-            st.page_link("pages/roadmap.py", label="Open the roadmap", icon=":material/timeline:")
     with change:
         if glance.culture:
             st.metric(f"{STATUS_BY_CODE['done'].tag} culture-change steps",
@@ -126,10 +126,13 @@ def programme_cards(glance: Glance, *, links: bool = True) -> None:
             st.caption(f"{glance.culture.in_progress} in progress · {glance.culture.overdue} overdue")
         else:
             st.metric("Culture change", "Not started", border=True)
-        if links:
-            st.page_link("pages/culture.py", label="Open culture change", icon=":material/diversity_3:")
     with attention:
         attention_list(glance)
+    links = st.container(horizontal=True)
+    links.page_link("pages/heat_map.py", label="Open the heat map", icon=":material/grid_on:")
+    links.page_link("pages/roadmap.py", label="Open the roadmap", icon=":material/timeline:")
+    links.page_link("pages/culture.py", label="Open culture change", icon=":material/diversity_3:")
+    links.page_link("pages/present.py", label="Present this in the meeting", icon=":material/slideshow:")
 
 
 def attention_list(glance: Glance) -> None:

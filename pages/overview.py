@@ -47,8 +47,9 @@ if overview is None:
 
 
 kpis = list(overview.contact_centre) + ([overview.engagement] if overview.engagement else [])
-top = st.columns([1, 2.2], vertical_alignment="bottom")
-with top[0]:
+top = st.columns([2, 1, 3], vertical_alignment="center")
+top[0].subheader(f"Customer measures: {overview.period}")
+with top[1]:
     st.segmented_control(
         "Compare the latest",
         options=["month", "quarter"],
@@ -56,13 +57,12 @@ with top[0]:
         default="month",
         key="overview_grain",
         help="Headline figures for the newest month (or quarter) with data, against the one before.",
+        label_visibility="collapsed",
     )
-top[1].caption(
-    f"{overview.comparison_words} Figures from fewer than {min_n} answers are not headlined. "
-    "▲ significantly better · ▼ significantly worse · ≈ no significant change (95%). Lines: last "
-    f"{SPARK_MONTHS} months."
+top[2].caption(
+    f"{overview.comparison_words} ▲ significantly better · ▼ significantly worse · ≈ no significant "
+    f"change (95%). Lines: the last {SPARK_MONTHS} months. Under {min_n} answers: not headlined."
 )
-st.subheader(f"Customer measures: {overview.period}")
 for column, headline in zip(st.columns(3), overview.headlines, strict=True):
     with column:
         cards.headline_card(headline, min_n)
