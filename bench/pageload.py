@@ -122,7 +122,8 @@ def main() -> None:
                 if not args.json:
                     print(f"{path:<26} median {medians[path]:5.2f} s  (runs: "
                           f"{', '.join(f'{t:.2f}' for t in times)})", flush=True)
-        with server(Path(folder) / "naive.duckdb", prepared=False, log=Path(folder) / "naive.log") as (url, _):
+        naive_db, naive_log = Path(folder) / "naive.duckdb", Path(folder) / "naive.log"
+        with server(naive_db, prepared=False, log=naive_log) as (url, _):
             first_naive = time_to_finished(browser, url + "/")
         browser.close()
     if args.json:
@@ -130,7 +131,8 @@ def main() -> None:
         return
     print(f"slowest page median {max(medians.values()):.2f} s; server start with the database prepared "
           f"{startup:.1f} s; first visit after start: prepared {first_prepared:.2f} s, "
-          f"`streamlit run app.py` {first_naive:.2f} s (naive / prepared = {first_naive / first_prepared:.1f}x)")
+          f"`streamlit run app.py` {first_naive:.2f} s "
+          f"(naive / prepared = {first_naive / first_prepared:.1f}x)")
 
 
 if __name__ == "__main__":
