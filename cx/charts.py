@@ -493,10 +493,34 @@ def kpi_chart(table: pd.DataFrame, title: str, unit_label: str,
         ))
         target = targets.get(measure)
         if target is not None:
-            fig.add_hline(y=target, line=dict(color=colour, dash="dot", width=1.5),
-                          annotation_text=f"{measure} target {target:g}",
-                          annotation_position=("top left", "bottom right", "top right")[index % 3])
-    return base_layout(fig, title, "Period", unit_label)
+            fig.add_hline(y=target, line=dict(color=colour, dash="dot", width=1.5))
+    base_layout(fig, title, "Period", unit_label)
+    _target_labels(fig, targets, [str(m) for m in table["Measure"].unique()])
+    fig.update_layout(**_LEGEND_ON_TOP)
+    fig.update_layout(margin=dict(t=100))  # title, then the legend above the plot
+    return fig
+
+
+def _target_labels(fig: go.Figure, targets: dict[str, float | None], measures: list[str]) -> None:
+    """Each target's label in the right margin beside its line, never over the data lines.
+
+    Labels of targets close together are pushed apart (up for the higher, down for
+    the lower) so that they do not overlap each other.
+    """
+    shown = sorted(((t, m) for m in measures if (t := targets.get(m)) is not None), reverse=True)
+    if not shown:
+        return
+    values = [t for t, _ in shown]
+    close = 0.08 * ((max(values) - min(values)) or 1)
+    shifts, previous = [], None
+    for target, _ in shown:
+        near = previous is not None and previous[0] - target < close
+        shifts.append(previous[1] - 16 if near else 0)
+        previous = (target, shifts[-1])
+    for (target, measure), shift in zip(shown, shifts, strict=True):
+        fig.add_annotation(xref="paper", x=1.01, xanchor="left", y=target, yshift=shift, showarrow=False,
+                           text=f"target {target:g}: {plain(measure)}", align="left", font=dict(size=12))
+    fig.update_layout(margin=dict(r=230))
 
 
 def engagement_chart(engagement: pd.DataFrame, satisfaction: pd.DataFrame) -> go.Figure:

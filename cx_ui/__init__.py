@@ -161,11 +161,12 @@ def _cached_call(name: str, db_path: str, version: int, args: tuple, kwargs: tup
     return _call()
 
 
-_FOCUS_CSS = (Path(__file__).with_name("focus.css")).read_text(encoding="utf-8")
+_FOCUS_CSS = "".join((Path(__file__).with_name(name)).read_text(encoding="utf-8")
+                     for name in ("focus.css", "wrap.css"))
 
 
 def style_focus() -> None:
-    """Add the app's focus-ring stylesheet (our own file, never user text) to the page."""
+    """Add the app's focus-ring and text-wrapping stylesheets (our own files, never user text) to the page."""
     st.html(f"<style>{_FOCUS_CSS}</style>")
 
 
