@@ -236,7 +236,8 @@ def _rater_hover(rater: str, block: str, stage: str, cell) -> str:
 # Each status is a trace of its own with its colour, bar pattern and symbol-and-word
 # name, so the legend and the bars read without colour.
 
-_TIMELINE_LABEL_CHARS = 48
+_TIMELINE_LABEL_CHARS = 90  # over two lines of the axis; the full title is in the hover and the table
+_TIMELINE_LINE_CHARS = 45
 # Statuses in their own order, above the plot (below it, the legend meets the axis title).
 _LEGEND_ON_TOP = dict(legend=dict(orientation="h", traceorder="normal", x=0, y=1.0, yanchor="bottom"))
 
@@ -299,7 +300,7 @@ def roadmap_timeline(actions: pd.DataFrame, title: str, *, start: date, end: dat
             hovertemplate="%{hovertext}<extra></extra>",
         ))
     base_layout(fig, title, "Date", "Action (by stage, then start date)")
-    fig.update_layout(barmode="overlay", height=190 + 26 * max(len(frame), 4),
+    fig.update_layout(barmode="overlay", height=190 + 36 * max(len(frame), 4),
                       margin=dict(l=20, r=20, t=90, b=50), **_LEGEND_ON_TOP)
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=frame["axis_label"].tolist(),
                      tickfont=dict(size=12))
@@ -320,7 +321,9 @@ def _timeline_label(row) -> str:
     if len(text) > _TIMELINE_LABEL_CHARS:
         text = text[: _TIMELINE_LABEL_CHARS - 1].rstrip() + "…"
     flag = f"{LEVEL_BY_CODE['critical'].symbol} " if row.flag else ""
-    return f"{flag}{html.escape(text, quote=False)} (#{row.action_id})"
+    # Wrapped, not cut: the words are escaped one by one, then joined by the line breaks.
+    lines = _wrap(f"{flag}{text} (#{row.action_id})", _TIMELINE_LINE_CHARS).split("<br>")
+    return "<br>".join(html.escape(line, quote=False) for line in lines)
 
 
 def _timeline_hover(row, status) -> str:
