@@ -100,7 +100,7 @@ def history_table(headlines: tuple[Headline, ...], kpis: list[KpiHeadline]) -> p
 
 def programme_cards(glance: Glance) -> None:
     """Heat map, roadmap and culture change as three cards, and the actions that need attention."""
-    heat, plan, change, attention = st.columns([1, 1, 1, 2.6])
+    heat, plan, change, attention = st.container(key="programme").columns([1, 1, 1, 2.6])
     with heat:
         if glance.heat_map:
             st.metric("! Critical focus cells",

@@ -47,7 +47,7 @@ if overview is None:
 
 
 kpis = list(overview.contact_centre) + ([overview.engagement] if overview.engagement else [])
-top = st.columns([2, 1, 3], vertical_alignment="center")
+top = st.columns([3, 1], vertical_alignment="center")
 top[0].subheader(f"Customer measures: {overview.period}")
 with top[1]:
     st.segmented_control(
@@ -57,9 +57,8 @@ with top[1]:
         default="month",
         key="overview_grain",
         help="Headline figures for the newest month (or quarter) with data, against the one before.",
-        label_visibility="collapsed",
     )
-top[2].caption(
+st.caption(
     f"{overview.comparison_words} ▲ significantly better · ▼ significantly worse · ≈ no significant "
     f"change (95%). Lines: the last {SPARK_MONTHS} months. Under {min_n} answers: not headlined."
 )

@@ -29,8 +29,18 @@ _MEASURE = """() => {
     '[data-testid="stMarkdownContainer"]', '[data-testid="stImage"]', '[data-testid="stDataFrame"]',
     '[data-testid="stHeading"]', '[data-testid="stButton"]', '[data-testid="stPageLink"]'];
   const blocks = [...main.querySelectorAll(selectors.join(','))]
-    .filter(el => el.getClientRects().length && !el.parentElement.closest(selectors.join(',')));
-  const boxes = blocks.map(el => ({el, r: el.getBoundingClientRect(),
+    .filter(el => el.getClientRects().length && !el.parentElement.closest(selectors.join(','))
+            && !el.closest('details:not([open])'));
+  // A text block's box is the box of its paragraphs: Streamlit pulls the next block
+  // up over a caption's bottom margin, where nothing is drawn.
+  const box = el => {
+    const parts = el.matches('[data-testid="stCaptionContainer"], [data-testid="stMarkdownContainer"]')
+      ? [...el.children].map(c => c.getBoundingClientRect()) : [];
+    if (!parts.length) return el.getBoundingClientRect();
+    return {left: Math.min(...parts.map(p => p.left)), right: Math.max(...parts.map(p => p.right)),
+            top: Math.min(...parts.map(p => p.top)), bottom: Math.max(...parts.map(p => p.bottom))};
+  };
+  const boxes = blocks.map(el => ({el, r: box(el),
     name: (el.dataset.testid || '') + ': ' + (el.innerText || '').slice(0, 50).replace(/\\n/g, ' ')}));
   const problems = [];
   for (const {el, r, name} of boxes) {
@@ -40,7 +50,8 @@ _MEASURE = """() => {
       if (inner.scrollWidth > inner.clientWidth + 2 && inner.clientWidth > 0
           && ['hidden', 'clip'].includes(style.overflowX) && inner.tagName !== 'CANVAS'
           && !inner.closest('[data-testid="stDataFrame"]')) {
-        problems.push('cut off: ' + name);
+        problems.push('cut off: ' + name + ' (' + (inner.dataset.testid || inner.tagName) + ' '
+                      + inner.scrollWidth + ' > ' + inner.clientWidth + ')');
         break;
       }
     }
