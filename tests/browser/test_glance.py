@@ -82,7 +82,7 @@ def _open(browser, url: str, width: int, height: int):
 
 def _measured(tab, name: str) -> dict:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    tab.screenshot(path=str(ARTIFACTS / f"glance-{name}.png"))
+    tab.screenshot(path=str(ARTIFACTS / f"glance-{name}.png"), timeout=120_000)
     found = tab.evaluate(_MEASURE)
     assert not found["problems"], (name, found["problems"])
     assert found["scroll_width"] <= found["width"], name
