@@ -14,7 +14,7 @@ from cx.metrics import Comparison
 from cx.store import Database
 
 from .apptest import metric
-from .conftest import ROOT
+from .conftest import ROOT, copy_demo
 
 
 def present(view: str) -> AppTest:
@@ -33,7 +33,7 @@ def plain(at: AppTest) -> str:
 
 def test_first_view_shows_the_headlines_with_their_n(demo_db_path, app_env):
     app_env(demo_db_path)
-    con = duckdb.connect(str(demo_db_path), read_only=True)
+    con = duckdb.connect(str(demo_db_path))
     nps = con.execute("SELECT nps FROM responses WHERE completed_at >= DATE '2026-10-01' "
                       "AND completed_at < DATE '2026-11-01' AND nps IS NOT NULL").df()["nps"]
     con.close()
@@ -44,9 +44,9 @@ def test_first_view_shows_the_headlines_with_their_n(demo_db_path, app_env):
     assert "View 1 of 4: At a glance" in plain(at)
 
 
-def test_heat_map_view_names_who_has_submitted_and_what_to_discuss_first(demo_db_path, app_env):
+def test_heat_map_view_names_who_has_submitted_and_what_to_discuss_first(demo_db_path, app_env, tmp_path):
     app_env(demo_db_path)
-    db = Database(demo_db_path)
+    db = Database(copy_demo(demo_db_path, tmp_path))  # its own file: the app holds the shared one
     try:
         view = round_view(db.store(), today=date.today())
         first = assessment.discussion_list(view.summary).iloc[0]
@@ -58,9 +58,9 @@ def test_heat_map_view_names_who_has_submitted_and_what_to_discuss_first(demo_db
     assert f"1. {first.cell}: {first.team_level}" in text.replace("\n", " ")
 
 
-def test_roadmap_view_lists_the_actions_that_need_attention(demo_db_path, app_env):
+def test_roadmap_view_lists_the_actions_that_need_attention(demo_db_path, app_env, tmp_path):
     app_env(demo_db_path)
-    db = Database(demo_db_path)
+    db = Database(copy_demo(demo_db_path, tmp_path))
     try:
         needing = roadmap.needs_attention(db.store().roadmap.actions(), date.today()).head(8)
     finally:
