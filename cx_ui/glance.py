@@ -142,7 +142,9 @@ def attention_list(glance: Glance) -> None:
         st.markdown("No roadmap action is overdue or blocked.")
         return
     # Action titles and owners are typed by people: a data table shows them as text.
-    st.dataframe(glance.roadmap.attention, hide_index=True, width="stretch")
+    st.dataframe(glance.roadmap.attention, hide_index=True, width="stretch",
+                 column_config={"Action": st.column_config.TextColumn(width="large"),
+                                "Why": st.column_config.TextColumn(width="medium")})
 
 
 def programme_sentences(glance: Glance) -> str:

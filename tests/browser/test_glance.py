@@ -93,7 +93,8 @@ def _measured(tab, name: str) -> dict:
 def test_overview_and_every_presentation_view_fit_the_screen(server_url, browser, width, height):
     context, tab = _open(browser, server_url, width, height)
     try:
-        tab.wait_for_function("() => document.querySelectorAll('[data-testid=\"stMetric\"]').length >= 9")
+        tab.wait_for_function("() => document.querySelectorAll('[data-testid=\"stMetric\"]').length >= 9",
+                              timeout=120_000)
         found = _measured(tab, f"overview-{width}")
         if height == 1080:
             glance = [label for label, bottom in found["metric_bottoms"] if bottom > height]
