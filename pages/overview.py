@@ -28,7 +28,7 @@ def programme_section(glance: Glance) -> None:
     """Heat map, roadmap and culture change in cards beside what needs attention, then in sentences."""
     if not (glance.heat_map or glance.roadmap or glance.culture):
         return
-    st.subheader("Programme at a glance")
+    st.header("Programme at a glance")
     cards.programme_cards(glance)
 
 
@@ -48,7 +48,7 @@ if overview is None:
 
 kpis = list(overview.contact_centre) + ([overview.engagement] if overview.engagement else [])
 top = st.columns([3, 1], vertical_alignment="center")
-top[0].subheader(f"Customer measures: {overview.period}")
+top[0].header(f"Customer measures: {overview.period}")
 with top[1]:
     st.segmented_control(
         "Compare the latest",

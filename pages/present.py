@@ -63,7 +63,7 @@ def at_a_glance() -> None:
         for column, headline in zip(st.columns(3), overview.headlines, strict=True):
             with column:
                 cards.headline_card(headline, min_n)
-    st.subheader("Programme")
+    st.header("Programme")
     heat, plan, change = st.columns(3)
     if glance.heat_map:
         heat.metric("! Critical focus cells", f"{glance.heat_map.critical_cells} of {CELL_COUNT}",
@@ -96,7 +96,7 @@ def heat_map_view() -> None:
     picture, talk = st.columns([3, 2])
     picture.image(team_map_svg(shown.summary, shown.name), width="stretch")
     with talk:
-        st.subheader("Discuss first")
+        st.header("Discuss first")
         rows = assessment.discussion_list(shown.summary).head(5)
         st.markdown("\n".join(f"{number}. {row.cell}: {row.team_level} ({row.votes})"
                               for number, row in enumerate(rows.itertuples(), start=1)))
@@ -111,7 +111,7 @@ def roadmap_view() -> None:
     st.markdown(cx_ui.literal(glance.roadmap.sentence()))
     if glance.culture:
         st.markdown(cx_ui.literal(f"Culture change: {glance.culture.sentence()}"))
-    st.subheader("What needs attention")
+    st.header("What needs attention")
     attention = glance.roadmap.attention
     if attention.empty:
         st.markdown("No roadmap action is overdue or blocked.")
