@@ -47,7 +47,8 @@ if view.improved_cells is not None:
 
 # The map as a picture that shrinks to the screen's height, so its fifth row and key are never
 # cut off; every cell's level is also in the table below and in the discussion list.
-st.image(team_map_svg(view.summary, f"Team heat map: {view.name}", view.raters_sentence()), width="content")
+st.image(team_map_svg(view.summary, f"Team heat map: {view.name}", view.raters_sentence()), width="content",
+         alt="The team heat map: every cell's level and votes are in the table below.")
 with st.expander("Table: the team heat map"):
     st.dataframe(assessment.team_map_table(view.summary), hide_index=True, width="stretch")
 

@@ -94,7 +94,8 @@ def heat_map_view() -> None:
         return
     st.markdown(cx_ui.literal(f"{shown.name} ({format_date(shown.held_on)}): {shown.raters_sentence()}"))
     picture, talk = st.columns([3, 2])
-    picture.image(team_map_svg(shown.summary, shown.name), width="stretch")
+    picture.image(team_map_svg(shown.summary, shown.name), width="stretch",
+                  alt="The team heat map; every cell's level is in the table on the Heat map page.")
     with talk:
         st.header("Discuss first")
         rows = assessment.discussion_list(shown.summary).head(5)
