@@ -1,12 +1,15 @@
 """PlaceCX entry point and the only router: `streamlit run app.py`."""
 
+from pathlib import Path
+
 import streamlit as st
 
 import cx_ui
 from cx_ui import identity, uploads
 
-# No page_title here: each page's own title becomes the browser-tab title.
-st.set_page_config(page_icon=":material/insights:", layout="wide")
+# No page_title here: each page's own title becomes the browser-tab title. The icon is a
+# file of our own, served by the app: a Material icon here would be fetched from a font host.
+st.set_page_config(page_icon=str(Path(__file__).with_name("cx_ui") / "favicon.png"), layout="wide")
 
 # The one page list, grouped into the sections of the programme. Only pages that
 # work are listed; a section with no pages is left out of the navigation. Each
@@ -14,7 +17,8 @@ st.set_page_config(page_icon=":material/insights:", layout="wide")
 PAGES = {
     "Overview": [
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:",
-                url_path="overview", default=True),
+                url_path="home", default=True),
+        st.Page("pages/present.py", title="Presentation", icon=":material/slideshow:", url_path="present"),
         st.Page("pages/accessibility.py", title="Accessibility statement", icon=":material/accessibility:",
                 url_path="accessibility"),
     ],
@@ -55,7 +59,13 @@ SECTIONS = {section: shown for section, pages in PAGES.items()
             if (shown := [p for p in pages if me.reaches(p.url_path)])}
 # The menu is drawn with page links rather than Streamlit's own sectioned menu,
 # whose list markup screen readers cannot follow (docs/accessibility.md).
-page = st.navigation(SECTIONS, position="hidden")
+# The default page answers at "/" only (its url_path, "home", is reserved but not served);
+# /overview is a hidden second address for it, so a bookmark or a typed address opens the
+# Overview rather than a "Page not found" dialog.
+OVERVIEW_ADDRESS = st.Page("pages/overview.py", title="Overview", url_path="overview", visibility="hidden")
+routes = dict(SECTIONS)
+routes["Overview"] = [*routes.get("Overview", []), OVERVIEW_ADDRESS]
+page = st.navigation(routes, position="hidden")
 if page.url_path != "upload":
     # Streamlit forgets the uploader's value on other pages but keeps the file it received.
     uploads.forget()

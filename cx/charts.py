@@ -236,7 +236,8 @@ def _rater_hover(rater: str, block: str, stage: str, cell) -> str:
 # Each status is a trace of its own with its colour, bar pattern and symbol-and-word
 # name, so the legend and the bars read without colour.
 
-_TIMELINE_LABEL_CHARS = 48
+_TIMELINE_LABEL_CHARS = 90  # over two lines of the axis; the full title is in the hover and the table
+_TIMELINE_LINE_CHARS = 45
 # Statuses in their own order, above the plot (below it, the legend meets the axis title).
 _LEGEND_ON_TOP = dict(legend=dict(orientation="h", traceorder="normal", x=0, y=1.0, yanchor="bottom"))
 
@@ -299,7 +300,7 @@ def roadmap_timeline(actions: pd.DataFrame, title: str, *, start: date, end: dat
             hovertemplate="%{hovertext}<extra></extra>",
         ))
     base_layout(fig, title, "Date", "Action (by stage, then start date)")
-    fig.update_layout(barmode="overlay", height=190 + 26 * max(len(frame), 4),
+    fig.update_layout(barmode="overlay", height=190 + 36 * max(len(frame), 4),
                       margin=dict(l=20, r=20, t=90, b=50), **_LEGEND_ON_TOP)
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=frame["axis_label"].tolist(),
                      tickfont=dict(size=12))
@@ -320,7 +321,9 @@ def _timeline_label(row) -> str:
     if len(text) > _TIMELINE_LABEL_CHARS:
         text = text[: _TIMELINE_LABEL_CHARS - 1].rstrip() + "…"
     flag = f"{LEVEL_BY_CODE['critical'].symbol} " if row.flag else ""
-    return f"{flag}{html.escape(text, quote=False)} (#{row.action_id})"
+    # Wrapped, not cut: the words are escaped one by one, then joined by the line breaks.
+    lines = _wrap(f"{flag}{text} (#{row.action_id})", _TIMELINE_LINE_CHARS).split("<br>")
+    return "<br>".join(html.escape(line, quote=False) for line in lines)
 
 
 def _timeline_hover(row, status) -> str:
@@ -493,10 +496,34 @@ def kpi_chart(table: pd.DataFrame, title: str, unit_label: str,
         ))
         target = targets.get(measure)
         if target is not None:
-            fig.add_hline(y=target, line=dict(color=colour, dash="dot", width=1.5),
-                          annotation_text=f"{measure} target {target:g}",
-                          annotation_position=("top left", "bottom right", "top right")[index % 3])
-    return base_layout(fig, title, "Period", unit_label)
+            fig.add_hline(y=target, line=dict(color=colour, dash="dot", width=1.5))
+    base_layout(fig, title, "Period", unit_label)
+    _target_labels(fig, targets, [str(m) for m in table["Measure"].unique()])
+    fig.update_layout(**_LEGEND_ON_TOP)
+    fig.update_layout(margin=dict(t=100))  # title, then the legend above the plot
+    return fig
+
+
+def _target_labels(fig: go.Figure, targets: dict[str, float | None], measures: list[str]) -> None:
+    """Each target's label in the right margin beside its line, never over the data lines.
+
+    Labels of targets close together are pushed apart (up for the higher, down for
+    the lower) so that they do not overlap each other.
+    """
+    shown = sorted(((t, m) for m in measures if (t := targets.get(m)) is not None), reverse=True)
+    if not shown:
+        return
+    values = [t for t, _ in shown]
+    close = 0.08 * ((max(values) - min(values)) or 1)
+    shifts, previous = [], None
+    for target, _ in shown:
+        near = previous is not None and previous[0] - target < close
+        shifts.append(previous[1] - 16 if near else 0)
+        previous = (target, shifts[-1])
+    for (target, measure), shift in zip(shown, shifts, strict=True):
+        fig.add_annotation(xref="paper", x=1.01, xanchor="left", y=target, yshift=shift, showarrow=False,
+                           text=f"target {target:g}: {plain(measure)}", align="left", font=dict(size=12))
+    fig.update_layout(margin=dict(r=230))
 
 
 def engagement_chart(engagement: pd.DataFrame, satisfaction: pd.DataFrame) -> go.Figure:

@@ -23,7 +23,7 @@ from cx.store import Store
 @dataclass(frozen=True)
 class RoadmapGlance:
     progress: PlanProgress
-    attention: pd.DataFrame  # up to three overdue or blocked actions: Action, Owner, Due, Why
+    attention: pd.DataFrame  # the most urgent overdue or blocked actions: Action, Owner, Due, Why
 
     def sentence(self) -> str:
         return self.progress.sentence()
@@ -37,18 +37,21 @@ class Glance:
 
 
 def build_glance(store: Store, today: date, chosen_round: int | None = None,
-                 viewer: Actor | None = None) -> Glance:
-    """What the programme pages hold today, as `viewer` may see it; a part is None when it has no data."""
+                 viewer: Actor | None = None, attention: int = 3) -> Glance:
+    """What the programme pages hold today, as `viewer` may see it; a part is None when it has no data.
+
+    `attention`: how many overdue or blocked actions to list, most urgent first.
+    """
     view = round_view(store, chosen_round, viewer, today)
-    return Glance(view if view is not None and view.rated else None, _roadmap(store, today),
+    return Glance(view if view is not None and view.rated else None, _roadmap(store, today, attention),
                   _culture(store, today))
 
 
-def _roadmap(store: Store, today: date) -> RoadmapGlance | None:
+def _roadmap(store: Store, today: date, attention: int) -> RoadmapGlance | None:
     if store.roadmap.programme() is None:
         return None
     actions = store.roadmap.actions()
-    needing = roadmap.needs_attention(actions, today).head(3)
+    needing = roadmap.needs_attention(actions, today).head(attention)
     attention = pd.DataFrame({
         "Action": needing["title"],
         "Owner": needing["owner"].fillna("no owner"),

@@ -24,6 +24,30 @@ _UNIT_SUFFIX = {"%": "%", "seconds": " s", "points": "", "": ""}
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """What a change between two periods means, in a word and a symbol as well as a colour.
+
+    colour names one of Streamlit's badge/metric colours; it is never the only carrier.
+    """
+
+    code: str
+    symbol: str
+    word: str
+    colour: str
+
+    @property
+    def tag(self) -> str:
+        """Symbol and word together: '▲ Significantly better'."""
+        return f"{self.symbol} {self.word}"
+
+
+BETTER = Verdict("better", "▲", "Significantly better", "green")
+WORSE = Verdict("worse", "▼", "Significantly worse", "red")
+NO_CHANGE = Verdict("same", "≈", "No significant change", "gray")
+NO_COMPARISON = Verdict("none", "–", "Nothing to compare with", "gray")
+
+
+@dataclass(frozen=True)
 class Measure:
     """One measure PlaceCX reports.
 
@@ -164,6 +188,14 @@ class Measure:
         if self.lowest is None or self.highest is None:
             return None
         return self.highest - self.lowest
+
+    def verdict(self, comparison: Comparison) -> Verdict:
+        """Better, worse or no significant change, in the measure's direction (lower is better for waits)."""
+        if comparison.change is None:
+            return NO_COMPARISON
+        if not comparison.significant or abs(comparison.change) < 0.05:
+            return NO_CHANGE
+        return BETTER if (comparison.change > 0) == self.higher_is_better else WORSE
 
     # ---------------------------------------------------------------- targets
 

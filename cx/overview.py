@@ -9,18 +9,26 @@ them as they were.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 
 from cx import trends
-from cx.formatting import format_change, format_count, format_interval, format_value, period_label
-from cx.measures import CORE_SURVEY_MEASURES, MEASURES, SURVEY_MEASURES, Measure
+from cx.formatting import (
+    format_change,
+    format_count,
+    format_date,
+    format_interval,
+    format_value,
+    period_label,
+)
+from cx.measures import CORE_SURVEY_MEASURES, MEASURES, SURVEY_MEASURES, Measure, Verdict
 from cx.metrics import Comparison, Estimate
 from cx.store import Store
 from cx.store.filters import Slice
 
 _OFFSETS = {"month": pd.DateOffset(months=1), "quarter": pd.DateOffset(months=3)}
+SPARK_MONTHS = 12  # the trend line beside each headline: the last twelve months with data
 
 
 @dataclass(frozen=True)
@@ -33,9 +41,30 @@ class Headline:
     comparison: Comparison
     period: str
     previous_period: str
+    code: str = ""
+    target: float | None = None
+    history: tuple[Estimate, ...] = ()  # the last SPARK_MONTHS months, oldest first
+
+    @property
+    def measure(self) -> Measure:
+        return MEASURES[self.code]
 
     def reliable(self, min_n: int) -> bool:
         return self.current.is_reliable(min_n)
+
+    def verdict(self, min_n: int) -> Verdict:
+        """Significantly better / worse / no significant change; no comparison when too few answers."""
+        if not self.reliable(min_n) or self.previous.value is None:
+            return self.measure.verdict(Comparison(None, None, False, self.comparison.test))
+        return self.measure.verdict(self.comparison)
+
+    @property
+    def on_target(self) -> bool | None:
+        return self.measure.meets(self.current.value, self.target)
+
+    def target_words(self) -> str:
+        """'✓ on target (target 90% or more)' / '✗ off target (...)' / 'no target set'."""
+        return self.measure.target_status(self.current.value, self.target) or "no target set"
 
     def sentence(self, min_n: int) -> str:
         """The headline in words, for screen readers and for the projector."""
@@ -71,6 +100,15 @@ class KpiHeadline:
     period: str
     previous_period: str
     target: float | None = None
+    comparison: Comparison | None = None  # None when the measure has no two-sample test (waits)
+    history: tuple[Estimate, ...] = ()  # the last SPARK_MONTHS periods, oldest first
+
+    @property
+    def verdict(self) -> Verdict:
+        """Significantly better / worse / no significant change on the previous period."""
+        if self.comparison is None:
+            return self.definition.verdict(Comparison(self.change, None, False, ""))
+        return self.definition.verdict(self.comparison)
 
     @property
     def change(self) -> float | None:
@@ -113,6 +151,7 @@ class Overview:
     engagement: KpiHeadline | None
     newest_kpi_period: date | None
     total_responses: int
+    comparison_words: str = ""  # which days are compared with which, in words
 
 
 def build_overview(store: Store, grain: str = "month") -> Overview | None:
@@ -129,24 +168,18 @@ def build_overview(store: Store, grain: str = "month") -> Overview | None:
     if fresh.responses == 0 and fresh.kpi_observations == 0:
         return None
     newest = fresh.newest_response or datetime.combine(fresh.newest_kpi_period, datetime.min.time())
-    current_start = _period_start(newest.date(), grain)
-    previous_start = (pd.Timestamp(current_start) - _OFFSETS[grain]).date()
-    next_start = (pd.Timestamp(current_start) + _OFFSETS[grain]).date()
-    period, previous_period = period_label(current_start, grain), period_label(previous_start, grain)
-
-    rows = surveys.metrics(
-        Slice(start=previous_start, end=(pd.Timestamp(next_start) - pd.Timedelta(days=1)).date(),
-              headline_only=True),
-        grain=grain,
-    )
-    current = trends.row_or_empty(rows, period=current_start)
-    previous = trends.row_or_empty(rows, period=previous_start)
+    window = comparison_window(newest.date(), grain, complete=fresh.newest_response is None)
+    rows = surveys.metrics(Slice(start=window.start, end=window.end, headline_only=True))
+    before = surveys.metrics(Slice(start=window.previous_start, end=window.previous_end, headline_only=True))
+    current, previous = trends.row_or_empty(rows), trends.row_or_empty(before)
+    monthly = surveys.metrics(Slice(headline_only=True), grain="month")
+    targets = surveys.targets()
     headlines = tuple(
-        Headline(MEASURES[code].label, *MEASURES[code].compare(current, previous), period, previous_period)
+        Headline(MEASURES[code].label, *MEASURES[code].compare(current, previous), window.period,
+                 window.previous_period, code, trends.target_for(targets, code, ()),
+                 _history(monthly, MEASURES[code]))
         for code in headline_measures(current, previous)
     )
-    volume = surveys.metrics(Slice(headline_only=True), grain="month")[["period", "responses"]]
-    targets = surveys.targets()
     contact = tuple(
         h for h in (_kpi_headline(store, MEASURES[code], targets)
                     for code in ("answered_within_20s", "abandoned"))
@@ -154,20 +187,20 @@ def build_overview(store: Store, grain: str = "month") -> Overview | None:
     )
     return Overview(
         grain=grain,
-        period_start=current_start,
-        period=period,
-        previous_period=previous_period,
+        period_start=window.start,
+        period=window.period,
+        previous_period=window.previous_period,
         newest_response=fresh.newest_response,
-        partial_period=fresh.newest_response is not None
-        and (pd.Timestamp(next_start) - pd.Timestamp(fresh.newest_response)).days >= 3,
+        partial_period=window.partial,
         headlines=headlines,
         responses=int(current["responses"]),
         previous_responses=int(previous["responses"]),
-        monthly_volume=volume,
+        monthly_volume=monthly[["period", "responses"]],
         contact_centre=contact,
         engagement=_kpi_headline(store, MEASURES["employee_engagement"], targets),
         newest_kpi_period=fresh.newest_kpi_period,
         total_responses=fresh.responses,
+        comparison_words=window.words(),
     )
 
 
@@ -176,6 +209,66 @@ def headline_measures(current: pd.Series, previous: pd.Series) -> tuple[str, ...
     extra = tuple(code for code in SURVEY_MEASURES if code not in CORE_SURVEY_MEASURES
                   and int(current[f"{code}_n"]) + int(previous[f"{code}_n"]) > 0)
     return CORE_SURVEY_MEASURES + extra
+
+
+@dataclass(frozen=True)
+class Window:
+    """The days the headlines cover and the like-for-like days they are compared with (inclusive)."""
+
+    grain: str
+    start: date
+    end: date
+    previous_start: date
+    previous_end: date
+    partial: bool
+
+    @property
+    def period(self) -> str:
+        label = period_label(self.start, self.grain)
+        return f"{label} so far" if self.partial else label
+
+    @property
+    def previous_period(self) -> str:
+        label = period_label(self.previous_start, self.grain)
+        return f"the same days of {label}" if self.partial else label
+
+    def words(self) -> str:
+        """The comparison in one sentence, naming the days when a period is still running."""
+        if not self.partial:
+            return (f"{period_label(self.start, self.grain)} against "
+                    f"{period_label(self.previous_start, self.grain)}: two complete {self.grain}s.")
+        return (f"{period_label(self.start, self.grain)} is not over yet, so its first "
+                f"{(self.end - self.start).days + 1} days ({_span(self.start, self.end)}) are compared "
+                f"with the same days of {period_label(self.previous_start, self.grain)} "
+                f"({_span(self.previous_start, self.previous_end)}).")
+
+
+def comparison_window(newest: date, grain: str, *, complete: bool = False) -> Window:
+    """The period holding `newest` and the like-for-like days before it.
+
+    A period counts as complete when the newest data falls in its last three days
+    (or `complete` is set, for KPI-only databases recorded a month at a time); then
+    it is compared with the whole previous period. Otherwise the days so far are
+    compared with the same number of days from the start of the previous period,
+    never running past that period's end.
+    """
+    start = _period_start(newest, grain)
+    next_start = (pd.Timestamp(start) + _OFFSETS[grain]).date()
+    previous_start = (pd.Timestamp(start) - _OFFSETS[grain]).date()
+    period_end = next_start - timedelta(days=1)
+    if complete or (next_start - newest).days <= 3:
+        return Window(grain, start, period_end, previous_start, start - timedelta(days=1), False)
+    same_days = min(previous_start + (newest - start), start - timedelta(days=1))
+    return Window(grain, start, newest, previous_start, same_days, True)
+
+
+def _span(first: date, last: date) -> str:
+    return f"{format_date(first)} to {format_date(last)}"
+
+
+def _history(monthly: pd.DataFrame, definition: Measure) -> tuple[Estimate, ...]:
+    """The measure in each of the last SPARK_MONTHS months with data, oldest first."""
+    return tuple(definition.estimate(row) for _, row in monthly.tail(SPARK_MONTHS).iterrows())
 
 
 def _period_start(day: date, grain: str) -> date:
@@ -196,6 +289,9 @@ def _kpi_headline(store: Store, definition: Measure, targets: pd.DataFrame) -> K
     before = totals[pd.to_datetime(totals["period"]) == pd.Timestamp(previous_start)]
     previous = (definition.estimate(before.iloc[0]) if not before.empty
                 else Estimate(definition.label, None, 0, None, None, definition.unit))
+    comparison = None
+    if definition.unit == "%" and not before.empty:
+        comparison = definition.compare(latest, before.iloc[0])[2]
     return KpiHeadline(
         definition,
         definition.estimate(latest),
@@ -205,4 +301,6 @@ def _kpi_headline(store: Store, definition: Measure, targets: pd.DataFrame) -> K
         period_label(latest_start, grain),
         period_label(previous_start, grain),
         trends.target_for(targets, definition.code),
+        comparison,
+        tuple(definition.estimate(row) for _, row in totals.tail(SPARK_MONTHS).iterrows()),
     )

@@ -53,7 +53,8 @@ def settings() -> Settings:
         st.stop()
 
 
-@st.cache_resource(show_spinner="Opening the database…")
+@st.cache_resource(show_spinner="Opening the database (a first start also adds the demo council, "
+                              "which takes about 15 seconds)…")
 def _database(db_path: str, demo: bool) -> Database:
     """One Database (one DuckDB connection) per file per server process."""
     from pathlib import Path
@@ -88,6 +89,26 @@ def database() -> Database:
         st.stop()
     inbox_worker()
     return opened
+
+
+def warm() -> None:
+    """Open the database and start the inbox worker before any page runs (`python -m cx_ui.serve`).
+
+    Fills the same process-wide cache the pages use. Bad settings or a database
+    that cannot be opened are left for the first page to explain in a sentence.
+    """
+    try:
+        secrets = dict(st.secrets)
+    except (StreamlitSecretNotFoundError, FileNotFoundError):
+        secrets = {}
+    try:
+        config = Settings.load(secrets)
+        _database(str(config.db_path), config.demo)
+    except (ValueError, PlaceCXError):
+        return
+    folder = config.inbox_folder()
+    if folder is not None:
+        _inbox_worker(str(config.db_path), config.demo, str(folder))
 
 
 def inbox_worker() -> InboxWorker | None:
@@ -140,11 +161,12 @@ def _cached_call(name: str, db_path: str, version: int, args: tuple, kwargs: tup
     return _call()
 
 
-_FOCUS_CSS = (Path(__file__).with_name("focus.css")).read_text(encoding="utf-8")
+_FOCUS_CSS = "".join((Path(__file__).with_name(name)).read_text(encoding="utf-8")
+                     for name in ("focus.css", "wrap.css"))
 
 
 def style_focus() -> None:
-    """Add the app's focus-ring stylesheet (our own file, never user text) to the page."""
+    """Add the app's focus-ring and text-wrapping stylesheets (our own files, never user text) to the page."""
     st.html(f"<style>{_FOCUS_CSS}</style>")
 
 

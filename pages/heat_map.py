@@ -255,7 +255,8 @@ with talk_tab:
         )[["cell", "team_level", "votes", "disagreement", "comments"]]
         talk.insert(0, "#", range(1, len(talk) + 1))
         talk.columns = ["#", "Cell", "Team level", "Votes", "Disagreement (0 to 1)", "Comments"]
-        st.dataframe(talk, hide_index=True, width="stretch", row_height=70)
+        # Every cell at once (no small scroll box): the meeting walks the whole list.
+        st.dataframe(talk, hide_index=True, width="stretch", row_height=70, height="content")
         cx_ui.download_buttons(talk, file_stem="discussion-list", title=f"Discussion list: {round_name}",
                                key="talk")
 

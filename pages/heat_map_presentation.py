@@ -7,14 +7,16 @@ from datetime import date
 import streamlit as st
 
 import cx_ui
-from cx import assessment, charts, heat_map
+from cx import assessment, heat_map
 from cx.formatting import format_date
 from cx.framework import LEVEL_BY_CODE
 from cx.heat_map import CELL_COUNT
-from cx_ui import identity, state
+from cx.map_image import team_map_svg
+from cx_ui import glance, identity, state
 
 cx_ui.page_title("Heat map presentation")
 st.set_page_config(initial_sidebar_state="collapsed")
+glance.style("present")
 store = cx_ui.store()
 
 view = cx_ui.cached(heat_map.round_view, store, state.HEAT_MAP_ROUND.get(), identity.me(), date.today(),
@@ -43,10 +45,12 @@ if view.improved_cells is not None:
     figures[2].metric(cx_ui.literal(f"Cells improved since {view.earlier_name}"),
                       f"{view.improved_cells} of {CELL_COUNT}")
 
-cx_ui.chart_with_table(
-    charts.heat_map(view.summary, f"Team heat map: {view.name}", scale=1.45),
-    assessment.team_map_table(view.summary), key="present-map",
-)
+# The map as a picture that shrinks to the screen's height, so its fifth row and key are never
+# cut off; every cell's level is also in the table below and in the discussion list.
+st.image(team_map_svg(view.summary, f"Team heat map: {view.name}", view.raters_sentence()), width="content",
+         alt="The team heat map: every cell's level and votes are in the table below.")
+with st.expander("Table: the team heat map"):
+    st.dataframe(assessment.team_map_table(view.summary), hide_index=True, width="stretch")
 
 st.header("Discuss first")
 for number, row in enumerate(assessment.discussion_list(view.summary).head(5).itertuples(), start=1):

@@ -76,8 +76,9 @@ st.text(f"As is: {journey['as_is_steps']} steps · To be: {journey['to_be_steps'
 steps = store.journeys.steps(journey_id)
 
 st.header("The map, as is and to be")
-for column, version in zip(st.columns(2), journeys.VERSIONS, strict=True):
-    with column:
+# One above the other, full width, so a laptop shows every step of a seven-step journey.
+for version in journeys.VERSIONS:
+    with st.container():
         st.subheader(version.label)
         own = steps[steps["version"] == version.code]
         if own.empty:
@@ -89,7 +90,7 @@ for column, version in zip(st.columns(2), journeys.VERSIONS, strict=True):
                 key=f"template-{version.code}",
                 column_config={
                     "Stages": st.column_config.TextColumn(pinned=True, width="small"),
-                    **{step: st.column_config.TextColumn(width=210) for step in template.columns[1:]},
+                    **{step: st.column_config.TextColumn(width=135) for step in template.columns[1:]},
                 },
             )
 st.download_button(

@@ -34,7 +34,7 @@ from cx.formatting import (
 from cx.framework import BLOCKS, LEVEL_BY_CODE, STAGES
 from cx.glance import Glance, build_glance
 from cx.heat_map import CELL_COUNT
-from cx.measures import CONTACT_CENTRE, MEASURES, Measure
+from cx.measures import CONTACT_CENTRE, MEASURES
 from cx.overview import Overview, build_overview
 from cx.status import STATUS_BY_CODE
 from cx.store import Store
@@ -163,11 +163,6 @@ def cover(facts: Facts) -> Section:
     return Section("cover", "Quarterly review board pack", tuple(plain(x) for x in lines))
 
 
-def _measure_of(headline) -> Measure:
-    """The catalogue's measure behind an Overview headline (headlines carry its label)."""
-    return next(m for m in MEASURES.values() if m.label == headline.label)
-
-
 def headlines(facts: Facts) -> Section | None:
     overview = facts.overview
     if overview is None:
@@ -175,7 +170,7 @@ def headlines(facts: Facts) -> Section | None:
     targets = facts.store.surveys.targets()
     rows = []
     for headline in overview.headlines:
-        cur, measure = headline.current, _measure_of(headline)
+        cur, measure = headline.current, headline.measure
         code = measure.code
         reliable = headline.reliable(facts.min_n)
         target = target_for(targets, code, ())
@@ -205,7 +200,7 @@ def trend_charts(facts: Facts) -> Section | None:
     targets = facts.store.surveys.targets()
     charts = []
     for headline in facts.overview.headlines:  # the measures the Overview shows, in its order
-        measure = _measure_of(headline)
+        measure = headline.measure
         code, target = measure.code, target_for(targets, measure.code, ())
         table = trend_table(rows, code, "month", facts.min_n, target)
         charts.append(_trend_chart(measure.label, table["Period"].tolist(), table, target,

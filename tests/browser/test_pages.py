@@ -20,6 +20,8 @@ def listed_pages() -> list[tuple[str, str]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page":
             keywords = {k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)}
+            if keywords.get("visibility") == "hidden":
+                continue  # a second address of a listed page (/overview), not a page of its own
             # st.navigation serves the default page at "/" only.
             pages.append((keywords["title"], "" if keywords.get("default") else keywords["url_path"]))
     return pages

@@ -1,0 +1,139 @@
+"""How long each page takes to draw in a new browser session, on the real server.
+
+    python -m bench.pageload [--runs 3] [--json] [--db PATH]
+
+Starts the server as `python -m cx_ui.serve` does (the database is opened, and on a
+new file the demo council added, before the server listens), then for every page
+in app.py opens a new headless Chromium context --runs times and times navigation
+until the page is finished: its heading is drawn and Streamlit has stopped
+running the script (and stays stopped for half a second, which is not counted).
+
+Also measured in the same run, on a second new database: the old way, `streamlit run
+app.py`, where the first page view opens the database and adds the demo; it prints
+the first visit both ways and their ratio.
+
+Prints one line per page with the median seconds (target: under 3 s on this
+machine); `--json` prints one object instead: URL path -> median seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("PLACECX_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SETTLE_MS = 500
+
+
+def page_paths() -> list[str]:
+    """The URL path of every page listed in app.py ('/' for the default page), hidden addresses left out."""
+    paths = []
+    for node in ast.walk(ast.parse((ROOT / "app.py").read_text())):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page":
+            keywords = {k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)}
+            if keywords.get("visibility") != "hidden":
+                paths.append("/" if keywords.get("default") else f"/{keywords['url_path']}")
+    return paths
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def server(db: Path, *, prepared: bool, log: Path):
+    """Yield (url, seconds from launch until healthy) for a server over `db` (demo on for a new file)."""
+    port = _free_port()
+    launcher = ["-m", "cx_ui.serve"] if prepared else ["-m", "streamlit", "run", "app.py"]
+    env = {**os.environ, "PLACECX_DB": str(db), "PLACECX_DEMO": "1", "PLACECX_INBOX": "off"}
+    started = time.perf_counter()
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, *launcher, "--server.port", str(port), "--server.headless", "true",
+             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            if process.poll() is not None or time.perf_counter() - started > 300:
+                raise RuntimeError(f"The server did not start:\n{log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        yield url, time.perf_counter() - started
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def time_to_finished(browser, url: str) -> float:
+    """Seconds from navigation in a new context until the page is drawn and the script has stopped."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="en-GB")
+    tab = context.new_page()
+    try:
+        started = time.perf_counter()
+        tab.goto(url)
+        tab.wait_for_selector("h1", timeout=120_000)
+        settled = '[data-test-script-state="notRunning"]'
+        while True:
+            tab.wait_for_selector(settled, state="attached", timeout=120_000)
+            finished = time.perf_counter() - started
+            tab.wait_for_timeout(SETTLE_MS)
+            if tab.locator(settled).count():
+                return finished
+    finally:
+        context.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="new browser sessions per page (median)")
+    parser.add_argument("--json", action="store_true", help="print one object: URL path -> median seconds")
+    parser.add_argument("--db", type=Path, help="an existing database to serve (default: a new demo)")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        db = args.db or Path(folder) / "prepared.duckdb"
+        medians: dict[str, float] = {}
+        with server(db, prepared=True, log=Path(folder) / "prepared.log") as (url, startup):
+            first_prepared = time_to_finished(browser, url + "/")
+            for path in page_paths():
+                times = [time_to_finished(browser, url + path) for _ in range(args.runs)]
+                medians[path] = round(statistics.median(times), 2)
+                if not args.json:
+                    print(f"{path:<26} median {medians[path]:5.2f} s  (runs: "
+                          f"{', '.join(f'{t:.2f}' for t in times)})", flush=True)
+        naive_db, naive_log = Path(folder) / "naive.duckdb", Path(folder) / "naive.log"
+        with server(naive_db, prepared=False, log=naive_log) as (url, _):
+            first_naive = time_to_finished(browser, url + "/")
+        browser.close()
+    if args.json:
+        print(json.dumps(medians))
+        return
+    print(f"slowest page median {max(medians.values()):.2f} s; server start with the database prepared "
+          f"{startup:.1f} s; first visit after start: prepared {first_prepared:.2f} s, "
+          f"`streamlit run app.py` {first_naive:.2f} s "
+          f"(naive / prepared = {first_naive / first_prepared:.1f}x)")
+
+
+if __name__ == "__main__":
+    main()
