@@ -473,7 +473,7 @@ def scope_words(services: Sequence[str], channels: Sequence[str]) -> str:
 
 
 def chart_points(found: Sequence[Impact]) -> pd.DataFrame:
-    """Per action with an after figure: the change and its interval, for `cx.charts.impact_chart`.
+    """Per action with an after figure: the change and its interval, for `cx.evidence_charts.impact_chart`.
 
     Columns: label, measure (short name), unit_label, change, low, high, reliable, verdict.
     """

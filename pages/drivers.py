@@ -11,7 +11,7 @@ from datetime import date
 import streamlit as st
 
 import cx_ui
-from cx import charts, drivers
+from cx import drivers, evidence_charts
 from cx.store.filters import DIMENSION_LABELS, Slice
 
 cx_ui.page_title("Key drivers")
@@ -70,8 +70,8 @@ st.markdown(cx_ui.literal(result.sentence()))
 for warning in result.warnings:
     st.warning(cx_ui.literal(warning), icon=":material/warning:")
 table = result.table()
-cx_ui.chart_with_table(charts.drivers_chart(table, drivers.OUTCOME_SHORT[outcome], result.n, result.too_few),
-                       table, key="drivers")
+figure = evidence_charts.drivers_chart(table, drivers.OUTCOME_SHORT[outcome], result.n, result.too_few)
+cx_ui.chart_with_table(figure, table, key="drivers")
 cx_ui.download_buttons(table, file_stem=f"key-drivers-{outcome}", title="Key drivers", key="drivers-dl")
 
 with st.expander("How this is worked out", icon=":material/info:"):

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import streamlit as st
 
 import cx_ui
-from cx import charts, impact, journey_actions, roadmap, roadmap_view
+from cx import charts, evidence_charts, impact, journey_actions, roadmap, roadmap_view
 from cx.formatting import format_date
 from cx.framework import BLOCK_BY_CODE, BLOCKS, STAGE_BY_CODE, STAGES
 from cx.measures import MEASURES
@@ -209,7 +209,7 @@ def impact_section(plan_actions) -> None:
     else:
         points = impact.chart_points(done)
         if not points.empty:
-            cx_ui.chart_with_table(charts.impact_chart(points, min_n), impact.points_table(points),
+            cx_ui.chart_with_table(evidence_charts.impact_chart(points, min_n), impact.points_table(points),
                                    key="impact-chart")
         st.dataframe(impact.impact_table(done), hide_index=True, width="stretch", key="impact-table")
         st.caption(impact.EVIDENCE_NOT_PROOF + f" Below {min_n} answers on either side there is no verdict.")

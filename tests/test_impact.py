@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cx import impact, metrics, roadmap
+from cx import evidence_charts, impact, metrics, roadmap
 from cx.__main__ import main
 from cx.demo_impact import IMPROVES, NO_CHANGE, TOO_FEW
 from cx.roadmap import ActionInput
@@ -280,10 +280,9 @@ def test_a_running_app_answers_a_handed_over_impact_request_as_the_command_would
 
 
 def test_impact_chart_has_a_panel_per_measure_and_hollow_marks_for_too_few(found):
-    from cx import charts
 
     items = impact.by_effect([found[s.title] for s in (IMPROVES, NO_CHANGE, TOO_FEW)])
-    fig = charts.impact_chart(impact.chart_points(items), MIN_N)
+    fig = evidence_charts.impact_chart(impact.chart_points(items), MIN_N)
     assert [a.text for a in fig.layout.annotations][:2] == ["CSAT", "NPS"]
     assert (fig.layout.xaxis.title.text, fig.layout.xaxis2.title.text) == (
         "Change in CSAT (points)", "Change in NPS (points)")
