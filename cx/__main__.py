@@ -217,17 +217,24 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**{**settings.__dict__, **overrides})
 
 
-def _status(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+def _read_facts(settings: Settings, command: str, read, timeout: float) -> dict:
+    """`read(store)` on the database, or the same work handed to the running app that holds it.
+
+    Raises what `hand_over` raises when the app does not answer within `timeout`.
+    """
     try:
         database = open_app_database(settings)
     except DatabaseLocked as locked:
-        facts = hand_over(settings.db_path, locked, Request.new("status"), timeout=args.timeout)
-    else:
-        try:
-            facts = status_facts(database.store())
-        finally:
-            database.close()
+        return hand_over(settings.db_path, locked, Request.new(command), timeout=timeout)
+    try:
+        return read(database.store())
+    finally:
+        database.close()
+
+
+def _status(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    facts = _read_facts(settings, "status", status_facts, args.timeout)
     newest = facts["newest_response"]
     if args.json:
         print(json.dumps({"db": str(settings.db_path), "tables": facts["tables"], "newest_response": newest}))
@@ -241,15 +248,8 @@ def _status(args: argparse.Namespace) -> int:
 
 def _impact(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    try:
-        database = open_app_database(settings)
-    except DatabaseLocked as locked:
-        facts = hand_over(settings.db_path, locked, Request.new("impact"), timeout=args.timeout)
-    else:
-        try:
-            facts = impact_facts(database.store(), date.today(), settings.min_n)
-        finally:
-            database.close()
+    facts = _read_facts(settings, "impact", lambda store: impact_facts(store, date.today(), settings.min_n),
+                        args.timeout)
     if args.json:
         print(json.dumps(facts))
         return 0
