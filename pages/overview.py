@@ -49,6 +49,7 @@ if overview is None:
 kpis = list(overview.contact_centre) + ([overview.engagement] if overview.engagement else [])
 top = st.columns([3, 1], vertical_alignment="center")
 top[0].header(f"Customer measures: {overview.period}")
+top[1].caption("Compare the latest month or quarter with data against the one before.")
 with top[1]:
     st.segmented_control(
         "Compare the latest",
@@ -56,7 +57,7 @@ with top[1]:
         format_func=lambda g: {"month": "Month", "quarter": "Quarter"}[g],
         default="month",
         key="overview_grain",
-        help="Headline figures for the newest month (or quarter) with data, against the one before.",
+        label_visibility="collapsed",
     )
 st.caption(
     f"{overview.comparison_words} ▲ significantly better · ▼ significantly worse · ≈ no significant "
