@@ -33,7 +33,8 @@ cx_ui.show_notice()
 with st.expander("Running a mapping session: questions for the facilitator", icon=":material/forum:"):
     for group in journey_actions.FACILITATION_PROMPTS:
         # Bold, not a heading: the expander sits above the page's first section heading.
-        st.markdown(f"**{group.title}**\n\n" + "\n".join(f"- {prompt}" for prompt in group.prompts))
+        st.markdown(f"**{cx_ui.literal(group.title)}**\n\n"
+                    + "\n".join(f"- {cx_ui.literal(prompt)}" for prompt in group.prompts))
 
 all_journeys = store.journeys.all()
 

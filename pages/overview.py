@@ -77,7 +77,7 @@ programme_section(glance)
 
 st.header("In words")
 st.markdown(cx_ui.literal(overview.comparison_words))
-st.markdown("  \n".join(h.sentence(min_n) for h in overview.headlines))
+st.markdown("  \n".join(cx_ui.literal(h.sentence(min_n)) for h in overview.headlines))
 if kpis:
     st.markdown("  \n".join(k.sentence() for k in kpis))
 st.markdown(cards.programme_sentences(glance))

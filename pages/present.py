@@ -80,7 +80,7 @@ def customer_measures() -> None:
     if overview is None:
         st.info("There are no survey or contact-centre figures in this database yet.")
         return
-    st.markdown("  \n".join(h.sentence(min_n) for h in overview.headlines))
+    st.markdown("  \n".join(cx_ui.literal(h.sentence(min_n)) for h in overview.headlines))
     if kpis:
         for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
             with column:
