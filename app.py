@@ -77,4 +77,5 @@ with st.sidebar:
     st.divider()
     config = cx_ui.settings()
     st.caption(f"PlaceCX · database file: {config.db_path.name}")
+    cx_ui.make_menu_focusable()
 page.run()

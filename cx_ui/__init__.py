@@ -170,6 +170,27 @@ def style_focus() -> None:
     st.html(f"<style>{_FOCUS_CSS}</style>")
 
 
+# The menu scrolls when it is taller than the window; a scrolling region must take the
+# keyboard focus itself so it can be scrolled from the keyboard (WCAG 2.1.1, axe
+# "scrollable-region-focusable"). Streamlit draws the menu's container anew at times,
+# so one observer per browser tab marks it whenever it appears. Our own code, no user text.
+_MENU_FOCUSABLE = """<script>
+(() => {
+  if (window.placecxMenuFocus) return;
+  window.placecxMenuFocus = true;
+  const mark = () => document.querySelectorAll('[data-testid="stSidebarContent"]:not([tabindex])')
+    .forEach((menu) => { menu.tabIndex = 0; });
+  mark();
+  new MutationObserver(mark).observe(document.body, {childList: true, subtree: true});
+})();
+</script>"""
+
+
+def make_menu_focusable() -> None:
+    """Let the keyboard reach (and scroll) the menu when it is taller than the window."""
+    st.html(_MENU_FOCUSABLE, unsafe_allow_javascript=True)
+
+
 def page_title(title: str) -> None:
     """The page's heading and its browser-tab title ("Trends · PlaceCX"), unique per page.
 
