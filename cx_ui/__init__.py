@@ -181,7 +181,8 @@ _MENU_FOCUSABLE = """<script>
   const mark = () => document.querySelectorAll('[data-testid="stSidebarContent"]:not([tabindex])')
     .forEach((menu) => { menu.tabIndex = 0; });
   mark();
-  new MutationObserver(mark).observe(document.body, {childList: true, subtree: true});
+  new MutationObserver(mark).observe(document.body,
+    {childList: true, subtree: true, attributes: true, attributeFilter: ['tabindex']});
 })();
 </script>"""
 

@@ -44,6 +44,14 @@ _RUN = """async ([context, options, allowed]) => {
   return found;
 }"""
 
+# The app makes its menu focusable from a script it sends with the page
+# (cx_ui.make_menu_focusable); a rerun can leave Streamlit's loading skeleton in the
+# sidebar for a moment before that script has run again, so each audit waits for it.
+_MENU_READY = """() => {
+  const menu = document.querySelector('[data-testid="stSidebarContent"]');
+  return !menu || menu.hasAttribute('tabindex');
+}"""
+
 _SCROLL_HEIGHTS = f"""() => Array.from(document.querySelectorAll('{SCROLLERS}'))
   .map(el => [el.getAttribute('data-testid'), el.scrollHeight - el.clientHeight, el.clientHeight])"""
 
@@ -89,6 +97,7 @@ def run_axe(tab, allowed: dict[str, str], *, rules: list[str] | None = None,
     """Serious and critical violations on the page as it is now, all WCAG A/AA rules or `rules`."""
     if not tab.evaluate("() => typeof window.axe === 'object'"):
         tab.evaluate(AXE_SCRIPT)
+    tab.wait_for_function(_MENU_READY, timeout=10_000)
     run_only = {"type": "rule", "values": rules} if rules else {"type": "tag", "values": WCAG_TAGS}
     options = {"runOnly": run_only, "resultTypes": ["violations"]}
     return [Finding(where=where, **found) for found in tab.evaluate(_RUN, [None, options, allowed])]
