@@ -8,10 +8,13 @@ MAP(VARCHAR, VARCHAR)) so later pages can filter on it.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cx.importers.scores import SCALES, ScoreError, is_no_answer, label_share, normalise_label, to_score
 
@@ -187,10 +190,11 @@ def _fits(values: list[str], scale) -> bool:
     if not values:
         return True
     fitting = 0
-    for value in values:
+    # Each distinct answer is tried once: a sample holds few of them.
+    for value, count in Counter(values).items():
         try:
             to_score(value, scale)
-            fitting += 1
+            fitting += count
         except ScoreError:
             pass
     return fitting >= 0.8 * len(values)
@@ -322,10 +326,12 @@ def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def _stripped(series: pd.Series) -> pd.Series:
     """The values without surrounding white space; the series itself when none has any (no copy kept)."""
-    stripped = series.str.strip()
-    if bool((stripped.str.len() == series.str.len()).all()):
+    values = pa.array(series)  # pandas keeps text as Arrow strings: no copy
+    # The same trimming as `str.strip` on such text; the lengths tell whether any value had white space.
+    trimmed = pc.utf8_trim_whitespace(values)
+    if pc.all(pc.equal(pc.binary_length(trimmed), pc.binary_length(values))).as_py() is not False:
         return series
-    return stripped
+    return series.str.strip()
 
 
 def _text(value: object) -> str:

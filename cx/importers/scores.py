@@ -7,6 +7,7 @@ else is refused with a reason that names the scale.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -61,11 +62,13 @@ class ScoreError(ValueError):
     """An answer that is neither a score on the scale, a known label, nor a no-answer word."""
 
 
+@functools.lru_cache(maxsize=8192)
 def normalise_label(text: str) -> str:
     """Lower case, straight apostrophes, single spaces: how labels are compared."""
     return " ".join(text.replace("\u2019", "'").replace("\u2018", "'").strip().lower().split())
 
 
+@functools.lru_cache(maxsize=8192)
 def is_no_answer(text: str) -> bool:
     """True for blanks and words that mean the person gave no score ("N/A", "Not Applicable (8)")."""
     label = normalise_label(text)
