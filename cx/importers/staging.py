@@ -22,9 +22,6 @@ child's start-up (a second or two) would be most of the wait. Both run `run_job`
 from __future__ import annotations
 
 import atexit
-import contextlib
-import ctypes
-import gc
 import hashlib
 import json
 import resource
@@ -46,7 +43,15 @@ from cx.importers import Inspection, UploadFacts, inspect_export, validate_expor
 from cx.importers.layout import Layout
 from cx.importers.mapping import Mapping, Problem
 from cx.importers.reading import FileRefused, RawTable
-from cx.importers.run import Checked, ImportResult, Progress, problems_frame, source_name, write_checked
+from cx.importers.run import (
+    Checked,
+    ImportResult,
+    Progress,
+    problems_frame,
+    release_memory,
+    source_name,
+    write_checked,
+)
 from cx.store import Store
 
 CHILD_FROM_BYTES = 4 * 1024 * 1024
@@ -186,14 +191,6 @@ def import_staged(store: Store, staged: StagedUpload, mapping: Mapping, *, sourc
     return ImportResult(counts.batch, counts.new, counts.duplicate, counts.rejected, found.data_rows,
                         source_name(source, staged.facts), list(found.problems),
                         list(found.notes), counts.repeated)
-
-
-def release_memory() -> None:
-    """Give memory freed by a big read back to the system: Arrow's pool and glibc's heap keep it otherwise."""
-    gc.collect()
-    pa.default_memory_pool().release_unused()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 # --- Jobs: the same code in process or in the child ---------------------------
