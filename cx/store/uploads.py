@@ -216,16 +216,17 @@ class UploadStore(FeatureStore):
         """
         if frame.empty:
             return frame
-        ids = pa.table({"response_id": pa.array(frame["response_id"]),
-                        "position": np.arange(len(frame), dtype=np.int64)})
+        ids = pa.table({"response_id": pa.array(frame["response_id"])})
         cursor = self._session.cursor
         cursor.register("incoming_ids", ids)
         try:
-            hashes = cursor.execute("SELECT hash(response_id) AS id_hash FROM incoming_ids").fetchnumpy()
-            hashes = np.sort(np.asarray(hashes["id_hash"]))
+            found = cursor.execute("SELECT hash(response_id) AS id_hash FROM incoming_ids").fetchnumpy()
+            hashes = np.asarray(found.pop("id_hash"))
+            hashes.sort()
             if not bool((hashes[1:] == hashes[:-1]).any()):
                 return frame
             del hashes
+            cursor.register("incoming_ids", ids.append_column("position", pa.array(np.arange(len(frame)))))
             first = cursor.execute(
                 "SELECT min(position) AS position FROM incoming_ids GROUP BY response_id"
             ).fetchnumpy()["position"]
