@@ -109,27 +109,3 @@ def test_blank_rows_are_the_records_blank_in_every_column():
     columns = [pa.array(["a", "", " ", "", "x"]), pa.array(["", "", "\t", "b", " "])]
     assert _blank_rows(columns, 5).tolist() == [1, 2]
     assert _blank_rows([], 3).tolist() == [0, 1, 2]
-
-
-def _threads(store) -> int:
-    return int(store.uploads._session.cursor.execute("SELECT current_setting('threads')").fetchone()[0])
-
-
-def test_an_import_runs_duckdb_on_one_thread_and_gives_the_count_back(store):
-    import pytest
-
-    from cx.errors import DatabaseError
-
-    before = _threads(store)
-    result = import_export(store, inspect_export(export([["R1", "7", "Waste"]]), "survey.csv"), source=None,
-                           uploaded_by="Analyst", now=NOW)
-    assert result.new == 1 and _threads(store) == before
-    with pytest.raises(DatabaseError), store.transaction(), store.uploads._one_thread():
-        assert _threads(store) == 1
-        with store.uploads._one_thread():  # nested: the outer block still holds one thread after it
-            pass
-        assert _threads(store) == 1
-        # An NPS of 99 breaks a rule of the schema: the transaction fails inside the block.
-        store.uploads._execute("INSERT INTO responses (batch_id, source, response_id, nps) "
-                               "VALUES (1, 'x', 'y', 99)")
-    assert _threads(store) == before

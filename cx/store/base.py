@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -34,10 +33,6 @@ from cx.errors import DatabaseError, PlaceCXError
 
 F = TypeVar("F", bound=Callable[..., Any])
 _WRITE_WORDS = ("INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER")
-# `FeatureStore._one_thread` changes DuckDB's thread count, which belongs to the whole
-# database: overlapping users share one count of entrants and the setting the first found.
-_THREADS_LOCK = threading.Lock()
-_threads_held: dict[str, Any] = {"entrants": 0, "found": None}
 
 
 class OutsideTransaction(RuntimeError):
@@ -265,34 +260,6 @@ class FeatureStore:
 
     def _exists(self, sql: str, params: Sequence[object] | None = None) -> bool:
         return self._one(sql, params) is not None
-
-    @contextmanager
-    def _one_thread(self) -> Iterator[None]:
-        """Run the block with DuckDB on one thread, then give back the thread count it had.
-
-        For a big import: on two threads DuckDB keeps a million inserted rows in two
-        sets of buffers (some 50 MB more at the peak) and grouping or joining them costs
-        more CPU in all; on one thread the rows go straight to the table. Other queries
-        running meanwhile also get one thread. The setting belongs to the database, so it
-        is changed through a cursor of its own (a cursor in a failed transaction could
-        not change it back).
-        """
-        side = self._session.cursor.cursor()
-        try:
-            with _THREADS_LOCK:
-                if _threads_held["entrants"] == 0:
-                    _threads_held["found"] = side.execute("SELECT current_setting('threads')").fetchone()[0]
-                    side.execute("SET threads = 1")
-                _threads_held["entrants"] += 1
-            try:
-                yield
-            finally:
-                with _THREADS_LOCK:
-                    _threads_held["entrants"] -= 1
-                    if _threads_held["entrants"] == 0:
-                        side.execute(f"SET threads = {int(_threads_held['found'])}")
-        finally:
-            side.close()
 
     def _insert_frame(self, view: str, frame: pd.DataFrame, sql: str, params: list) -> int:
         """Run an INSERT ... SELECT over `frame` registered as `view`; return rows written."""

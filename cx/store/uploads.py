@@ -171,10 +171,9 @@ class UploadStore(FeatureStore):
         nothing at all is written.
         """
         batch_id = self.create_batch(batch, "responses")
-        with self._one_thread():
-            unique = self._first_of_each_id(frame)
-            new = self.insert_responses(batch_id, batch.source, unique, skip_existing=True,
-                                        extra_names=extra_names)
+        unique = self._first_of_each_id(frame)
+        new = self.insert_responses(batch_id, batch.source, unique, skip_existing=True,
+                                    extra_names=extra_names)
         counts = ImportCounts(batch_id, new, len(unique) - new, batch.data_rows - len(frame),
                               repeated=len(frame) - len(unique))
         self._finish(counts, rejections)
