@@ -1,9 +1,10 @@
 """Command line for PlaceCX: `python -m cx --help`.
 
 Every command prints one plain sentence and exits non-zero when it cannot do its
-job. `import` and `status` also work while a PlaceCX server holds the database
-file: they hand their work to the server's inbox and wait for its answer
-(`cx.handover`), printing the same as when they open the file themselves.
+job. `import`, `status`, `impact`, `themes` and `pack` also work while a PlaceCX
+server holds the database file: they hand their work to the server's inbox and
+wait for its answer (`cx.handover`), printing (or, for the pack, writing) the same
+as when they open the file themselves.
 """
 
 from __future__ import annotations
@@ -11,21 +12,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from cx.access import ROLES, ensure_person
 from cx.bootstrap import open_app_database
-from cx.commands import ImportOptions, impact_facts, one_line, run_import, status_facts
+from cx.commands import Answer, ImportOptions, check_params, one_line, run_import, run_read
 from cx.config import Settings
 from cx.errors import DatabaseLocked, PlaceCXError
-from cx.handover import WAIT_SECONDS, hand_over
+from cx.handover import WAIT_SECONDS, hand_over, hand_over_read
 from cx.importers import inspect_export, validate_export
 from cx.importers.mapping import Problem
 from cx.importers.reading import refuse_if_too_large
 from cx.inbox import Request
-from cx.pack import FORMATS, write_pack
-from cx.theme_trends import latest_facts
+from cx.pack import FORMATS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     pack.add_argument("--no-demo", action="store_true", help="do not add the demo council to a new file")
     pack.add_argument("--out", type=Path, required=True, help="the file to write: FILE.pptx or FILE.pdf")
     pack.add_argument("--meeting", type=int, help="the meeting's id (default: the newest meeting)")
+    _timeout_option(pack)
     themes = commands.add_parser("themes",
                                  help="each comment theme's count, share and 95%% interval, latest period")
     themes.add_argument("--db", type=Path, help="database file (default: PLACECX_DB or data/placecx.duckdb)")
@@ -80,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     themes.add_argument("--grain", choices=["month", "quarter"], default="month",
                         help="the period (default month)")
     themes.add_argument("--json", action="store_true", help="print one JSON object")
+    _timeout_option(themes)
     args = parser.parse_args(argv)
     commands_run = {"status": _status, "inspect": _inspect, "import": _import, "people": _people,
                     "pack": _pack, "impact": _impact, "themes": _themes}
@@ -110,30 +112,19 @@ def _people(args: argparse.Namespace) -> int:
 
 
 def _pack(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    if args.out.suffix.lower() not in FORMATS:
+    suffix = args.out.suffix.lower()
+    if suffix not in FORMATS:
         raise ValueError(f"Board pack: --out must end in .pptx or .pdf, not {args.out.name}.")
-    try:
-        database = open_app_database(settings)
-    except DatabaseLocked as locked:
-        raise DatabaseLocked(f"{locked} While the PlaceCX server runs, download the pack from its "
-                             "Meetings page instead.", pid=locked.pid) from locked
-    try:
-        made = write_pack(database.store(), args.out, today=date.today(), min_n=settings.min_n,
-                          meeting_id=args.meeting)
-    finally:
-        database.close()
-    print(f"Board pack for {made.council} ({made.meeting}): {len(made.sections)} "
-          f"{'slides' if args.out.suffix.lower() == '.pptx' else 'pages'} written to {args.out}.")
+    answer = _read(_settings(args), "pack", {"format": suffix, "meeting": args.meeting}, args.timeout)
+    args.out.write_bytes(answer.data)
+    made = answer.facts
+    print(f"Board pack for {made['council']} ({made['meeting']}): {made['sections']} "
+          f"{'slides' if suffix == '.pptx' else 'pages'} written to {args.out}.")
     return 0
 
 
 def _themes(args: argparse.Namespace) -> int:
-    database = open_app_database(_settings(args))
-    try:
-        facts = latest_facts(database.store(), grain=args.grain)
-    finally:
-        database.close()
+    facts = _read(_settings(args), "themes", {"grain": args.grain}, args.timeout).facts
     if args.json:
         print(json.dumps(facts, default=str))
         return 0
@@ -217,24 +208,26 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**{**settings.__dict__, **overrides})
 
 
-def _read_facts(settings: Settings, command: str, read, timeout: float) -> dict:
-    """`read(store)` on the database, or the same work handed to the running app that holds it.
+def _read(settings: Settings, command: str, params: dict, timeout: float) -> Answer:
+    """One of the read commands on the database, or the same work handed to the running app that holds it.
 
-    Raises what `hand_over` raises when the app does not answer within `timeout`.
+    Raises ValueError for a meeting that does not exist, and what `hand_over_read`
+    raises when the app does not answer within `timeout`.
     """
+    params = check_params(command, params)
     try:
         database = open_app_database(settings)
     except DatabaseLocked as locked:
-        return hand_over(settings.db_path, locked, Request.new(command), timeout=timeout)
+        return hand_over_read(settings.db_path, locked, Request.new(command, params=params), timeout=timeout)
     try:
-        return read(database.store())
+        return run_read(database.store(), command, params, now=datetime.now(), min_n=settings.min_n)
     finally:
         database.close()
 
 
 def _status(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    facts = _read_facts(settings, "status", status_facts, args.timeout)
+    facts = _read(settings, "status", {}, args.timeout).facts
     newest = facts["newest_response"]
     if args.json:
         print(json.dumps({"db": str(settings.db_path), "tables": facts["tables"], "newest_response": newest}))
@@ -248,8 +241,7 @@ def _status(args: argparse.Namespace) -> int:
 
 def _impact(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    facts = _read_facts(settings, "impact", lambda store: impact_facts(store, date.today(), settings.min_n),
-                        args.timeout)
+    facts = _read(settings, "impact", {}, args.timeout).facts
     if args.json:
         print(json.dumps(facts))
         return 0

@@ -1,4 +1,4 @@
-"""What `python -m cx import` and `python -m cx status` do once they hold a Store.
+"""What the commands `import`, `status`, `impact`, `themes` and `pack` do once they hold a Store.
 
 The command line runs these itself when it can open the database, and the inbox
 worker of a running app runs the very same functions for work the command line
@@ -15,7 +15,14 @@ from cx import impact
 from cx.importers import inspect_export
 from cx.importers.mapping import Mapping
 from cx.importers.run import ImportResult, import_export
+from cx.pack import FORMATS, build_pack, render
 from cx.store import Store
+from cx.theme_trends import latest_facts
+
+# The commands that read (and, for themes, bring the comment tags up to date) and
+# print what they found; `import` is the one that takes a file.
+READ_COMMANDS = ("status", "impact", "themes", "pack")
+GRAINS = ("month", "quarter")
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,56 @@ def impact_facts(store: Store, today: date, min_n: int) -> dict:
     found = impact.impacts(store, today, min_n=min_n)
     return {"today": today.isoformat(), "min_n": min_n, "settle_days": impact.SETTLE_DAYS,
             "actions": [impact.as_dict(item) for item in found]}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a read command found: the facts it prints and, for the board pack, the file's bytes."""
+
+    facts: dict
+    data: bytes | None = None
+
+
+def check_params(command: str, params: object) -> dict:
+    """The parameters of a read command, checked as if another program had written them.
+
+    Raises ValueError naming the parameter that is missing, unknown or of the wrong type.
+    """
+    if not isinstance(params, dict):
+        raise ValueError("The command's parameters are not a JSON object.")
+    expected = {"themes": {"grain"}, "pack": {"format", "meeting"}}.get(command, set())
+    if set(params) - expected:
+        raise ValueError(f"The command {command} takes no parameter {sorted(set(params) - expected)[0]}.")
+    if command == "themes" and params.get("grain") not in GRAINS:
+        raise ValueError("The themes command's grain must be month or quarter.")
+    if command == "pack":
+        if params.get("format") not in FORMATS:
+            raise ValueError("The board pack's format must be .pptx or .pdf.")
+        meeting = params.get("meeting")
+        if meeting is not None and (not isinstance(meeting, int) or isinstance(meeting, bool)):
+            raise ValueError("The board pack's meeting must be a meeting's number.")
+    return dict(params)
+
+
+def run_read(store: Store, command: str, params: dict, *, now: datetime, min_n: int) -> Answer:
+    """Run one of READ_COMMANDS with parameters passed by `check_params`.
+
+    Raises ValueError for an unknown command or meeting; what the command's own
+    function raises otherwise.
+    """
+    today = now.date()
+    if command == "status":
+        return Answer(status_facts(store))
+    if command == "impact":
+        return Answer(impact_facts(store, today, min_n))
+    if command == "themes":
+        return Answer(latest_facts(store, grain=params["grain"], now=now))
+    if command == "pack":
+        pack = build_pack(store, today, min_n, params.get("meeting"))
+        facts = {"council": pack.council, "meeting": pack.meeting, "sections": len(pack.sections),
+                 "format": params["format"]}
+        return Answer(facts, render(pack, params["format"]))
+    raise ValueError(f"There is no command called {command}.")
 
 
 def one_line(error: BaseException) -> str:

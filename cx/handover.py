@@ -17,6 +17,7 @@ import os
 import time
 from pathlib import Path
 
+from cx.commands import Answer
 from cx.errors import DatabaseLocked, PlaceCXError
 from cx.inbox import Folders, Request, read_pointer, read_regular_file, write_atomically
 
@@ -31,9 +32,16 @@ class HandoverFailed(PlaceCXError):
 
 def hand_over(db_path: Path, locked: DatabaseLocked, request: Request, content: bytes | None = None,
               *, timeout: float = WAIT_SECONDS) -> dict:
+    """What the command prints, worked out by the server holding `db_path`; see `_exchange`."""
+    return _exchange(db_path, locked, request, content, timeout)["result"]
+
+
+def _exchange(db_path: Path, locked: DatabaseLocked, request: Request, content: bytes | None,
+              timeout: float) -> dict:
     """Hand `request` (with the export's bytes for an import) to the server holding `db_path`.
 
-    Returns what the command prints (the import's counts, or the status facts).
+    Returns the server's whole answer: "result" holds what the command prints (the
+    import's counts, or the facts read), "data" whether a file waits to be collected.
     Raises `locked` itself when the process holding the file is not a PlaceCX
     server watching an inbox, so the command fails in its one sentence as before;
     HandoverFailed with the server's own sentence when the work failed (nothing was
@@ -60,7 +68,28 @@ def hand_over(db_path: Path, locked: DatabaseLocked, request: Request, content: 
         raise
     if answer.get("ok") is not True:
         raise HandoverFailed(str(answer.get("error") or "The PlaceCX server could not do this."))
-    return answer["result"]
+    return answer
+
+
+def hand_over_read(db_path: Path, locked: DatabaseLocked, request: Request, *,
+                   timeout: float = WAIT_SECONDS) -> Answer:
+    """Hand a read command to the server holding `db_path`; its facts and, for a pack, the file.
+
+    Raises what `hand_over` raises, and HandoverFailed when the server said it
+    wrote a file that is not there to collect.
+    """
+    answer = _exchange(db_path, locked, request, None, timeout)
+    if not answer.get("data"):
+        return Answer(answer["result"])
+    _, folders = _server_inbox(Path(db_path), locked)
+    data_file = folders.results / f"{request.id}.data"
+    try:
+        return Answer(answer["result"], read_regular_file(data_file))
+    except OSError as error:
+        raise HandoverFailed(f"The PlaceCX server made the file, but it cannot be collected from "
+                             f"{data_file} ({error.strerror}).") from error
+    finally:
+        data_file.unlink(missing_ok=True)
 
 
 def _server_inbox(db_path: Path, locked: DatabaseLocked) -> tuple[int, Folders]:

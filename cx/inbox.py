@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from cx.commands import ImportOptions, impact_facts, one_line, run_import, status_facts
+from cx.commands import READ_COMMANDS, ImportOptions, check_params, one_line, run_import, run_read
 from cx.config import Settings
 from cx.errors import PlaceCXError
 from cx.importers import Inspection, inspect_export
@@ -64,7 +64,7 @@ SETTLE_SECONDS = 2.0
 STALE_SECONDS = 3600
 SWEEP_SECONDS = 60
 MAX_REQUEST_BYTES = 64 * 1024
-COMMANDS = ("import", "status", "impact")
+COMMANDS = ("import", *READ_COMMANDS)
 PARTIAL_SUFFIXES = (".part", ".partial", ".tmp", ".temp", ".crdownload", ".download", ".swp", "~")
 _REQUEST_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -106,28 +106,30 @@ class Folders:
 
 @dataclass(frozen=True)
 class Request:
-    """Work handed over by the command line: a command, and for an import the file's name and options."""
+    """Work handed over by the command line: a command with its parameters, and for an
+    import the file's name and options."""
 
     id: str
     command: str
     file_name: str | None = None
     options: ImportOptions = field(default_factory=ImportOptions)
+    params: dict = field(default_factory=dict)
 
     @classmethod
-    def new(cls, command: str, file_name: str | None = None,
-            options: ImportOptions | None = None) -> Request:
-        return cls(uuid.uuid4().hex, command, file_name, options or ImportOptions())
+    def new(cls, command: str, file_name: str | None = None, options: ImportOptions | None = None,
+            params: dict | None = None) -> Request:
+        return cls(uuid.uuid4().hex, command, file_name, options or ImportOptions(), params or {})
 
     def to_bytes(self) -> bytes:
         return json.dumps({"id": self.id, "command": self.command, "file_name": self.file_name,
-                           "options": self.options.as_dict()}).encode("utf-8")
+                           "options": self.options.as_dict(), "params": self.params}).encode("utf-8")
 
     @classmethod
     def from_bytes(cls, raw: bytes, request_id: str) -> Request:
         """Read a request file that anyone able to write to the inbox could have written.
 
         Raises ValueError when it is not JSON, names another id or an unknown
-        command, or carries an option of the wrong type.
+        command, or carries an option or parameter of the wrong type.
         """
         try:
             data = json.loads(raw.decode("utf-8"))
@@ -142,7 +144,9 @@ class Request:
             raise ValueError("The request handed over has a file name that is not text of at most "
                              "255 characters.")
         name = Path(file_name).name if file_name else None
-        return cls(request_id, data["command"], name, ImportOptions.from_dict(data.get("options") or {}))
+        params = check_params(data["command"], data.get("params") or {})
+        return cls(request_id, data["command"], name, ImportOptions.from_dict(data.get("options") or {}),
+                   params)
 
 
 def pointer_path(db_path: Path) -> Path:
@@ -370,11 +374,12 @@ class InboxWorker:
         try:
             request = Request.from_bytes(read_regular_file(claimed, MAX_REQUEST_BYTES), request_id)
             store = self.database.store()
-            if request.command == "status":
-                return {"ok": True, "result": status_facts(store)}
-            if request.command == "impact":
-                facts = impact_facts(store, self._clock().date(), Settings.load().min_n)
-                return {"ok": True, "result": facts}
+            if request.command in READ_COMMANDS:
+                answer = run_read(store, request.command, request.params, now=self._clock(),
+                                  min_n=Settings.load().min_n)
+                if answer.data is not None:  # collected, then deleted, by the waiting command
+                    write_atomically(self.folders.results / f"{request_id}.data", answer.data)
+                return {"ok": True, "result": answer.facts, "data": answer.data is not None}
             content = read_regular_file(self.folders.requests / f"{request_id}.data")
             result = run_import(store, content, request.file_name or "export", request.options,
                                 now=self._clock())

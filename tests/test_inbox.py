@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 import cx.inbox
-from cx.commands import ImportOptions, run_import
+from cx.commands import ImportOptions, run_import, run_read
 from cx.errors import DatabaseLocked
-from cx.handover import HandoverFailed, hand_over
+from cx.handover import HandoverFailed, hand_over, hand_over_read
 from cx.importers.reading import MAX_FILE_BYTES
 from cx.importers.run import columns_signature
 from cx.inbox import InboxWorker, Request, pointer_path, start_worker, stop_worker, write_atomically
@@ -179,6 +179,44 @@ def test_a_request_nobody_takes_is_withdrawn_after_the_timeout(database, tmp_pat
     with pytest.raises(HandoverFailed, match="did not start this within 0.2 seconds.*nothing was done"):
         hand_over(database.path, locked_by_us(), Request.new("import", "a.csv"), b"x", timeout=0.2)
     assert listing(idle.folders.requests) == []
+
+
+def test_a_board_pack_handed_over_comes_back_as_the_same_file_the_command_would_write(database, tmp_path):
+    """The server builds the pack; the command collects the file and leaves nothing in the inbox."""
+    store = database.store()
+    run_import(store, survey(range(1, 41)), "a.csv", ImportOptions())
+    expected = run_read(store, "pack", {"format": ".pdf", "meeting": None}, now=NOW, min_n=30)
+    worker = start_worker(database, tmp_path / "inbox", poll_seconds=0.05, settle_seconds=0,
+                          clock=lambda: NOW)
+    try:
+        request = Request.new("pack", params={"format": ".pdf", "meeting": None})
+        got = hand_over_read(database.path, locked_by_us(), request, timeout=120)
+        themes_request = Request.new("themes", params={"grain": "month"})
+        themes = hand_over_read(database.path, locked_by_us(), themes_request, timeout=120)
+    finally:
+        stop_worker(worker)
+    assert got.facts == expected.facts and got.facts["format"] == ".pdf"
+    assert got.data[:5] == b"%PDF-" and len(got.data) > 1000
+    assert themes.data is None
+    assert themes.facts == json.loads(json.dumps(run_read(store, "themes", {"grain": "month"}, now=NOW,
+                                                          min_n=30).facts, default=str))
+    assert listing(worker.folders.results) == [] and listing(worker.folders.requests) == []
+
+
+@pytest.mark.parametrize(("command", "params", "message"), [
+    ("pack", {"format": ".exe", "meeting": None}, "format must be .pptx or .pdf"),
+    ("pack", {"format": ".pdf", "meeting": "1; DROP"}, "meeting must be a meeting's number"),
+    ("themes", {"grain": "year"}, "grain must be month or quarter"),
+    ("status", {"grain": "month"}, "takes no parameter grain"),
+    ("themes", ["month"], "not a JSON object"),
+])
+def test_a_request_with_bad_parameters_is_refused_in_a_sentence(worker, command, params, message):
+    request = Request.new(command)
+    raw = json.dumps({"id": request.id, "command": command, "params": params}).encode()
+    write_atomically(worker.folders.requests / f"{request.id}.json", raw)
+    assert worker.run_once() == 1
+    said = answer(worker, request)
+    assert said["ok"] is False and message in said["error"]
 
 
 # --- files dropped in the folder ---

@@ -144,3 +144,18 @@ def test_an_export_dropped_in_the_inbox_is_imported_by_the_running_app(app_db):
     facts = json.loads(cli("status", "--db", str(app_db), "--json").stdout)
     assert facts["tables"]["inbox_files"] == 1
     assert facts["tables"]["responses"] >= 10
+
+
+def test_the_board_pack_and_themes_commands_work_while_the_app_holds_the_database(app_db, tmp_path):
+    from pypdf import PdfReader
+
+    out = tmp_path / "pack.pdf"
+    made = cli("pack", "--db", str(app_db), "--out", str(out))
+    assert (made.returncode, made.stderr) == (0, "")
+    pages = len(PdfReader(out).pages)
+    assert made.stdout.strip().endswith(f"{pages} pages written to {out}.")
+
+    themes = cli("themes", "--db", str(app_db), "--json")
+    assert (themes.returncode, themes.stderr) == (0, "")
+    facts = json.loads(themes.stdout)
+    assert set(facts) >= {"period", "themes", "list_version"}

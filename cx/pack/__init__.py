@@ -7,11 +7,7 @@ a browser or the network.
 
 from __future__ import annotations
 
-from datetime import date
-from pathlib import Path
-
 from cx.pack.model import Pack, build_pack
-from cx.store import Store
 
 FORMATS = {".pptx": "PowerPoint", ".pdf": "PDF"}
 
@@ -27,17 +23,4 @@ def render(pack: Pack, suffix: str) -> bytes:
     raise ValueError(f"Board pack: the file must end in .pptx or .pdf, not {suffix or 'nothing'}.")
 
 
-def write_pack(store: Store, out: Path, *, today: date, min_n: int, meeting_id: int | None = None) -> Pack:
-    """Build the pack and write it to `out` (its suffix picks the format); return the pack.
-
-    Raises ValueError for an unknown suffix or meeting.
-    """
-    suffix = out.suffix.lower()
-    if suffix not in FORMATS:
-        raise ValueError(f"Board pack: the file must end in .pptx or .pdf, not {suffix or 'nothing'}.")
-    pack = build_pack(store, today, min_n, meeting_id)
-    out.write_bytes(render(pack, suffix))
-    return pack
-
-
-__all__ = ["FORMATS", "Pack", "build_pack", "render", "write_pack"]
+__all__ = ["FORMATS", "Pack", "build_pack", "render"]

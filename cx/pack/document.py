@@ -156,8 +156,11 @@ def chart_drawing(chart: Chart, width: float, height: float, font: str) -> Drawi
         line.strokeWidth = 2 if series.style == "solid" else 1.2
         if _DASH[series.style]:
             line.strokeDashArray = _DASH[series.style]
-        if series.marker:
+        lone = sum(value is not None for value in series.values) < 2
+        if series.marker or lone:
             line.symbol = makeMarker("FilledCircle", size=4, fillColor=_SHADE[series.style])
+        if lone:  # a line through one month cannot be drawn (reportlab refuses it): the marker shows it
+            line.strokeColor = None
     drawing.add(plot)
     drawing.add(String(4, plot.y + plot.height + 8, _text(chart.axis_title, font), fontName=font, fontSize=8))
     if chart.categories:

@@ -28,8 +28,28 @@ SCROLLERS = '[data-testid="stMain"], [data-testid="stSidebarContent"]'
 OVERLAP = 120
 
 # Run axe, keep serious and critical violations, and say which match an allowed selector.
-_RUN = """async ([context, options, allowed]) => {
-  const results = await axe.run(context || document, options);
+# With `scroller`, only what is on screen inside that container is audited: the fewest
+# elements whose boxes cover its visible part (an element wholly in the window is taken
+# whole; one crossing an edge is split into its children). Axe still reads the whole
+# page for backgrounds; it just stops re-checking, at every position, the hundreds of
+# nodes that are off screen and can only come out "incomplete".
+_RUN = """async ([scroller, options, allowed]) => {
+  let context = document;
+  if (scroller) {
+    const include = [];
+    const visit = (el) => {
+      const box = el.getBoundingClientRect();
+      if (!box.width && !box.height) { Array.from(el.children).forEach(visit); return; }
+      if (box.bottom <= 0 || box.top >= innerHeight || box.right <= 0 || box.left >= innerWidth) return;
+      const whole = box.top >= 0 && box.bottom <= innerHeight;
+      if (whole || !el.children.length) { include.push(el); return; }
+      Array.from(el.children).forEach(visit);
+    };
+    visit(document.querySelector(`[data-testid="${scroller}"]`));
+    if (!include.length) return [];
+    context = {include};
+  }
+  const results = await axe.run(context, options);
   const found = [];
   for (const rule of results.violations) {
     if (rule.impact !== 'serious' && rule.impact !== 'critical') continue;
@@ -92,15 +112,19 @@ class Finding:
         return f"{self.rule} at {self.where}: {self.target}: {self.html}\n    {self.summary}"
 
 
-def run_axe(tab, allowed: dict[str, str], *, rules: list[str] | None = None,
-            where: str = "") -> list[Finding]:
-    """Serious and critical violations on the page as it is now, all WCAG A/AA rules or `rules`."""
+def run_axe(tab, allowed: dict[str, str], *, rules: list[str] | None = None, where: str = "",
+            scroller: str | None = None) -> list[Finding]:
+    """Serious and critical violations on the page as it is now, all WCAG A/AA rules or `rules`.
+
+    With `scroller` (a container's data-testid), only the part of that container now
+    on screen is audited.
+    """
     if not tab.evaluate("() => typeof window.axe === 'object'"):
         tab.evaluate(AXE_SCRIPT)
     tab.wait_for_function(_MENU_READY, timeout=10_000)
     run_only = {"type": "rule", "values": rules} if rules else {"type": "tag", "values": WCAG_TAGS}
     options = {"runOnly": run_only, "resultTypes": ["violations"]}
-    return [Finding(where=where, **found) for found in tab.evaluate(_RUN, [None, options, allowed])]
+    return [Finding(where=where, **found) for found in tab.evaluate(_RUN, [scroller, options, allowed])]
 
 
 def scroll_positions(tab, *, sidebar: bool = True) -> list[tuple[str, int]]:
@@ -147,30 +171,26 @@ def each_view(tab):
         yield f"tab {button.inner_text().strip()!r}"
 
 
-def audit_page(tab, allowed: dict[str, str], label: str, *, walk: bool = True,
-               every_rule: bool = True) -> tuple[list[Finding], int]:
+def audit_page(tab, allowed: dict[str, str], label: str, *, walk: bool = True) -> tuple[list[Finding], int]:
     """Findings, each (rule, element) once, and the number of positions audited.
 
     With `walk`, every tab is shown with its expanders open and scrolled from top to
     bottom: at the top of each tab every WCAG A/AA rule runs, at each further position
     only ON_SCREEN_RULES, since the other rules have answered for the whole tab. The
     sidebar is the same on every tab, so it is scrolled on the first one only. Without
-    `walk`, the page is audited once, as it is, at the top. Without `every_rule`, only
-    ON_SCREEN_RULES run, at the top too: for a page already audited at another window
-    size, since the DOM the other rules read is the same at every size.
+    `walk`, the page is audited once, as it is, at the top.
     """
     findings: dict[tuple[str, str], Finding] = {}
     audited = 0
     for number, view in enumerate(each_view(tab) if walk else ["as loaded"]):
         scroll_to(tab, "", 0)
-        top_rules = None if every_rule else ON_SCREEN_RULES
-        for finding in run_axe(tab, allowed, rules=top_rules, where=f"{label}, {view}, top"):
+        for finding in run_axe(tab, allowed, where=f"{label}, {view}, top"):
             findings.setdefault(finding.key, finding)
         audited += 1
         for testid, top in scroll_positions(tab, sidebar=number == 0) if walk else []:
             scroll_to(tab, testid, top)
             where = f"{label}, {view}, {testid} scrolled to {top}px"
-            for finding in run_axe(tab, allowed, rules=ON_SCREEN_RULES, where=where):
+            for finding in run_axe(tab, allowed, rules=ON_SCREEN_RULES, where=where, scroller=testid):
                 findings.setdefault(finding.key, finding)
             audited += 1
     return list(findings.values()), audited
