@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import time
 
 import numpy as np
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ACTIVE = """() => { const e = document.activeElement;
   const label = e.getAttribute('aria-label') || (e.labels && e.labels[0] && e.labels[0].innerText) || '';
@@ -102,6 +104,18 @@ def _crop(png: bytes, clip: dict) -> bytes:
     return out.getvalue()
 
 
+_NEXT_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def _painted(tab) -> None:
+    """Wait until the browser has painted what the last key or call changed.
+
+    A data grid draws its cells, cursor included, on a canvas in an animation frame
+    of its own; on a busy machine a screenshot taken at once can come before it.
+    """
+    tab.evaluate(_NEXT_FRAMES)
+
+
 def check_focus_indicator(tab, padding: int = 8, *, unfocused_page: bytes | None = None) -> str | None:
     """None if the focused control shows a focus indicator; otherwise what is wrong.
 
@@ -128,6 +142,7 @@ def check_focus_indicator(tab, padding: int = 8, *, unfocused_page: bytes | None
                 "width": box["width"] + 2 * padding, "height": box["height"] + 2 * padding}
 
     clip = clip_around(box)
+    _painted(tab)
     focused = tab.screenshot(clip=clip)
     scrolled = tab.evaluate(_SCROLLED)
     if unfocused_page is not None:
@@ -135,6 +150,7 @@ def check_focus_indicator(tab, padding: int = 8, *, unfocused_page: bytes | None
     tab.keyboard.press("Shift+Tab")
     stayed = tab.evaluate("(e) => e === document.activeElement", element)
     if tab.evaluate(_SCROLLED) == scrolled and not stayed:
+        _painted(tab)
         unfocused = tab.screenshot(clip=clip)
         tab.keyboard.press("Tab")
     else:
@@ -144,8 +160,13 @@ def check_focus_indicator(tab, padding: int = 8, *, unfocused_page: bytes | None
         if not stayed:
             tab.keyboard.press("Tab")
         clip = clip_around(ringed.bounding_box())
+        _painted(tab)
         focused = tab.screenshot(clip=clip)
         element.evaluate("(e) => e.blur()")
+        with contextlib.suppress(PlaywrightTimeout):  # a control that keeps the focus fails below
+            ringed.wait_for_element_state("stable", timeout=1000)
+            tab.wait_for_function("(e) => !e.matches(':focus-within')", arg=ringed, timeout=1000)
+        _painted(tab)
         unfocused = tab.screenshot(clip=clip)
         element.focus()
     if not tab.evaluate("(e) => e === document.activeElement", element):
