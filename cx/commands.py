@@ -121,9 +121,9 @@ def check_params(command: str, params: object) -> dict:
     """
     if not isinstance(params, dict):
         raise ValueError("The command's parameters are not a JSON object.")
-    expected = {"themes": {"grain"}, "pack": {"format", "meeting"}}.get(command, set())
-    if set(params) - expected:
-        raise ValueError(f"The command {command} takes no parameter {sorted(set(params) - expected)[0]}.")
+    unknown = sorted(set(params) - {"themes": {"grain"}, "pack": {"format", "meeting"}}.get(command, set()))
+    if unknown:
+        raise ValueError(f"The command {command} takes no parameter {unknown[0]}.")
     if command == "themes" and params.get("grain") not in GRAINS:
         raise ValueError("The themes command's grain must be month or quarter.")
     if command == "pack":

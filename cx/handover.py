@@ -33,15 +33,16 @@ class HandoverFailed(PlaceCXError):
 def hand_over(db_path: Path, locked: DatabaseLocked, request: Request, content: bytes | None = None,
               *, timeout: float = WAIT_SECONDS) -> dict:
     """What the command prints, worked out by the server holding `db_path`; see `_exchange`."""
-    return _exchange(db_path, locked, request, content, timeout)["result"]
+    return _exchange(db_path, locked, request, content, timeout)[0]["result"]
 
 
 def _exchange(db_path: Path, locked: DatabaseLocked, request: Request, content: bytes | None,
-              timeout: float) -> dict:
+              timeout: float) -> tuple[dict, Folders]:
     """Hand `request` (with the export's bytes for an import) to the server holding `db_path`.
 
-    Returns the server's whole answer: "result" holds what the command prints (the
-    import's counts, or the facts read), "data" whether a file waits to be collected.
+    Returns the server's whole answer ("result" holds what the command prints, the
+    import's counts or the facts read; "data" whether a file waits to be collected)
+    and the inbox it came through.
     Raises `locked` itself when the process holding the file is not a PlaceCX
     server watching an inbox, so the command fails in its one sentence as before;
     HandoverFailed with the server's own sentence when the work failed (nothing was
@@ -68,7 +69,7 @@ def _exchange(db_path: Path, locked: DatabaseLocked, request: Request, content: 
         raise
     if answer.get("ok") is not True:
         raise HandoverFailed(str(answer.get("error") or "The PlaceCX server could not do this."))
-    return answer
+    return answer, folders
 
 
 def hand_over_read(db_path: Path, locked: DatabaseLocked, request: Request, *,
@@ -78,10 +79,9 @@ def hand_over_read(db_path: Path, locked: DatabaseLocked, request: Request, *,
     Raises what `hand_over` raises, and HandoverFailed when the server said it
     wrote a file that is not there to collect.
     """
-    answer = _exchange(db_path, locked, request, None, timeout)
+    answer, folders = _exchange(db_path, locked, request, None, timeout)
     if not answer.get("data"):
         return Answer(answer["result"])
-    _, folders = _server_inbox(Path(db_path), locked)
     data_file = folders.results / f"{request.id}.data"
     try:
         return Answer(answer["result"], read_regular_file(data_file))

@@ -116,6 +116,22 @@ def _painted(tab) -> None:
     tab.evaluate(_NEXT_FRAMES)
 
 
+def _with_and_without_focus(tab, element, ringed, clip: dict, *, pause_ms: int = 0) -> tuple[bytes, bytes]:
+    """Pictures of `clip` with `element` focused and after it was blurred; gives the focus back."""
+    tab.wait_for_timeout(pause_ms)
+    _painted(tab)
+    focused = tab.screenshot(clip=clip)
+    element.evaluate("(e) => e.blur()")
+    with contextlib.suppress(PlaywrightTimeout):  # a control that keeps the focus fails the verdict
+        ringed.wait_for_element_state("stable", timeout=1000)
+        tab.wait_for_function("(e) => !e.matches(':focus-within')", arg=ringed, timeout=1000)
+    tab.wait_for_timeout(pause_ms)
+    _painted(tab)
+    unfocused = tab.screenshot(clip=clip)
+    element.focus()
+    return focused, unfocused
+
+
 def check_focus_indicator(tab, padding: int = 8, *, unfocused_page: bytes | None = None) -> str | None:
     """None if the focused control shows a focus indicator; otherwise what is wrong.
 
@@ -160,27 +176,14 @@ def check_focus_indicator(tab, padding: int = 8, *, unfocused_page: bytes | None
         if not stayed:
             tab.keyboard.press("Tab")
         clip = clip_around(ringed.bounding_box())
-        _painted(tab)
-        focused = tab.screenshot(clip=clip)
-        element.evaluate("(e) => e.blur()")
-        with contextlib.suppress(PlaywrightTimeout):  # a control that keeps the focus fails below
-            ringed.wait_for_element_state("stable", timeout=1000)
-            tab.wait_for_function("(e) => !e.matches(':focus-within')", arg=ringed, timeout=1000)
-        _painted(tab)
-        unfocused = tab.screenshot(clip=clip)
-        element.focus()
+        focused, unfocused = _with_and_without_focus(tab, element, ringed, clip)
     if not tab.evaluate("(e) => e === document.activeElement", element):
         return f"{described}: the focus did not come back with Tab"
     problem = _verdict(described, box, focused, unfocused, tab.viewport_size)
     if problem and ringed.evaluate("(e) => e.matches('[data-testid=\"stDataFrameResizable\"]')"):
         # The grid repaints its canvas in frames of its own, which a starved machine can
         # delay past both pictures: measure once more, slowly. No ring still fails.
-        tab.wait_for_timeout(500)
-        focused = tab.screenshot(clip=clip)
-        element.evaluate("(e) => e.blur()")
-        tab.wait_for_timeout(500)
-        unfocused = tab.screenshot(clip=clip)
-        element.focus()
+        focused, unfocused = _with_and_without_focus(tab, element, ringed, clip, pause_ms=500)
         problem = _verdict(described, box, focused, unfocused, tab.viewport_size)
     return problem
 
