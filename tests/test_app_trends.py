@@ -90,7 +90,7 @@ def test_comparison_marks_the_planted_gap_and_not_the_level_channels(planted):
 
 
 def test_comments_are_listed_unhappy_first_as_plain_text(planted):
-    at = open_page("pages/trends.py")
+    at = open_page("pages/trends.py", trends_section="What customers said")
     comments = [d.value for d in at.dataframe if "Comment" in d.value.columns][0]
     assert len(comments) == 16
     # Comments on answers 0, 50, ... 350: unhappy are Highways 300 and 350, Parking 350.
