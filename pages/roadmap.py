@@ -288,8 +288,11 @@ if len(shown) < len(actions):
                "holds the whole plan.")
 plan = roadmap.plan_progress(shown, today)
 
+# The timeline and the impact figures (a chart each, and the impact tests) are computed and
+# drawn only when their tab is chosen, so a new session's first screen does not wait for them.
 progress_tab, actions_tab, timeline_tab, impact_tab, add_tab, programme_tab, history_tab = st.tabs(
-    ["Progress", "Actions", "Timeline", "Impact", "Add an action", "Programme", "History"]
+    ["Progress", "Actions", "Timeline", "Impact", "Add an action", "Programme", "History"],
+    key="roadmap_tab", on_change="rerun",
 )
 
 with progress_tab:
@@ -375,18 +378,21 @@ with actions_tab:
             st.button("Restore to the plan", key="restore", on_click=set_archived, args=(restore, False),
                       disabled=not me.may("roadmap"))
 
-with timeline_tab:
-    if shown.empty:
-        st.text("There are no actions to show.")
-    else:
-        flags = roadmap.critical_flags(shown, critical)
-        fig = charts.roadmap_timeline(shown, f"Actions over the programme, {format_date(start)} to "
-                                      f"{format_date(end)}", start=start, end=end, today=today, flags=flags)
-        cx_ui.chart_with_table(fig, roadmap_view.action_table(shown, today, critical)[
-            ["ID", "Action", "Stage", "Status", "Start", "Due", "Overdue", "Heat map"]], key="timeline")
+if timeline_tab.open:
+    with timeline_tab:
+        if shown.empty:
+            st.text("There are no actions to show.")
+        else:
+            flags = roadmap.critical_flags(shown, critical)
+            fig = charts.roadmap_timeline(
+                shown, f"Actions over the programme, {format_date(start)} to {format_date(end)}",
+                start=start, end=end, today=today, flags=flags)
+            cx_ui.chart_with_table(fig, roadmap_view.action_table(shown, today, critical)[
+                ["ID", "Action", "Stage", "Status", "Start", "Due", "Overdue", "Heat map"]], key="timeline")
 
-with impact_tab:
-    impact_section(actions)
+if impact_tab.open:
+    with impact_tab:
+        impact_section(actions)
 
 with add_tab, st.form("new-action"):
     first_day = max(today, start)

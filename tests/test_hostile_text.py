@@ -195,6 +195,9 @@ def test_no_page_turns_typed_text_into_markup(hostile_db, app_env, page):
         state["rule-source"] = hostile("source")
     if page == "pages/trends.py":
         state["trends_dates"] = (date(2025, 11, 1), date(2026, 10, 31))
+        state["trends_section"] = "What customers said"  # drawn only when chosen
+    if page == "pages/roadmap.py":
+        state["roadmap_tab"] = "Timeline"  # drawn only when chosen
     if page == "pages/drivers.py":
         state["drivers-facets"] = [hostile("p7"), hostile("p8")]
     at = open_page(page, **state)
