@@ -121,14 +121,17 @@ st.caption(
     "critical of the two."
 )
 
-# The discussion list, the comparison and the rounds are computed and drawn only when their
-# tab is chosen, so a new session's first screen (the team map) does not wait for them.
-team_tab, rate_tab, talk_tab, compare_tab, rounds_tab = st.tabs(
-    ["Team map", "Your ratings", "Discussion list", "Compare rounds", "Rounds and raters"],
+# Each raters' map, the discussion list, the comparison and the rounds are computed and drawn
+# only when their tab is chosen, so a new session's first screen (the team map) does not wait.
+team_tab, rate_tab, talk_tab, each_tab, compare_tab, rounds_tab = st.tabs(
+    ["Team map", "Your ratings", "Discussion list", "Each rater's map", "Compare rounds",
+     "Rounds and raters"],
     key="heatmap_tab", on_change="rerun",
 )
 
-with team_tab:
+
+def team_map_withheld() -> bool:
+    """Say why there is no team map yet (the round is open to this person, or nobody submitted)."""
     if view.withheld:
         st.info(f"This round is open until its meeting on {format_date(view.held_on)}. You will see your "
                 "colleagues' ratings once you have submitted your own, so that nobody's view is shaped by "
@@ -136,7 +139,19 @@ with team_tab:
     elif ratings.empty:
         st.info("Nobody has submitted ratings for this round yet. The team map appears with the "
                 "first submission.")
-    else:
+    return view.withheld or ratings.empty
+
+
+if each_tab.open:
+    with each_tab:
+        if not team_map_withheld():
+            cx_ui.chart_with_table(
+                charts.rater_maps(ratings, "Each rater's own map (hover a cell for their comment)"),
+                assessment.rater_table(ratings), key="rater-maps",
+            )
+
+with team_tab:
+    if not team_map_withheld():
         st.text(view.raters_sentence())
         left, middle, right = st.columns(3)
         left.metric("Raters who submitted", f"{view.submitted} of {view.rater_count}", border=True)
@@ -146,10 +161,6 @@ with team_tab:
         title = f"Team heat map: {round_name} ({view.submitted} of {view.rater_count} raters)"
         cx_ui.chart_with_table(charts.heat_map(summary, title), assessment.team_map_table(summary),
                                key="team-map")
-        cx_ui.chart_with_table(
-            charts.rater_maps(ratings, "Each rater's own map (hover a cell for their comment)"),
-            assessment.rater_table(ratings), key="rater-maps",
-        )
         st.header("Comments on a cell")
         order = assessment.discussion_list(summary)
         cell = st.selectbox(
