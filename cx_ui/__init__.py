@@ -234,7 +234,9 @@ def chart_with_table(fig: go.Figure, table: pd.DataFrame, *, key: str) -> None:
     control needs. Its icons take the theme's muted grey (3.7:1 on white), the active and
     hovered tool the strong grey, on the page's own background.
     """
-    fig = go.Figure(fig).update_layout(
+    # In place: every caller passes a figure built for this call, and copying one is a good
+    # part of the cost of drawing it.
+    fig.update_layout(
         font_color=_THEME_TEXT, legend_font_color=_THEME_TEXT, hoverlabel_font_color=_THEME_TEXT,
         modebar_color=_THEME_MUTED, modebar_activecolor=_THEME_TEXT, modebar_bgcolor=_THEME_BACKGROUND,
     )

@@ -121,11 +121,17 @@ st.caption(
     "critical of the two."
 )
 
-team_tab, rate_tab, talk_tab, compare_tab, rounds_tab = st.tabs(
-    ["Team map", "Your ratings", "Discussion list", "Compare rounds", "Rounds and raters"]
+# Each raters' map, the discussion list, the comparison and the rounds are computed and drawn
+# only when their tab is chosen, so a new session's first screen (the team map) does not wait.
+team_tab, rate_tab, talk_tab, each_tab, compare_tab, rounds_tab = st.tabs(
+    ["Team map", "Your ratings", "Discussion list", "Each rater's map", "Compare rounds",
+     "Rounds and raters"],
+    key="heatmap_tab", on_change="rerun",
 )
 
-with team_tab:
+
+def team_map_withheld() -> bool:
+    """Say why there is no team map yet (the round is open to this person, or nobody submitted)."""
     if view.withheld:
         st.info(f"This round is open until its meeting on {format_date(view.held_on)}. You will see your "
                 "colleagues' ratings once you have submitted your own, so that nobody's view is shaped by "
@@ -133,7 +139,19 @@ with team_tab:
     elif ratings.empty:
         st.info("Nobody has submitted ratings for this round yet. The team map appears with the "
                 "first submission.")
-    else:
+    return view.withheld or ratings.empty
+
+
+if each_tab.open:
+    with each_tab:
+        if not team_map_withheld():
+            cx_ui.chart_with_table(
+                charts.rater_maps(ratings, "Each rater's own map (hover a cell for their comment)"),
+                assessment.rater_table(ratings), key="rater-maps",
+            )
+
+with team_tab:
+    if not team_map_withheld():
         st.text(view.raters_sentence())
         left, middle, right = st.columns(3)
         left.metric("Raters who submitted", f"{view.submitted} of {view.rater_count}", border=True)
@@ -143,10 +161,6 @@ with team_tab:
         title = f"Team heat map: {round_name} ({view.submitted} of {view.rater_count} raters)"
         cx_ui.chart_with_table(charts.heat_map(summary, title), assessment.team_map_table(summary),
                                key="team-map")
-        cx_ui.chart_with_table(
-            charts.rater_maps(ratings, "Each rater's own map (hover a cell for their comment)"),
-            assessment.rater_table(ratings), key="rater-maps",
-        )
         st.header("Comments on a cell")
         order = assessment.discussion_list(summary)
         cell = st.selectbox(
@@ -243,71 +257,74 @@ with rate_tab:
             buttons.form_submit_button("Submit ratings", type="primary", on_click=save_answers,
                                           args=(round_id, person_id, True), icon=":material/send:")
 
-with talk_tab:
-    if ratings.empty:
-        st.info("The discussion list appears once ratings have been submitted.")
-    else:
-        st.caption("Walk the list from the top: cells where the raters disagree most come first; "
-                   "among equal disagreement, the cells the team sees as most critical.")
-        order = assessment.discussion_list(summary)
-        talk = order.assign(
-            comments=["\n".join(assessment.comment_lines(c)) for c in order["comments"]],
-        )[["cell", "team_level", "votes", "disagreement", "comments"]]
-        talk.insert(0, "#", range(1, len(talk) + 1))
-        talk.columns = ["#", "Cell", "Team level", "Votes", "Disagreement (0 to 1)", "Comments"]
-        # Every cell at once (no small scroll box): the meeting walks the whole list.
-        st.dataframe(talk, hide_index=True, width="stretch", row_height=70, height="content")
-        cx_ui.download_buttons(talk, file_stem="discussion-list", title=f"Discussion list: {round_name}",
-                               key="talk")
+if talk_tab.open:
+    with talk_tab:
+        if ratings.empty:
+            st.info("The discussion list appears once ratings have been submitted.")
+        else:
+            st.caption("Walk the list from the top: cells where the raters disagree most come first; "
+                       "among equal disagreement, the cells the team sees as most critical.")
+            order = assessment.discussion_list(summary)
+            talk = order.assign(
+                comments=["\n".join(assessment.comment_lines(c)) for c in order["comments"]],
+            )[["cell", "team_level", "votes", "disagreement", "comments"]]
+            talk.insert(0, "#", range(1, len(talk) + 1))
+            talk.columns = ["#", "Cell", "Team level", "Votes", "Disagreement (0 to 1)", "Comments"]
+            # Every cell at once (no small scroll box): the meeting walks the whole list.
+            st.dataframe(talk, hide_index=True, width="stretch", row_height=70, height="content")
+            cx_ui.download_buttons(talk, file_stem="discussion-list", title=f"Discussion list: {round_name}",
+                                   key="talk")
 
-with compare_tab:
-    others = {rid: name for rid, name in round_names.items() if rid != round_id}
-    if not others:
-        st.info("Comparing needs a second round. Create one under 'Rounds and raters'.")
-    else:
-        default = heat_map.earlier_round(rounds, round_id)
-        earlier_id = st.selectbox(
-            "Compare with", options=list(others), format_func=others.get,
-            index=list(others).index(default) if default in others else 0, key="heatmap_compare",
+if compare_tab.open:
+    with compare_tab:
+        others = {rid: name for rid, name in round_names.items() if rid != round_id}
+        if not others:
+            st.info("Comparing needs a second round. Create one under 'Rounds and raters'.")
+        else:
+            default = heat_map.earlier_round(rounds, round_id)
+            earlier_id = st.selectbox(
+                "Compare with", options=list(others), format_func=others.get,
+                index=list(others).index(default) if default in others else 0, key="heatmap_compare",
+            )
+            earlier = assessment.summarise(cx_ui.cached(store.assessment.ratings, earlier_id))
+            comparison = assessment.compare_rounds(earlier, summary)
+            st.header(cx_ui.literal(assessment.change_summary(comparison, others[earlier_id])))
+            counts = comparison["change"].value_counts()
+            for column, code in zip(st.columns(3), ("better", "same", "worse"), strict=True):
+                change = assessment.CHANGES[code]
+                count = int(counts.get(code, 0))
+                column.metric(change.tag, f"{count} {'cell' if count == 1 else 'cells'}", border=True)
+            st.caption("Better or worse means the team level moved up or down a step since the earlier "
+                       "round; the arrows show the earlier and current team levels.")
+            st.dataframe(assessment.comparison_table(comparison), hide_index=True, width="stretch")
+
+if rounds_tab.open:
+    with rounds_tab:
+        st.header("Raters of this round")
+        st.dataframe(
+            raters.assign(status=raters["status"].str.capitalize())[
+                ["name", "role", "status", "submitted_at", "submissions"]
+            ].rename(columns={"name": "Name", "role": "Role", "status": "Status",
+                              "submitted_at": "Last submitted", "submissions": "Times submitted"}),
+            hide_index=True, width="stretch",
         )
-        earlier = assessment.summarise(cx_ui.cached(store.assessment.ratings, earlier_id))
-        comparison = assessment.compare_rounds(earlier, summary)
-        st.header(cx_ui.literal(assessment.change_summary(comparison, others[earlier_id])))
-        counts = comparison["change"].value_counts()
-        for column, code in zip(st.columns(3), ("better", "same", "worse"), strict=True):
-            change = assessment.CHANGES[code]
-            count = int(counts.get(code, 0))
-            column.metric(change.tag, f"{count} {'cell' if count == 1 else 'cells'}", border=True)
-        st.caption("Better or worse means the team level moved up or down a step since the earlier "
-                   "round; the arrows show the earlier and current team levels.")
-        st.dataframe(assessment.comparison_table(comparison), hide_index=True, width="stretch")
-
-with rounds_tab:
-    st.header("Raters of this round")
-    st.dataframe(
-        raters.assign(status=raters["status"].str.capitalize())[
-            ["name", "role", "status", "submitted_at", "submissions"]
-        ].rename(columns={"name": "Name", "role": "Role", "status": "Status",
-                          "submitted_at": "Last submitted", "submissions": "Times submitted"}),
-        hide_index=True, width="stretch",
-    )
-    names = dict(zip(people["person_id"].tolist(), people["name"].tolist(), strict=True))
-    outside = [pid for pid in names if pid not in set(raters["person_id"])]
-    if outside:
-        with st.form("add-raters"):
-            extra = st.multiselect("Add raters to this round", options=outside, format_func=names.get,
-                                   key="heatmap_add_raters")
-            st.form_submit_button("Add raters", on_click=lambda: cx_ui.save(
-                lambda s: s.assessment.add_raters(round_id, state.widget_value("heatmap_add_raters", [])),
-                done="Raters added."))
-    history = heat_map.rating_history(store, view)
-    replaced = history[~history["current"]]
-    if not replaced.empty:
-        st.header("Earlier answers, since replaced")
-        st.dataframe(assessment.labelled_history(replaced), hide_index=True, width="stretch")
-    st.header("All rounds")
-    st.dataframe(rounds.rename(columns={"name": "Round", "held_on": "Meeting", "raters": "Raters",
-                                        "submitted": "Submitted"}).drop(columns="round_id"),
-                 hide_index=True, width="stretch")
-    st.header("Start a new round")
-    new_round_form(people)
+        names = dict(zip(people["person_id"].tolist(), people["name"].tolist(), strict=True))
+        outside = [pid for pid in names if pid not in set(raters["person_id"])]
+        if outside:
+            with st.form("add-raters"):
+                extra = st.multiselect("Add raters to this round", options=outside, format_func=names.get,
+                                       key="heatmap_add_raters")
+                st.form_submit_button("Add raters", on_click=lambda: cx_ui.save(
+                    lambda s: s.assessment.add_raters(round_id, state.widget_value("heatmap_add_raters", [])),
+                    done="Raters added."))
+        history = heat_map.rating_history(store, view)
+        replaced = history[~history["current"]]
+        if not replaced.empty:
+            st.header("Earlier answers, since replaced")
+            st.dataframe(assessment.labelled_history(replaced), hide_index=True, width="stretch")
+        st.header("All rounds")
+        st.dataframe(rounds.rename(columns={"name": "Round", "held_on": "Meeting", "raters": "Raters",
+                                            "submitted": "Submitted"}).drop(columns="round_id"),
+                     hide_index=True, width="stretch")
+        st.header("Start a new round")
+        new_round_form(people)

@@ -160,147 +160,176 @@ else:
                            title=f"{measure.label} by {grain}", key="trend-dl")
 
 # ------------------------------------------------------------------ compare
-st.header("Compare")
-mode = st.radio("What to compare", ["service", "channel", "year"], horizontal=True, key="trends_compare",
-                format_func={"service": "Two services", "channel": "Two channels",
-                             "year": "Latest period against a year before"}.get,
-                help=TESTS_USED)
-if mode == "year":
-    latest = table[table["reliable"]]["period"].iloc[-1] if table["reliable"].any() else None
-    if latest is None:
-        st.info(f"No period has {min_n} or more answers to compare.")
+def compare_section() -> None:
+    """Two services, two channels, or the latest period against a year before."""
+    st.header("Compare")
+    mode = st.radio("What to compare", ["service", "channel", "year"], horizontal=True, key="trends_compare",
+                    format_func={"service": "Two services", "channel": "Two channels",
+                                 "year": "Latest period against a year before"}.get,
+                    help=TESTS_USED)
+    if mode == "year":
+        latest = table[table["reliable"]]["period"].iloc[-1] if table["reliable"].any() else None
+        if latest is None:
+            st.info(f"No period has {min_n} or more answers to compare.")
+        else:
+            year_before = (pd.Timestamp(latest) - pd.DateOffset(years=1)).date()
+            wider = replace(where, start=year_before)
+            both = cx_ui.cached(surveys.metrics, wider, grain=grain)
+            result = trends.compare_groups(
+                metric, (period_label(latest, grain), trends.row_or_empty(both, period=latest)),
+                (period_label(year_before, grain), trends.row_or_empty(both, period=year_before)), min_n)
+            st.markdown(cx_ui.literal(result.sentence()))
+            st.dataframe(result.table(), hide_index=True)
     else:
-        year_before = (pd.Timestamp(latest) - pd.DateOffset(years=1)).date()
-        wider = replace(where, start=year_before)
-        both = cx_ui.cached(surveys.metrics, wider, grain=grain)
-        result = trends.compare_groups(
-            metric, (period_label(latest, grain), trends.row_or_empty(both, period=latest)),
-            (period_label(year_before, grain), trends.row_or_empty(both, period=year_before)), min_n)
-        st.markdown(cx_ui.literal(result.sentence()))
-        st.dataframe(result.table(), hide_index=True)
-else:
-    options = cx_ui.cached(surveys.values, mode, where)
-    if len(options) < 2:
-        st.info(f"There is only one {DIMENSION_LABELS[mode].lower()} in the data.")
-    else:
-        first_col, second_col = st.columns(2)
-        first = first_col.selectbox(f"First {DIMENSION_LABELS[mode].lower()}", options, index=0,
-                                    key=f"trends_first_{mode}")
-        second = second_col.selectbox(f"Second {DIMENSION_LABELS[mode].lower()}", options, index=1,
-                                      key=f"trends_second_{mode}")
-        groups = cx_ui.cached(surveys.metrics, where, by=(mode,))
-        result = trends.compare_groups(metric, (first, trends.row_or_empty(groups, **{mode: first})),
-                                       (second, trends.row_or_empty(groups, **{mode: second})), min_n)
-        st.markdown(cx_ui.literal(result.sentence()))
-        st.dataframe(result.table(), hide_index=True)
+        options = cx_ui.cached(surveys.values, mode, where)
+        if len(options) < 2:
+            st.info(f"There is only one {DIMENSION_LABELS[mode].lower()} in the data.")
+        else:
+            first_col, second_col = st.columns(2)
+            first = first_col.selectbox(f"First {DIMENSION_LABELS[mode].lower()}", options, index=0,
+                                        key=f"trends_first_{mode}")
+            second = second_col.selectbox(f"Second {DIMENSION_LABELS[mode].lower()}", options, index=1,
+                                          key=f"trends_second_{mode}")
+            groups = cx_ui.cached(surveys.metrics, where, by=(mode,))
+            result = trends.compare_groups(metric, (first, trends.row_or_empty(groups, **{mode: first})),
+                                           (second, trends.row_or_empty(groups, **{mode: second})), min_n)
+            st.markdown(cx_ui.literal(result.sentence()))
+            st.dataframe(result.table(), hide_index=True)
+
 
 # ------------------------------------------------------------------ breakdowns
-st.header("Breakdowns")
-dimension = st.selectbox("Break down by", ["service", "channel", "segment", "area", "staff_id"],
-                         format_func=DIMENSION_LABELS.get, key="trends_breakdown")
-groups = cx_ui.cached(surveys.metrics, where, by=(dimension,))
-breakdown, hidden = trends.breakdown_table(groups, metric, dimension, min_n,
-                                           hide_small=dimension == "staff_id")
-if hidden:
-    st.caption(f"{hidden} staff members with fewer than {min_n} answers are not shown.")
-if breakdown.empty:
-    st.info("No answers to break down for these filters.")
-else:
-    title = DIMENSION_LABELS[dimension]
-    shown = trends.display_table(breakdown.rename(columns={"group": title}), measure.unit, group_column=title)
-    cx_ui.chart_with_table(charts.breakdown_chart(breakdown, measure.label, title, unit_label), shown,
-                           key="breakdown")
-    cx_ui.download_buttons(shown, file_stem=f"{metric}-by-{dimension}", title=f"{measure.label} by {title}",
-                           key="breakdown-dl")
+def breakdowns_section() -> None:
+    """The measure by service, channel, segment, area or staff member, and by day and hour."""
+    st.header("Breakdowns")
+    dimension = st.selectbox("Break down by", ["service", "channel", "segment", "area", "staff_id"],
+                             format_func=DIMENSION_LABELS.get, key="trends_breakdown")
+    groups = cx_ui.cached(surveys.metrics, where, by=(dimension,))
+    breakdown, hidden = trends.breakdown_table(groups, metric, dimension, min_n,
+                                               hide_small=dimension == "staff_id")
+    if hidden:
+        st.caption(f"{hidden} staff members with fewer than {min_n} answers are not shown.")
+    if breakdown.empty:
+        st.info("No answers to break down for these filters.")
+    else:
+        title = DIMENSION_LABELS[dimension]
+        shown = trends.display_table(breakdown.rename(columns={"group": title}), measure.unit,
+                                     group_column=title)
+        cx_ui.chart_with_table(charts.breakdown_chart(breakdown, measure.label, title, unit_label), shown,
+                               key="breakdown")
+        cx_ui.download_buttons(shown, file_stem=f"{metric}-by-{dimension}",
+                               title=f"{measure.label} by {title}", key="breakdown-dl")
 
-st.subheader("By day of week and hour of day")
-by_hour = trends.weekday_hour_table(cx_ui.cached(surveys.by_weekday_hour, where), metric, min_n)
-if by_hour["reliable"].any():
-    hour_view = by_hour.assign(Value=[f"{v:.1f}" for v in by_hour["value"]])[["Day", "Hour", "Value", "n"]]
-    cx_ui.chart_with_table(charts.weekday_hour_chart(by_hour, measure.short, min_n), hour_view,
-                           key="weekday-hour")
-else:
-    st.info(f"No day and hour has {min_n} or more answers in this selection.")
+    st.subheader("By day of week and hour of day")
+    by_hour = trends.weekday_hour_table(cx_ui.cached(surveys.by_weekday_hour, where), metric, min_n)
+    if by_hour["reliable"].any():
+        hour_view = by_hour.assign(Value=[f"{v:.1f}" for v in by_hour["value"]])[
+            ["Day", "Hour", "Value", "n"]]
+        cx_ui.chart_with_table(charts.weekday_hour_chart(by_hour, measure.short, min_n), hour_view,
+                               key="weekday-hour")
+    else:
+        st.info(f"No day and hour has {min_n} or more answers in this selection.")
+
 
 # ------------------------------------------------------------------ contact centre
-st.header("Contact centre")
-st.caption("Each figure is the sum of its numerators over the sum of its denominators across the chosen "
-           "services and periods, never an average of percentages.")
-if survey != HEADLINE or any(chosen[d] for d in ("channel", "area", "segment")) or extra:
-    st.caption("These are contact-centre counts, not survey answers: the dates and services chosen apply "
-               "to them, the survey, channel, area, segment and attribute filters cannot.")
-kpi_grain = "quarter" if grain == "quarter" else "month"
-totals = cx_ui.cached(surveys.kpi_totals, list(CONTACT_CENTRE), grain=kpi_grain,
-                      services=chosen["service"], start=start, end=end)
-kpis = trends.kpi_table(totals, kpi_grain, targets, chosen["service"])
-if kpis.empty:
-    st.info("No contact-centre figures for these filters.")
-else:
-    latest_rows = kpis[kpis["period"] == kpis["period"].max()]
-    cards = st.columns(len(latest_rows))
-    for card, (_, row) in zip(cards, latest_rows.iterrows(), strict=True):
-        definition = MEASURES[row["code"]]
-        value = f"{row['value']:.0f} s" if definition.unit == "seconds" else f"{row['value']:.0f}%"
-        card.metric(f"{definition.label}, {row['Period']}", value, border=True,
-                    help=f"n = {format_count(row['n'])} {definition.denominator_label}. "
-                         f"{definition.definition}")
-        card.caption(row["Target"])
-    percent = kpis[kpis["code"] != "average_wait_seconds"]
-    percent_targets = {MEASURES[c].label: trends.target_for(targets, c, chosen["service"])
-                       for c in CONTACT_CENTRE}
-    view = trends.display_table(percent, "%").assign(Measure=percent["Measure"].tolist())
-    cx_ui.chart_with_table(charts.kpi_chart(percent, "Contact-centre measures by period", "Per cent",
-                                            percent_targets), view, key="kpi")
-    wait = kpis[kpis["code"] == "average_wait_seconds"]
-    if not wait.empty:
-        wait_view = trends.display_table(wait, "seconds")
-        cx_ui.chart_with_table(charts.kpi_chart(wait, "Average wait before answer by period", "Seconds",
-                                                percent_targets), wait_view, key="wait")
-    cx_ui.download_buttons(kpis.drop(columns=["period", "code"]), file_stem=f"contact-centre-{kpi_grain}",
-                           title="Contact-centre measures", key="kpi-dl")
+def contact_centre_section() -> None:
+    """Contact-centre figures for the chosen services and dates, against their targets."""
+    st.header("Contact centre")
+    st.caption("Each figure is the sum of its numerators over the sum of its denominators across the chosen "
+               "services and periods, never an average of percentages.")
+    if survey != HEADLINE or any(chosen[d] for d in ("channel", "area", "segment")) or extra:
+        st.caption("These are contact-centre counts, not survey answers: the dates and services chosen apply "
+                   "to them, the survey, channel, area, segment and attribute filters cannot.")
+    kpi_grain = "quarter" if grain == "quarter" else "month"
+    totals = cx_ui.cached(surveys.kpi_totals, list(CONTACT_CENTRE), grain=kpi_grain,
+                          services=chosen["service"], start=start, end=end)
+    kpis = trends.kpi_table(totals, kpi_grain, targets, chosen["service"])
+    if kpis.empty:
+        st.info("No contact-centre figures for these filters.")
+    else:
+        latest_rows = kpis[kpis["period"] == kpis["period"].max()]
+        cards = st.columns(len(latest_rows))
+        for card, (_, row) in zip(cards, latest_rows.iterrows(), strict=True):
+            definition = MEASURES[row["code"]]
+            value = f"{row['value']:.0f} s" if definition.unit == "seconds" else f"{row['value']:.0f}%"
+            card.metric(f"{definition.label}, {row['Period']}", value, border=True,
+                        help=f"n = {format_count(row['n'])} {definition.denominator_label}. "
+                             f"{definition.definition}")
+            card.caption(row["Target"])
+        percent = kpis[kpis["code"] != "average_wait_seconds"]
+        percent_targets = {MEASURES[c].label: trends.target_for(targets, c, chosen["service"])
+                           for c in CONTACT_CENTRE}
+        view = trends.display_table(percent, "%").assign(Measure=percent["Measure"].tolist())
+        cx_ui.chart_with_table(charts.kpi_chart(percent, "Contact-centre measures by period", "Per cent",
+                                                percent_targets), view, key="kpi")
+        wait = kpis[kpis["code"] == "average_wait_seconds"]
+        if not wait.empty:
+            wait_view = trends.display_table(wait, "seconds")
+            cx_ui.chart_with_table(charts.kpi_chart(wait, "Average wait before answer by period", "Seconds",
+                                                    percent_targets), wait_view, key="wait")
+        cx_ui.download_buttons(kpis.drop(columns=["period", "code"]), file_stem=f"contact-centre-{kpi_grain}",
+                               title="Contact-centre measures", key="kpi-dl")
+
 
 # ------------------------------------------------------------------ engagement
-st.header("Staff engagement beside customer satisfaction")
-st.caption("Engaged staff tend to give better service; the two lines show whether they move together here. "
-           "Engagement comes from the quarterly staff survey.")
-if any(chosen[d] for d in ("service", "channel", "area", "segment")) or extra:
-    st.caption("Engagement is one council-wide figure a quarter: only the dates chosen apply to it. The "
-               "satisfaction line follows every filter.")
-engagement = trends.kpi_table(cx_ui.cached(surveys.kpi_totals, ["employee_engagement"], grain="quarter",
-                                           start=start, end=end), "quarter", targets)
-satisfaction = trends.trend_table(cx_ui.cached(surveys.metrics, where, grain="quarter"), "csat", "quarter",
-                                  min_n)
-satisfaction = satisfaction[satisfaction["reliable"]]
-if engagement.empty:
-    st.info("No staff engagement figures in this period.")
-else:
-    both = pd.concat([trends.display_table(engagement, "%").assign(Measure="Employee engagement"),
-                      trends.display_table(satisfaction, "%").assign(Measure="Customer satisfaction (CSAT)")])
-    cx_ui.chart_with_table(charts.engagement_chart(engagement, satisfaction), both, key="engagement")
+def engagement_section() -> None:
+    """Staff engagement beside customer satisfaction, by quarter."""
+    st.header("Staff engagement beside customer satisfaction")
+    st.caption("Engaged staff tend to give better service; the two lines show whether they move together "
+               "here. Engagement comes from the quarterly staff survey.")
+    if any(chosen[d] for d in ("service", "channel", "area", "segment")) or extra:
+        st.caption("Engagement is one council-wide figure a quarter: only the dates chosen apply to it. The "
+                   "satisfaction line follows every filter.")
+    engagement = trends.kpi_table(cx_ui.cached(surveys.kpi_totals, ["employee_engagement"], grain="quarter",
+                                               start=start, end=end), "quarter", targets)
+    satisfaction = trends.trend_table(cx_ui.cached(surveys.metrics, where, grain="quarter"), "csat",
+                                      "quarter", min_n)
+    satisfaction = satisfaction[satisfaction["reliable"]]
+    if engagement.empty:
+        st.info("No staff engagement figures in this period.")
+    else:
+        both = pd.concat([
+            trends.display_table(engagement, "%").assign(Measure="Employee engagement"),
+            trends.display_table(satisfaction, "%").assign(Measure="Customer satisfaction (CSAT)")])
+        cx_ui.chart_with_table(charts.engagement_chart(engagement, satisfaction), both, key="engagement")
+
 
 # ------------------------------------------------------------------ comments
-st.header("What customers said")
-st.caption("Unhappy customers first (NPS 0 to 6 or CSAT 1 or 2), newest first within each group. "
-           "Comments are shown exactly as written.")
-search = st.text_input("Search the comments", key="trends_search", max_chars=200,
-                       placeholder="For example: bin, pothole, phone")
-total = cx_ui.cached(surveys.comment_count, where, search=search.strip())
-page_size = 25
-pages = max(1, -(-total // page_size))
-page_number = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, step=1,
-                              key="trends_comment_page") if pages > 1 else 1
-comments = cx_ui.cached(surveys.comments, where, search=search.strip(), limit=page_size,
-                        offset=(int(page_number) - 1) * page_size)
-st.caption(f"{format_count(total)} comments match; showing {len(comments)}.")
-if not comments.empty:
-    st.dataframe(
-        comments.assign(unhappy=["✗ unhappy" if u else "" for u in comments["unhappy"]]).rename(columns={
-            "completed_at": "Completed", "service": "Service", "channel": "Channel", "nps": "NPS",
-            "csat": "CSAT", "unhappy": "Unhappy", "comment": "Comment"}),
-        hide_index=True, width="stretch",
-        column_config={"Comment": st.column_config.TextColumn(width="large")},
-    )
-    cx_ui.download_buttons(comments, file_stem="comments", title="Customer comments", key="comments-dl")
+def comments_section() -> None:
+    """Customers' comments, unhappy first, with a search and pages."""
+    st.header("What customers said")
+    st.caption("Unhappy customers first (NPS 0 to 6 or CSAT 1 or 2), newest first within each group. "
+               "Comments are shown exactly as written.")
+    search = st.text_input("Search the comments", key="trends_search", max_chars=200,
+                           placeholder="For example: bin, pothole, phone")
+    total = cx_ui.cached(surveys.comment_count, where, search=search.strip())
+    page_size = 25
+    pages = max(1, -(-total // page_size))
+    page_number = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, step=1,
+                                  key="trends_comment_page") if pages > 1 else 1
+    comments = cx_ui.cached(surveys.comments, where, search=search.strip(), limit=page_size,
+                            offset=(int(page_number) - 1) * page_size)
+    st.caption(f"{format_count(total)} comments match; showing {len(comments)}.")
+    if not comments.empty:
+        st.dataframe(
+            comments.assign(unhappy=["✗ unhappy" if u else "" for u in comments["unhappy"]]).rename(columns={
+                "completed_at": "Completed", "service": "Service", "channel": "Channel", "nps": "NPS",
+                "csat": "CSAT", "unhappy": "Unhappy", "comment": "Comment"}),
+            hide_index=True, width="stretch",
+            column_config={"Comment": st.column_config.TextColumn(width="large")},
+        )
+        cx_ui.download_buttons(comments, file_stem="comments", title="Customer comments", key="comments-dl")
+
+
+# Only the chosen section is computed and drawn: the first screen (filters and trend)
+# comes at once in a new session, and a filter change redraws only what is shown.
+SECTIONS = {"Compare": compare_section, "Breakdowns": breakdowns_section,
+            "Contact centre": contact_centre_section, "Staff engagement": engagement_section,
+            "What customers said": comments_section}
+for section_tab, draw_section in zip(st.tabs(list(SECTIONS), key="trends_section", on_change="rerun"),
+                                     SECTIONS.values(), strict=True):
+    if section_tab.open:
+        with section_tab:
+            draw_section()
 
 # ------------------------------------------------------------------ targets
 with st.expander("Targets for every measure", icon=":material/flag:"):

@@ -116,7 +116,7 @@ def test_someone_who_is_not_a_rater_can_join_the_round(small_team, tmp_path):
 
 
 def test_a_round_is_created_through_the_form_and_bad_input_is_refused(small_team):
-    at = open_page("pages/heat_map.py", person_id=small_team[2])
+    at = open_page("pages/heat_map.py", person_id=small_team[2], heatmap_tab="Rounds and raters")
     at.text_input(key="new_round_name").set_value("   ")
     at.button(key="FormSubmitter:new-round-Create round").click().run()
     assert messages(at.error) == ["Round name: enter a name, for example 'Q1 2027 review'."]
@@ -134,11 +134,13 @@ def test_a_round_is_created_through_the_form_and_bad_input_is_refused(small_team
 
 def test_demo_rounds_compare_and_list_disagreement_first(demo_db_path, app_env):
     app_env(demo_db_path)
-    at = open_page("pages/heat_map.py")
+    at = open_page("pages/heat_map.py", heatmap_tab="Compare rounds")
     # Headings holding round names are Markdown-escaped; the backslashes do not show on screen.
     assert [s.value.replace("\\", "") for s in at.header if "improved" in s.value] == [
         "3 cells improved since Q2 2026 review, 1 got worse and 11 stayed the same."]
     assert metric(at, "↑ Better").value == "3 cells" and metric(at, "↓ Worse").value == "1 cell"
+    at.session_state["heatmap_tab"] = "Discussion list"  # as a click on the tab does
+    at.run()
     talk = table(at, "#")
     # The first cells split the team by two steps (a strength and a critical focus).
     assert talk["Votes"].iloc[0] == "✓ 1 · ◐ 2 · ! 1"

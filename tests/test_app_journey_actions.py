@@ -58,7 +58,7 @@ def test_each_step_shows_the_csat_of_the_journeys_service_through_its_channel(de
 
 
 def test_the_roadmap_page_lists_each_starter_action_with_its_source(demo_copy):
-    at = open_page("pages/roadmap.py", person_id=gareth(demo_copy))
+    at = open_page("pages/roadmap.py", person_id=gareth(demo_copy), roadmap_tab="Programme")
     starters = table(at, "Action", "Stage", "Building blocks", "Comes from").set_index("Action")
     assert len(starters) == len(roadmap.STARTER_ACTIONS)
     promise = starters.loc["Agree and publish what customers can expect from us", "Comes from"]

@@ -44,6 +44,14 @@ def stage_progress(at: AppTest):
     return table(at, "Stage", "○ Not started").set_index("Stage")
 
 
+def show_tab(at: AppTest, tab: str) -> AppTest:
+    """Choose a tab of the page, as a click does: only the chosen tab is drawn."""
+    at.session_state["roadmap_tab"] = tab
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def test_adding_an_action_then_finishing_it_moves_progress_and_the_overdue_list(plan):
     path, ann, ben = plan
     at = open_page("pages/roadmap.py", person_id=ann)
@@ -51,6 +59,7 @@ def test_adding_an_action_then_finishing_it_moves_progress_and_the_overdue_list(
     assert "Nothing is overdue or blocked." in [t.value for t in at.text]
     assert stage_progress(at).loc["Fix the basics", "◑ In progress"] == 1
 
+    show_tab(at, "Add an action")
     at.text_input(key="new-title").set_value("Publish bin collection dates online")
     at.multiselect(key="new-blocks").set_value(["branding", "data"])
     at.selectbox(key="new-owner").set_value(ben)
@@ -63,11 +72,13 @@ def test_adding_an_action_then_finishing_it_moves_progress_and_the_overdue_list(
     assert not at.exception and not at.error
 
     assert messages(at.success) == ["Action #3 added to the plan."]
+    show_tab(at, "Progress")
     assert metric(at, "Actions in the plan").value == "3" and metric(at, "Overdue").value == "1"
     attention = table(at, "ID", "Action", "Owner")
     assert attention[["ID", "Action", "Owner", "Status", "Overdue"]].values.tolist() == [
         [3, "Publish bin collection dates online", "Ben Example", "◑ In progress", "10 days"]]
     assert stage_progress(at).loc["Fix the basics", "◑ In progress"] == 2
+    show_tab(at, "Actions")
     plan_table = table(at, "ID", "Action", "Stage", "Building blocks")
     assert plan_table["ID"].tolist()[0] == 3  # overdue actions come first
     assert plan_table.iloc[0]["Metric and target"] == "Satisfaction (CSAT): 80% or more"
@@ -76,9 +87,11 @@ def test_adding_an_action_then_finishing_it_moves_progress_and_the_overdue_list(
     at.selectbox(key="edit-3-status").set_value("done")
     at.button(key="FormSubmitter:edit-3-Save changes").click().run()
     assert messages(at.success) == ["Action #3 saved: status changed."]
+    show_tab(at, "Progress")
     assert metric(at, "Overdue").value == "0"
     assert metric(at, "● Done").value == "2 (67%)"
     assert stage_progress(at).loc["Fix the basics", "● Done"] == 2
+    show_tab(at, "Actions")
     history = table(at, "When", "Who", "What changed")
     assert history[["Who", "What changed", "From", "To"]].values.tolist() == [
         ["Ann Example", "Status", "◑ In progress", "● Done"],
@@ -103,7 +116,7 @@ def test_adding_an_action_then_finishing_it_moves_progress_and_the_overdue_list(
 ])
 def test_a_bad_edit_is_refused_naming_the_field_and_changes_nothing(plan, field, value, message):
     path, ann, _ = plan
-    at = open_page("pages/roadmap.py", person_id=ann)
+    at = open_page("pages/roadmap.py", person_id=ann, roadmap_tab="Actions")
     at.selectbox(key="roadmap-edit-choice").set_value(2).run()
     widget = {"title": at.text_input, "due": at.date_input, "blocks": at.multiselect}[field]
     widget(key=f"edit-2-{field}").set_value(value)
@@ -120,20 +133,22 @@ def test_a_bad_edit_is_refused_naming_the_field_and_changes_nothing(plan, field,
 
 
 def test_changes_need_a_name_under_you_are(plan):
-    at = open_page("pages/roadmap.py")
+    at = open_page("pages/roadmap.py", roadmap_tab="Add an action")
     assert any("every change is recorded" in i.value for i in at.info)
     assert at.button(key="FormSubmitter:new-action-Add the action").disabled
 
 
 def test_filters_narrow_the_plan_by_owner_block_and_stage(plan):
     path, ann, ben = plan
-    at = open_page("pages/roadmap.py", person_id=ann)
+    at = open_page("pages/roadmap.py", person_id=ann, roadmap_tab="Actions")
     at.multiselect(key="roadmap-filter-owner").set_value([ben]).run()
     assert table(at, "ID", "Action", "Stage", "Building blocks")["Action"].tolist() == ["Fix missed bins"]
     # The filter applies to progress too, and says how much of the plan is shown.
+    show_tab(at, "Progress")
     assert metric(at, "Actions in the plan").value == "1"
     assert stage_progress(at).loc["Fix the basics", "◑ In progress"] == 1
     assert "Showing 1 of 2 actions" in " ".join(c.value for c in at.caption)
+    show_tab(at, "Actions")
     at.multiselect(key="roadmap-filter-owner").set_value([]).run()
     at.multiselect(key="roadmap-filter-block").set_value(["data"]).run()
     assert table(at, "ID", "Action", "Stage", "Building blocks")["Action"].tolist() == ["Survey customers"]
@@ -166,6 +181,7 @@ def test_first_setup_suggests_entry_stages_from_the_heat_map_and_adds_starter_ac
                                                           "culture": "basics"})
     assert messages(at.success)[0] == f"Programme saved. {len(expected)} starter actions added to the plan."
     assert metric(at, "Actions in the plan").value == str(len(expected))
+    show_tab(at, "Actions")
     flagged = table(at, "ID", "Action", "Stage", "Building blocks")
     # Data-driven transformation at Deliver consistently is a critical focus in the round.
     assert set(flagged.loc[flagged["Heat map"] != "", "Stage"]) == {"Deliver consistently"}
@@ -185,6 +201,7 @@ def test_demo_programme_is_a_year_in_with_every_status(demo_db_path, app_env):
     assert metric(at, "Overdue").value == str(overdue) and overdue >= 2
     assert metric(at, "⊘ Blocked").value == str(counts["blocked"])
     assert any(c.value.startswith("Programme from 1 November 2025 to 31 October 2029") for c in at.caption)
+    show_tab(at, "History")
     history = table(at, "When", "Who", "Action")
     assert len(history) > 50 and set(history["Who"]) >= {"Amara Okafor", "Tom Hargreaves"}
 
@@ -197,7 +214,7 @@ def test_an_action_linked_to_a_metric_shows_its_latest_figure_against_the_target
     con.close()
     share = 100 * (csat >= 4).mean()
     verdict = "✓ on target" if share >= 80 else "✗ off target"
-    at = open_page("pages/roadmap.py")
+    at = open_page("pages/roadmap.py", roadmap_tab="Actions")
     plan_table = table(at, "ID", "Action", "Stage", "Building blocks").set_index("ID")
     assert plan_table.loc[1, "Metric and target"] == "Satisfaction (CSAT): 80% or more"
     assert plan_table.loc[1, "Latest figure"] == f"{share:.0f}% in October 2026, {verdict}"

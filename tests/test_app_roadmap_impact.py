@@ -42,7 +42,7 @@ def test_impact_tab_shows_before_after_and_change_as_computed_from_raw_rows(demo
     before = answers(raw, IMPROVES, before_window, "csat")
     after = answers(raw, IMPROVES, after_window, "csat")
     hand = share_by_hand(after, before)
-    at = open_page("pages/roadmap.py")
+    at = open_page("pages/roadmap.py", roadmap_tab="Impact")
     rows = impact_rows(at)
     row = rows.loc[IMPROVES.title]
     assert row["Before"].startswith(f"{100 * (before >= 4).mean():.0f}% (n = {len(before):,}, 95% interval")
@@ -65,7 +65,7 @@ def test_a_leader_records_a_baseline_with_another_window(demo_copy):
     person = query(demo_copy, "SELECT person_id FROM people WHERE name = ?", ["Tom Hargreaves"])[0][0]
     action_id = query(demo_copy, "SELECT action_id FROM roadmap_actions WHERE title = ?",
                       [TOO_FEW.title])[0][0]
-    at = open_page("pages/roadmap.py", person_id=person)
+    at = open_page("pages/roadmap.py", person_id=person, roadmap_tab="Impact")
     at.selectbox(key="baseline-action").set_value(action_id)
     at.number_input(key="baseline-days").set_value(60).run()
     at.button(key="baseline-record").click().run()

@@ -90,7 +90,7 @@ def test_comparison_marks_the_planted_gap_and_not_the_level_channels(planted):
 
 
 def test_comments_are_listed_unhappy_first_as_plain_text(planted):
-    at = open_page("pages/trends.py")
+    at = open_page("pages/trends.py", trends_section="What customers said")
     comments = [d.value for d in at.dataframe if "Comment" in d.value.columns][0]
     assert len(comments) == 16
     # Comments on answers 0, 50, ... 350: unhappy are Highways 300 and 350, Parking 350.
@@ -98,3 +98,17 @@ def test_comments_are_listed_unhappy_first_as_plain_text(planted):
     at.text_input(key="trends_search").set_value("parking 350").run()
     comments = [d.value for d in at.dataframe if "Comment" in d.value.columns][0]
     assert comments["Comment"].tolist() == ["Comment Parking 350"]
+
+
+def test_only_the_chosen_section_is_computed_and_it_shows_the_planted_figures(planted):
+    at = open_page("pages/trends.py")
+    assert [t.label for t in at.tabs][:2] == ["Compare", "Breakdowns"]
+    assert not [d for d in at.dataframe if "Comment" in d.value.columns or d.value.columns[0] == "Service"]
+    at.session_state["trends_section"] = "Breakdowns"  # as a click on the tab does
+    at.run()
+    assert not at.exception
+    by_service = [d.value for d in at.dataframe if d.value.columns[0] == "Service"][0].set_index("Service")
+    for service in ("Parking", "Highways"):
+        share, n = share_satisfied(service=service)
+        assert (by_service.loc[service, "Value"], by_service.loc[service, "n"]) == (f"{share}%", n)
+    assert not [d for d in at.dataframe if "Comment" in d.value.columns]

@@ -94,8 +94,8 @@ def test_the_stale_form_case_through_two_sessions_of_the_page(demo_copy):
                 for name in ("Amara Okafor", "Tom Hargreaves"))
     action_id = query(demo_copy, "SELECT min(action_id) FROM roadmap_actions WHERE status = 'done' "
                                  "AND NOT archived")[0][0]
-    a_session = open_page("pages/roadmap.py", person_id=ann)
-    b_session = open_page("pages/roadmap.py", person_id=ben)
+    a_session = open_page("pages/roadmap.py", person_id=ann, roadmap_tab="Actions")
+    b_session = open_page("pages/roadmap.py", person_id=ben, roadmap_tab="Actions")
     for at in (a_session, b_session):
         at.selectbox(key="roadmap-edit-choice").set_value(action_id).run()
     a_session.selectbox(key=f"edit-{action_id}-status").set_value("blocked")

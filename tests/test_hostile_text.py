@@ -17,6 +17,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 from markdown_it import MarkdownIt
+from streamlit.testing.v1 import AppTest
 
 from cx import cases, checklist, culture, heat_map, journeys, meetings, roadmap, themes
 from cx.assessment import RatingEntry
@@ -29,6 +30,7 @@ from cx.store.uploads import UploadBatch
 from cx.surveys import record_upload
 
 from .apptest import open_page
+from .conftest import ROOT
 
 NOW = datetime(2026, 10, 20, 10, 0)
 MARKDOWN = MarkdownIt("commonmark").enable(["strikethrough", "table"])
@@ -195,12 +197,34 @@ def test_no_page_turns_typed_text_into_markup(hostile_db, app_env, page):
         state["rule-source"] = hostile("source")
     if page == "pages/trends.py":
         state["trends_dates"] = (date(2025, 11, 1), date(2026, 10, 31))
+        state["trends_section"] = "What customers said"  # drawn only when chosen
+    if page == "pages/roadmap.py":
+        state["roadmap_tab"] = "Timeline"  # drawn only when chosen
     if page == "pages/drivers.py":
         state["drivers-facets"] = [hostile("p7"), hostile("p8")]
     at = open_page(page, **state)
     everything, texts = page_strings(at._tree)
     typed = r"Bzq(p\d|round|svc|journey|title|source|file|profile|meeting|theme)"
     assert any(re.search(typed, t) for t in everything), "the hostile strings should be on the page"
+    problems = [p for t in texts for p in markup_from_hostile_text(t)]
+    assert problems == []
+
+
+@pytest.mark.parametrize("view", ["1", "2", "3", "4"])
+def test_no_presentation_view_turns_typed_text_into_markup(hostile_db, app_env, view):
+    """The presentation's views, chosen in the address; the hostile round and action are the newest."""
+    path, me = hostile_db
+    app_env(path)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["person_id"] = me
+    at.run()
+    at.switch_page("pages/present.py")
+    at.query_params["view"] = view
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    everything, texts = page_strings(at._tree)
+    if view in ("3", "4"):  # the heat map's round and raters, the roadmap's titles and owners
+        assert any(re.search(r"Bzq(p\d|round|title)", t) for t in everything), "hostile strings should show"
     problems = [p for t in texts for p in markup_from_hostile_text(t)]
     assert problems == []
 
