@@ -247,6 +247,19 @@ def chart_with_table(fig: go.Figure, table: pd.DataFrame, *, key: str) -> None:
         st.dataframe(table, hide_index=True, width="stretch")
 
 
+def draw_if_open(tab: Any, draw: Callable[[], None]) -> None:
+    """Draw a tab's contents only while it is the open tab (`st.tabs(..., on_change="rerun")`).
+
+    A closed tab costs the browser nothing to draw. Streamlit forgets the value of a
+    widget a run leaves out, so a choice inside such a tab that should survive goes
+    through `state.persistent`; forms belong outside the lazy part, since what someone
+    typed and has not saved lives only in the browser.
+    """
+    if tab.open:
+        with tab:
+            draw()
+
+
 def download_buttons(frame: pd.DataFrame | Callable[[], pd.DataFrame], *, file_stem: str, title: str,
                      key: str) -> None:
     """'Download CSV' and 'Download XLSX' for a table; files are built only when clicked.

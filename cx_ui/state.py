@@ -41,6 +41,11 @@ UPLOAD_CONFIRM: Remembered[int] = Remembered("upload_confirm")
 JOURNEY_GRID_REVISION: Remembered[int] = Remembered("journey_editor_revision")
 
 
+def view_setting(name: str) -> Remembered:
+    """A setting of what a page shows (a window, a comparison), kept across pages and closed tabs."""
+    return Remembered(f"view_{name}")
+
+
 def trends_filter(name: str) -> Remembered:
     """A Trends filter or choice (dates, services, measure, ...), kept across pages."""
     return Remembered(f"trends_{name}")

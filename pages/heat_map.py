@@ -121,8 +121,8 @@ st.caption(
     "critical of the two."
 )
 
-# Each raters' map, the discussion list, the comparison and the rounds are computed and drawn
-# only when their tab is chosen, so a new session's first screen (the team map) does not wait.
+# The discussion list, each rater's map, the comparison and the rounds' tables are computed and
+# drawn only when their tab is chosen, so a new session's first screen (the team map) does not wait.
 team_tab, rate_tab, talk_tab, each_tab, compare_tab, rounds_tab = st.tabs(
     ["Team map", "Your ratings", "Discussion list", "Each rater's map", "Compare rounds",
      "Rounds and raters"],
@@ -142,13 +142,14 @@ def team_map_withheld() -> bool:
     return view.withheld or ratings.empty
 
 
-if each_tab.open:
-    with each_tab:
-        if not team_map_withheld():
-            cx_ui.chart_with_table(
-                charts.rater_maps(ratings, "Each rater's own map (hover a cell for their comment)"),
-                assessment.rater_table(ratings), key="rater-maps",
-            )
+def each_rater_section() -> None:
+    """Every rater's own map side by side."""
+    if not team_map_withheld():
+        cx_ui.chart_with_table(
+            charts.rater_maps(ratings, "Each rater's own map (hover a cell for their comment)"),
+            assessment.rater_table(ratings), key="rater-maps",
+        )
+
 
 with team_tab:
     if not team_map_withheld():
@@ -257,74 +258,96 @@ with rate_tab:
             buttons.form_submit_button("Submit ratings", type="primary", on_click=save_answers,
                                           args=(round_id, person_id, True), icon=":material/send:")
 
-if talk_tab.open:
-    with talk_tab:
-        if ratings.empty:
-            st.info("The discussion list appears once ratings have been submitted.")
-        else:
-            st.caption("Walk the list from the top: cells where the raters disagree most come first; "
-                       "among equal disagreement, the cells the team sees as most critical.")
-            order = assessment.discussion_list(summary)
-            talk = order.assign(
-                comments=["\n".join(assessment.comment_lines(c)) for c in order["comments"]],
-            )[["cell", "team_level", "votes", "disagreement", "comments"]]
-            talk.insert(0, "#", range(1, len(talk) + 1))
-            talk.columns = ["#", "Cell", "Team level", "Votes", "Disagreement (0 to 1)", "Comments"]
-            # Every cell at once (no small scroll box): the meeting walks the whole list.
-            st.dataframe(talk, hide_index=True, width="stretch", row_height=70, height="content")
-            cx_ui.download_buttons(talk, file_stem="discussion-list", title=f"Discussion list: {round_name}",
-                                   key="talk")
+def discussion_section() -> None:
+    """The cells in the order the meeting should discuss them, with every comment."""
+    if ratings.empty:
+        st.info("The discussion list appears once ratings have been submitted.")
+    else:
+        st.caption("Walk the list from the top: cells where the raters disagree most come first; "
+                   "among equal disagreement, the cells the team sees as most critical.")
+        order = assessment.discussion_list(summary)
+        talk = order.assign(
+            comments=["\n".join(assessment.comment_lines(c)) for c in order["comments"]],
+        )[["cell", "team_level", "votes", "disagreement", "comments"]]
+        talk.insert(0, "#", range(1, len(talk) + 1))
+        talk.columns = ["#", "Cell", "Team level", "Votes", "Disagreement (0 to 1)", "Comments"]
+        # Every cell at once (no small scroll box): the meeting walks the whole list.
+        st.dataframe(talk, hide_index=True, width="stretch", row_height=70, height="content")
+        cx_ui.download_buttons(talk, file_stem="discussion-list", title=f"Discussion list: {round_name}",
+                               key="talk")
 
-if compare_tab.open:
-    with compare_tab:
-        others = {rid: name for rid, name in round_names.items() if rid != round_id}
-        if not others:
-            st.info("Comparing needs a second round. Create one under 'Rounds and raters'.")
-        else:
-            default = heat_map.earlier_round(rounds, round_id)
-            earlier_id = st.selectbox(
-                "Compare with", options=list(others), format_func=others.get,
-                index=list(others).index(default) if default in others else 0, key="heatmap_compare",
-            )
-            earlier = assessment.summarise(cx_ui.cached(store.assessment.ratings, earlier_id))
-            comparison = assessment.compare_rounds(earlier, summary)
-            st.header(cx_ui.literal(assessment.change_summary(comparison, others[earlier_id])))
-            counts = comparison["change"].value_counts()
-            for column, code in zip(st.columns(3), ("better", "same", "worse"), strict=True):
-                change = assessment.CHANGES[code]
-                count = int(counts.get(code, 0))
-                column.metric(change.tag, f"{count} {'cell' if count == 1 else 'cells'}", border=True)
-            st.caption("Better or worse means the team level moved up or down a step since the earlier "
-                       "round; the arrows show the earlier and current team levels.")
-            st.dataframe(assessment.comparison_table(comparison), hide_index=True, width="stretch")
 
-if rounds_tab.open:
-    with rounds_tab:
-        st.header("Raters of this round")
-        st.dataframe(
-            raters.assign(status=raters["status"].str.capitalize())[
-                ["name", "role", "status", "submitted_at", "submissions"]
-            ].rename(columns={"name": "Name", "role": "Role", "status": "Status",
-                              "submitted_at": "Last submitted", "submissions": "Times submitted"}),
-            hide_index=True, width="stretch",
+def compare_section() -> None:
+    """The team map against an earlier round: cells better, the same or worse."""
+    others = {rid: name for rid, name in round_names.items() if rid != round_id}
+    if not others:
+        st.info("Comparing needs a second round. Create one under 'Rounds and raters'.")
+    else:
+        default = heat_map.earlier_round(rounds, round_id)
+        earlier_id = st.selectbox(
+            "Compare with", options=list(others), format_func=others.get,
+            index=list(others).index(default) if default in others else 0, key="heatmap_compare",
         )
-        names = dict(zip(people["person_id"].tolist(), people["name"].tolist(), strict=True))
-        outside = [pid for pid in names if pid not in set(raters["person_id"])]
-        if outside:
-            with st.form("add-raters"):
-                extra = st.multiselect("Add raters to this round", options=outside, format_func=names.get,
-                                       key="heatmap_add_raters")
-                st.form_submit_button("Add raters", on_click=lambda: cx_ui.save(
-                    lambda s: s.assessment.add_raters(round_id, state.widget_value("heatmap_add_raters", [])),
-                    done="Raters added."))
-        history = heat_map.rating_history(store, view)
-        replaced = history[~history["current"]]
-        if not replaced.empty:
-            st.header("Earlier answers, since replaced")
-            st.dataframe(assessment.labelled_history(replaced), hide_index=True, width="stretch")
-        st.header("All rounds")
-        st.dataframe(rounds.rename(columns={"name": "Round", "held_on": "Meeting", "raters": "Raters",
-                                            "submitted": "Submitted"}).drop(columns="round_id"),
-                     hide_index=True, width="stretch")
-        st.header("Start a new round")
-        new_round_form(people)
+        earlier = assessment.summarise(cx_ui.cached(store.assessment.ratings, earlier_id))
+        comparison = assessment.compare_rounds(earlier, summary)
+        st.header(cx_ui.literal(assessment.change_summary(comparison, others[earlier_id])))
+        counts = comparison["change"].value_counts()
+        for column, code in zip(st.columns(3), ("better", "same", "worse"), strict=True):
+            change = assessment.CHANGES[code]
+            count = int(counts.get(code, 0))
+            column.metric(change.tag, f"{count} {'cell' if count == 1 else 'cells'}", border=True)
+        st.caption("Better or worse means the team level moved up or down a step since the earlier "
+                   "round; the arrows show the earlier and current team levels.")
+        st.dataframe(assessment.comparison_table(comparison), hide_index=True, width="stretch")
+
+
+def raters_table() -> None:
+    """This round's raters and where each has got to."""
+    st.header("Raters of this round")
+    st.dataframe(
+        raters.assign(status=raters["status"].str.capitalize())[
+            ["name", "role", "status", "submitted_at", "submissions"]
+        ].rename(columns={"name": "Name", "role": "Role", "status": "Status",
+                          "submitted_at": "Last submitted", "submissions": "Times submitted"}),
+        hide_index=True, width="stretch",
+    )
+
+
+def add_raters_form() -> None:
+    """Add people who are not yet raters of this round."""
+    names = dict(zip(people["person_id"].tolist(), people["name"].tolist(), strict=True))
+    outside = [pid for pid in names if pid not in set(raters["person_id"])]
+    if outside:
+        with st.form("add-raters"):
+            st.multiselect("Add raters to this round", options=outside, format_func=names.get,
+                           key="heatmap_add_raters")
+            st.form_submit_button("Add raters", on_click=lambda: cx_ui.save(
+                lambda s: s.assessment.add_raters(round_id, state.widget_value("heatmap_add_raters", [])),
+                done="Raters added."))
+
+
+def rounds_history() -> None:
+    """Answers since replaced in this round, and every round."""
+    history = heat_map.rating_history(store, view)
+    replaced = history[~history["current"]]
+    if not replaced.empty:
+        st.header("Earlier answers, since replaced")
+        st.dataframe(assessment.labelled_history(replaced), hide_index=True, width="stretch")
+    st.header("All rounds")
+    st.dataframe(rounds.rename(columns={"name": "Round", "held_on": "Meeting", "raters": "Raters",
+                                        "submitted": "Submitted"}).drop(columns="round_id"),
+                 hide_index=True, width="stretch")
+
+
+cx_ui.draw_if_open(talk_tab, discussion_section)
+cx_ui.draw_if_open(each_tab, each_rater_section)
+cx_ui.draw_if_open(compare_tab, compare_section)
+# The forms are drawn on every tab, so what someone has typed survives a look at another tab.
+with rounds_tab:
+    if rounds_tab.open:
+        raters_table()
+    add_raters_form()
+    if rounds_tab.open:
+        rounds_history()
+    st.header("Start a new round")
+    new_round_form(people)

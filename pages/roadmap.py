@@ -197,9 +197,10 @@ def impact_section(plan_actions) -> None:
                "the measure. Where it left some services untouched, they show what would have happened "
                "anyway.")
     min_n = cx_ui.settings().min_n
-    settle = int(st.number_input("Settling period: days after an action is done before its after period "
-                                 "starts", min_value=0, max_value=impact.MAX_DAYS, value=impact.SETTLE_DAYS,
-                                 step=1, key="impact-settle"))
+    settle = int(state.persistent(
+        st.number_input, "Settling period: days after an action is done before its after period starts",
+        state.view_setting("impact_settle"), impact.SETTLE_DAYS, min_value=0, max_value=impact.MAX_DAYS,
+        step=1))
     found = cx_ui.cached(impact.impacts, store, today, min_n=min_n, settle_days=settle,
                          reads=("roadmap", "surveys"))
     done = impact.by_effect([item for item in found if item.status == "done"])
@@ -229,9 +230,9 @@ def baseline_form(plan_actions) -> None:
     titles = dict(zip(linked["action_id"].tolist(), linked["title"].tolist(), strict=True))
     chosen = st.selectbox("Action", options=list(titles), format_func=lambda i: f"#{i} {titles[i]}",
                           key="baseline-action")
-    days = int(st.number_input("Baseline window: days before the start", min_value=impact.MIN_DAYS,
-                               max_value=impact.MAX_DAYS, value=impact.BASELINE_DAYS, step=1,
-                               key="baseline-days"))
+    days = int(state.persistent(st.number_input, "Baseline window: days before the start",
+                                state.view_setting("baseline_days"), impact.BASELINE_DAYS,
+                                min_value=impact.MIN_DAYS, max_value=impact.MAX_DAYS, step=1))
     row = st.container(horizontal=True)
     row.button("Record this baseline now", key="baseline-record", disabled=not me.may("roadmap"),
                on_click=cx_ui.save,
@@ -242,6 +243,110 @@ def baseline_form(plan_actions) -> None:
                on_click=cx_ui.save,
                args=(lambda store: impact.record_missing_baselines(store, by=who(), now=now()),),
                kwargs={"done": lambda count: f"{count} baselines recorded."})
+
+
+def plan_tables(journey_links) -> None:
+    """The plan as a table, the actions made from journey maps, and the board-pack download."""
+    st.caption("Overdue and blocked actions come first, then the soonest due. '! Critical focus' marks "
+               "actions at a stage the latest heat map rates a critical focus for one of their "
+               "building blocks.")
+    st.dataframe(roadmap_view.action_table(shown, today, critical, latest), hide_index=True,
+                 width="stretch", key="actions-table")
+    if not journey_links.empty:
+        with st.expander(f"Actions made from journey maps ({len(journey_links)})", icon=":material/route:"):
+            st.dataframe(journey_actions.link_table(journey_links), hide_index=True, width="stretch",
+                         key="journey-links")
+    st.download_button(
+        "Download the plan for the board pack (XLSX)",
+        data=lambda: roadmap_view.plan_xlsx(actions, today, critical,
+                                       f"Customer experience roadmap, {format_date(today)}", latest),
+        file_name=f"roadmap-{today.isoformat()}.xlsx", on_click="ignore", icon=":material/download:",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="plan-xlsx",
+    )
+
+
+def change_action(journey_links, *, details: bool) -> None:
+    """The form that changes one action; with `details`, where it came from and its history too."""
+    st.header("Change an action")
+    if actions.empty:
+        st.text("There are no actions in the plan yet.")
+        return
+    titles = dict(zip(actions["action_id"].tolist(), actions["title"].tolist(), strict=True))
+    chosen = st.selectbox("Action", options=list(titles), format_func=lambda i: f"#{i} {titles[i]}",
+                          key="roadmap-edit-choice")
+    form = f"edit-{chosen}"
+    record = roadmap.load_action(store.roadmap, chosen)
+    state.form_base(form, record, marker=f"{form}-title")
+    with st.form(form):
+        action_fields(form, record, owners)
+        cx_ui.show_form_error(form)
+        st.form_submit_button("Save changes", type="primary", on_click=save_action, args=(chosen,),
+                              disabled=not me.may("roadmap"))
+    cx_ui.offer_overwrite(form, save_action, (chosen, True))
+    st.button("Archive this action", key=f"archive-{chosen}", on_click=set_archived, args=(chosen, True),
+              disabled=not me.may("roadmap"),
+              help="Archived actions leave the plan and its progress figures; they can be restored.")
+    if not details:
+        return
+    link = journey_links[journey_links["action_id"] == chosen]
+    if not link.empty:
+        made = journey_actions.link_table(link).iloc[0]
+        st.text(f"Made from a journey map: {made['Journey']} · {made['Step']}.")
+    st.subheader("History of this action")
+    st.dataframe(roadmap_view.history_table(store.roadmap.history(chosen)), hide_index=True, width="stretch",
+                 key="action-history")
+
+
+def archived_actions() -> None:
+    """Archived actions, each of which can be put back in the plan."""
+    archived = store.roadmap.actions(archived=True)
+    if archived.empty:
+        return
+    with st.expander(f"Archived actions ({len(archived)})"):
+        st.dataframe(archived[["action_id", "title", "owner"]].rename(
+            columns={"action_id": "ID", "title": "Action", "owner": "Owner"}), hide_index=True)
+        names = dict(zip(archived["action_id"].tolist(), archived["title"].tolist(), strict=True))
+        restore = st.selectbox("Restore", options=list(names), format_func=lambda i: f"#{i} {names[i]}",
+                               key="roadmap-restore-choice")
+        st.button("Restore to the plan", key="restore", on_click=set_archived, args=(restore, False),
+                  disabled=not me.may("roadmap"))
+
+
+def starter_actions() -> None:
+    """The toolkit's typical actions: add those missing from the plan, and where each comes from."""
+    missing = roadmap.missing_starters(store)
+    if missing:
+        st.caption(f"{len(missing)} of the toolkit's typical actions for your entry stages are not in the "
+                   "plan.")
+        st.button("Add them", key="add-starters", disabled=not me.may("roadmap"), on_click=cx_ui.save,
+                  args=(lambda store: roadmap.add_missing_starters(store, by=who(), now=now()),),
+                  kwargs={"done": lambda added: f"{added} starter actions added."})
+    st.subheader("The toolkit's typical actions and where each comes from")
+    st.caption("Most come from the toolkit's roadmap page, which lists typical actions for each stage. Two "
+               "come from its pages on building blocks and are marked so.")
+    in_plan = (set(actions["toolkit_key"].dropna())
+               | set(store.roadmap.actions(archived=True)["toolkit_key"].dropna()))
+    st.dataframe(roadmap_view.starter_catalogue(in_plan), hide_index=True, width="stretch",
+                 key="starter-list")
+
+
+def timeline_section() -> None:
+    """Every shown action as a bar from its start to its due date."""
+    if shown.empty:
+        st.text("There are no actions to show.")
+        return
+    flags = roadmap.critical_flags(shown, critical)
+    fig = charts.roadmap_timeline(shown, f"Actions over the programme, {format_date(start)} to "
+                                  f"{format_date(end)}", start=start, end=end, today=today, flags=flags)
+    cx_ui.chart_with_table(fig, roadmap_view.action_table(shown, today, critical)[
+        ["ID", "Action", "Stage", "Status", "Start", "Due", "Overdue", "Heat map"]], key="timeline")
+
+
+def history_section() -> None:
+    """Every change to the plan, newest first."""
+    st.caption("Every change to the plan, newest first: who made it, when, and the value before and after.")
+    st.dataframe(roadmap_view.history_table(store.roadmap.recent_changes()), hide_index=True, width="stretch",
+                 key="history-table")
 
 
 # -------------------------------------------------------------------- the page
@@ -288,8 +393,8 @@ if len(shown) < len(actions):
                "holds the whole plan.")
 plan = roadmap.plan_progress(shown, today)
 
-# Only the chosen tab is computed and drawn (Progress at first), so a new session's first
-# screen does not wait for the charts, tables and forms of the other six.
+# Only the chosen tab's charts and tables are computed and drawn (Progress at first), so a new
+# session's first screen does not wait for the other six; forms are drawn on every tab.
 progress_tab, actions_tab, timeline_tab, impact_tab, add_tab, programme_tab, history_tab = st.tabs(
     ["Progress", "Actions", "Timeline", "Impact", "Add an action", "Programme", "History"],
     key="roadmap_tab", on_change="rerun",
@@ -320,115 +425,29 @@ with progress_tab:
         roadmap_view.progress_table(by_block, "Building block"), key="progress-block",
     )
 
-if actions_tab.open:
-    with actions_tab:
-        st.caption("Overdue and blocked actions come first, then the soonest due. '! Critical focus' marks "
-                   "actions at a stage the latest heat map rates a critical focus for one of their "
-                   "building blocks.")
-        st.dataframe(roadmap_view.action_table(shown, today, critical, latest), hide_index=True,
-                     width="stretch", key="actions-table")
-        journey_links = cx_ui.cached(store.journey_links.links)
-        if not journey_links.empty:
-            with st.expander(f"Actions made from journey maps ({len(journey_links)})",
-                             icon=":material/route:"):
-                st.dataframe(journey_actions.link_table(journey_links), hide_index=True, width="stretch",
-                             key="journey-links")
-        st.download_button(
-            "Download the plan for the board pack (XLSX)",
-            data=lambda: roadmap_view.plan_xlsx(actions, today, critical,
-                                           f"Customer experience roadmap, {format_date(today)}", latest),
-            file_name=f"roadmap-{today.isoformat()}.xlsx", on_click="ignore", icon=":material/download:",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="plan-xlsx",
-        )
+with actions_tab:
+    journey_links = cx_ui.cached(store.journey_links.links)
+    if actions_tab.open:
+        plan_tables(journey_links)
+    # The form is drawn on every tab, so what someone has typed survives a look at another tab.
+    change_action(journey_links, details=actions_tab.open)
+    if actions_tab.open:
+        archived_actions()
 
-        st.header("Change an action")
-        if actions.empty:
-            st.text("There are no actions in the plan yet.")
-        else:
-            titles = dict(zip(actions["action_id"].tolist(), actions["title"].tolist(), strict=True))
-            chosen = st.selectbox("Action", options=list(titles), format_func=lambda i: f"#{i} {titles[i]}",
-                                  key="roadmap-edit-choice")
-            form = f"edit-{chosen}"
-            record = roadmap.load_action(store.roadmap, chosen)
-            state.form_base(form, record, marker=f"{form}-title")
-            with st.form(form):
-                action_fields(form, record, owners)
-                cx_ui.show_form_error(form)
-                st.form_submit_button("Save changes", type="primary", on_click=save_action, args=(chosen,),
-                                      disabled=not me.may("roadmap"))
-            cx_ui.offer_overwrite(form, save_action, (chosen, True))
-            st.button("Archive this action", key=f"archive-{chosen}", on_click=set_archived,
-                      args=(chosen, True),
-                      disabled=not me.may("roadmap"),
-                      help="Archived actions leave the plan and its progress figures; "
-                                                "they can be restored.")
-            link = journey_links[journey_links["action_id"] == chosen]
-            if not link.empty:
-                made = journey_actions.link_table(link).iloc[0]
-                st.text(f"Made from a journey map: {made['Journey']} · {made['Step']}.")
-            st.subheader("History of this action")
-            st.dataframe(roadmap_view.history_table(store.roadmap.history(chosen)), hide_index=True,
-                         width="stretch",
-                         key="action-history")
-        archived = store.roadmap.actions(archived=True)
-        if not archived.empty:
-            with st.expander(f"Archived actions ({len(archived)})"):
-                st.dataframe(archived[["action_id", "title", "owner"]].rename(
-                    columns={"action_id": "ID", "title": "Action", "owner": "Owner"}), hide_index=True)
-                names = dict(zip(archived["action_id"].tolist(), archived["title"].tolist(), strict=True))
-                restore = st.selectbox("Restore", options=list(names),
-                                       format_func=lambda i: f"#{i} {names[i]}",
-                                       key="roadmap-restore-choice")
-                st.button("Restore to the plan", key="restore", on_click=set_archived, args=(restore, False),
+cx_ui.draw_if_open(timeline_tab, timeline_section)
+cx_ui.draw_if_open(impact_tab, lambda: impact_section(actions))
+
+with add_tab, st.form("new-action"):
+    first_day = max(today, start)
+    action_fields("new", ActionInput("", "basics", (), None, "not_started", first_day,
+                                     first_day + timedelta(days=90)), owners)
+    cx_ui.show_form_error("new")
+    st.form_submit_button("Add the action", type="primary", on_click=add_action,
                           disabled=not me.may("roadmap"))
 
-if timeline_tab.open:
-    with timeline_tab:
-        if shown.empty:
-            st.text("There are no actions to show.")
-        else:
-            flags = roadmap.critical_flags(shown, critical)
-            fig = charts.roadmap_timeline(
-                shown, f"Actions over the programme, {format_date(start)} to {format_date(end)}",
-                start=start, end=end, today=today, flags=flags)
-            cx_ui.chart_with_table(fig, roadmap_view.action_table(shown, today, critical)[
-                ["ID", "Action", "Stage", "Status", "Start", "Due", "Overdue", "Heat map"]], key="timeline")
+with programme_tab:
+    programme_form(programme, page.entry_stages, first_time=False)
+    if programme_tab.open:
+        starter_actions()
 
-if impact_tab.open:
-    with impact_tab:
-        impact_section(actions)
-
-if add_tab.open:
-    with add_tab, st.form("new-action"):
-        first_day = max(today, start)
-        action_fields("new", ActionInput("", "basics", (), None, "not_started", first_day,
-                                         first_day + timedelta(days=90)), owners)
-        cx_ui.show_form_error("new")
-        st.form_submit_button("Add the action", type="primary", on_click=add_action,
-                              disabled=not me.may("roadmap"))
-
-if programme_tab.open:
-    with programme_tab:
-        programme_form(programme, page.entry_stages, first_time=False)
-        missing = roadmap.missing_starters(store)
-        if missing:
-            st.caption(f"{len(missing)} of the toolkit's typical actions for your entry stages are not in "
-                       "the plan.")
-            st.button("Add them", key="add-starters", disabled=not me.may("roadmap"), on_click=cx_ui.save,
-                      args=(lambda store: roadmap.add_missing_starters(store, by=who(), now=now()),),
-                      kwargs={"done": lambda added: f"{added} starter actions added."})
-        st.subheader("The toolkit's typical actions and where each comes from")
-        st.caption("Most come from the toolkit's roadmap page, which lists typical actions for each stage. "
-                   "Two come from its pages on building blocks and are marked so.")
-        in_plan = (set(actions["toolkit_key"].dropna())
-                   | set(store.roadmap.actions(archived=True)["toolkit_key"].dropna()))
-        st.dataframe(roadmap_view.starter_catalogue(in_plan), hide_index=True, width="stretch",
-                     key="starter-list")
-
-if history_tab.open:
-    with history_tab:
-        st.caption("Every change to the plan, newest first: who made it, when, and the value before and "
-                   "after.")
-        st.dataframe(roadmap_view.history_table(store.roadmap.recent_changes()), hide_index=True,
-                     width="stretch",
-                     key="history-table")
+cx_ui.draw_if_open(history_tab, history_section)

@@ -163,10 +163,11 @@ else:
 def compare_section() -> None:
     """Two services, two channels, or the latest period against a year before."""
     st.header("Compare")
-    mode = st.radio("What to compare", ["service", "channel", "year"], horizontal=True, key="trends_compare",
-                    format_func={"service": "Two services", "channel": "Two channels",
-                                 "year": "Latest period against a year before"}.get,
-                    help=TESTS_USED)
+    mode = persistent(st.radio, "What to compare", "compare", "service",
+                      options=["service", "channel", "year"], horizontal=True,
+                      format_func={"service": "Two services", "channel": "Two channels",
+                                   "year": "Latest period against a year before"}.get,
+                      help=TESTS_USED)
     if mode == "year":
         latest = table[table["reliable"]]["period"].iloc[-1] if table["reliable"].any() else None
         if latest is None:
@@ -186,10 +187,10 @@ def compare_section() -> None:
             st.info(f"There is only one {DIMENSION_LABELS[mode].lower()} in the data.")
         else:
             first_col, second_col = st.columns(2)
-            first = first_col.selectbox(f"First {DIMENSION_LABELS[mode].lower()}", options, index=0,
-                                        key=f"trends_first_{mode}")
-            second = second_col.selectbox(f"Second {DIMENSION_LABELS[mode].lower()}", options, index=1,
-                                          key=f"trends_second_{mode}")
+            first = persistent_choice(first_col.selectbox, f"First {DIMENSION_LABELS[mode].lower()}",
+                                      f"first_{mode}", options[0], options)
+            second = persistent_choice(second_col.selectbox, f"Second {DIMENSION_LABELS[mode].lower()}",
+                                       f"second_{mode}", options[1], options)
             groups = cx_ui.cached(surveys.metrics, where, by=(mode,))
             result = trends.compare_groups(metric, (first, trends.row_or_empty(groups, **{mode: first})),
                                            (second, trends.row_or_empty(groups, **{mode: second})), min_n)
@@ -201,8 +202,9 @@ def compare_section() -> None:
 def breakdowns_section() -> None:
     """The measure by service, channel, segment, area or staff member, and by day and hour."""
     st.header("Breakdowns")
-    dimension = st.selectbox("Break down by", ["service", "channel", "segment", "area", "staff_id"],
-                             format_func=DIMENSION_LABELS.get, key="trends_breakdown")
+    dimension = persistent(st.selectbox, "Break down by", "breakdown", "service",
+                           options=["service", "channel", "segment", "area", "staff_id"],
+                           format_func=DIMENSION_LABELS.get)
     groups = cx_ui.cached(surveys.metrics, where, by=(dimension,))
     breakdown, hidden = trends.breakdown_table(groups, metric, dimension, min_n,
                                                hide_small=dimension == "staff_id")
@@ -299,7 +301,7 @@ def comments_section() -> None:
     st.header("What customers said")
     st.caption("Unhappy customers first (NPS 0 to 6 or CSAT 1 or 2), newest first within each group. "
                "Comments are shown exactly as written.")
-    search = st.text_input("Search the comments", key="trends_search", max_chars=200,
+    search = persistent(st.text_input, "Search the comments", "search", "", max_chars=200,
                            placeholder="For example: bin, pothole, phone")
     total = cx_ui.cached(surveys.comment_count, where, search=search.strip())
     page_size = 25
@@ -322,14 +324,14 @@ def comments_section() -> None:
 
 # Only the chosen section is computed and drawn: the first screen (filters and trend)
 # comes at once in a new session, and a filter change redraws only what is shown.
+# Only the chosen section is computed and drawn: the first screen (filters and trend)
+# comes at once in a new session, and a filter change redraws only what is shown.
 SECTIONS = {"Compare": compare_section, "Breakdowns": breakdowns_section,
             "Contact centre": contact_centre_section, "Staff engagement": engagement_section,
             "What customers said": comments_section}
-for section_tab, draw_section in zip(st.tabs(list(SECTIONS), key="trends_section", on_change="rerun"),
-                                     SECTIONS.values(), strict=True):
-    if section_tab.open:
-        with section_tab:
-            draw_section()
+section_tabs = st.tabs(list(SECTIONS), key="trends_section", on_change="rerun")
+for section_tab, draw_section in zip(section_tabs, SECTIONS.values(), strict=True):
+    cx_ui.draw_if_open(section_tab, draw_section)
 
 # ------------------------------------------------------------------ targets
 with st.expander("Targets for every measure", icon=":material/flag:"):

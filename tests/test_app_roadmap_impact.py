@@ -67,7 +67,7 @@ def test_a_leader_records_a_baseline_with_another_window(demo_copy):
                       [TOO_FEW.title])[0][0]
     at = open_page("pages/roadmap.py", person_id=person, roadmap_tab="Impact")
     at.selectbox(key="baseline-action").set_value(action_id)
-    at.number_input(key="baseline-days").set_value(60).run()
+    at.number_input(key="widget_view_baseline_days").set_value(60).run()
     at.button(key="baseline-record").click().run()
     assert not at.exception
     first, last, by = query(demo_copy, "SELECT window_start, window_end, recorded_by FROM roadmap_baselines "

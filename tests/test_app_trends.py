@@ -80,7 +80,7 @@ def test_comparison_marks_the_planted_gap_and_not_the_level_channels(planted):
     assert any(s.startswith(f"CSAT: Highways {high}% (n = {high_n}) is {park - high} points lower than "
                             f"Parking {park}% (n = {park_n}); a statistically significant difference")
                for s in sentences(at))
-    at.radio(key="trends_compare").set_value("channel").run()
+    at.radio(key="widget_trends_compare").set_value("channel").run()
     assert not at.exception
     (online, online_n), (phone, phone_n) = share_satisfied(channel="Online"), share_satisfied(channel="Phone")
     verdicts = [s for s in sentences(at) if s.startswith("CSAT: Online")]
@@ -95,7 +95,7 @@ def test_comments_are_listed_unhappy_first_as_plain_text(planted):
     assert len(comments) == 16
     # Comments on answers 0, 50, ... 350: unhappy are Highways 300 and 350, Parking 350.
     assert comments["Unhappy"].tolist() == ["✗ unhappy"] * 3 + [""] * 13
-    at.text_input(key="trends_search").set_value("parking 350").run()
+    at.text_input(key="widget_trends_search").set_value("parking 350").run()
     comments = [d.value for d in at.dataframe if "Comment" in d.value.columns][0]
     assert comments["Comment"].tolist() == ["Comment Parking 350"]
 

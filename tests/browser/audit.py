@@ -14,6 +14,8 @@ from pathlib import Path
 
 import axe_playwright_python
 
+from .conftest import wait_until_rendered
+
 AXE_SCRIPT = (Path(axe_playwright_python.__file__).with_name("axe.min.js")).read_text(encoding="utf-8")
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 # The rules whose outcome depends on what is on screen: axe finds what lies behind text
@@ -156,8 +158,8 @@ def open_expanders(tab) -> None:
 def each_view(tab):
     """Show, in turn, every tab of the page with its expanders open; yields the tab's name.
 
-    A page without tabs is one view, "page". Selecting a tab happens in the browser
-    (Streamlit's tabs do not rerun the script), so the page is not reloaded.
+    A page without tabs is one view, "page". Some pages draw a tab only once it is
+    chosen (the click reruns the script), so each view waits for the page to settle.
     """
     count = tab.locator(TABS).count()
     if not count:
@@ -167,6 +169,8 @@ def each_view(tab):
     for index in range(count):
         button = tab.locator(TABS).nth(index)
         button.click()
+        tab.wait_for_timeout(150)
+        wait_until_rendered(tab)
         open_expanders(tab)
         yield f"tab {button.inner_text().strip()!r}"
 

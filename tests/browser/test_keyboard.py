@@ -33,6 +33,8 @@ def test_a_leader_rates_the_heat_map_with_the_keyboard_alone(server_url, page):
     assert_focus_visible(page)
     page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
+    page.wait_for_timeout(150)
+    wait_until_rendered(page)  # choosing a tab reruns the page, which draws only the open tab's extras
     assert active(page)["text"] == "Your ratings"
 
     first = tab_until(page, lambda f: f["type"] == "radio")
