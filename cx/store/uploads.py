@@ -131,19 +131,11 @@ class UploadStore(FeatureStore):
             "SELECT ?, ?, " + ", ".join(select) + " FROM incoming_responses AS incoming"
         )
         params = [batch_id, source]
-        # A source holding no responses yet (a survey's first upload) needs no search: in a million-row
-        # import that search kept a table of every incoming id, some 50 MB more at the peak.
-        if skip_existing and self._holds_responses(source):
+        if skip_existing:
             sql += (" WHERE NOT EXISTS (SELECT 1 FROM responses AS held WHERE held.source = ? "
                     "AND held.response_id = incoming.response_id)")
             params.append(source)
         return self._insert_frame("incoming_responses", incoming, sql, params)
-
-    def _holds_responses(self, source: str) -> bool:
-        """Whether any response of `source` is held (as this transaction sees the table)."""
-        # fetchall, not fetchone: an unfinished result would block registering the incoming rows.
-        found = self._execute("SELECT EXISTS (SELECT 1 FROM responses WHERE source = ?)", [source]).fetchall()
-        return bool(found[0][0])
 
     @writes("kpis")
     def insert_kpi_observations(self, batch_id: int, frame: pd.DataFrame) -> int:
