@@ -21,7 +21,7 @@ from cx.store.base import FeatureStore, writes
 
 RESPONSE_COLUMNS: tuple[str, ...] = (
     "response_id", "completed_at", "service", "channel", "area", "segment", "staff_id",
-    "nps", "csat", "ces", "ces_scale", "fft", "govmetric", "comment",
+    "nps", "csat", "ces", "ces_scale", "fft", "fft_dont_know", "govmetric", "comment",
 )
 KPI_COLUMNS: tuple[str, ...] = (
     "period_start", "period_grain", "service", "metric", "numerator", "denominator", "value",
