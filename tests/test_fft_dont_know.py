@@ -115,3 +115,40 @@ def test_responses_held_before_the_flag_keep_their_fft_figures(tmp_path):
     assert (n, positive) == (2, 1)
     assert con.execute("SELECT count(fft_dont_know) FROM responses").fetchone()[0] == 0
     con.close()
+
+
+# Answers with what a person reading them would count: (score, is it a "Don't know", is it refused).
+READINGS = {
+    "Extremely likely": (5, False, False), "Likely": (4, False, False),
+    "Neither likely nor unlikely": (3, False, False), "Unlikely": (2, False, False),
+    "Extremely unlikely": (1, False, False), "Very good": (5, False, False), "4": (4, False, False),
+    "Don't know": (None, True, False), "don\u2019t KNOW": (None, True, False),
+    "Do not know (6)": (None, True, False), "N/A": (None, False, False), "": (None, False, False),
+    "  ": (None, False, False), "banana": (None, False, True), "9": (None, False, True),
+}
+
+
+def test_fft_counts_match_a_reading_of_each_answer(store):
+    """Random FFT files, imported with their valid rows: n counts every score and every "Don't know",
+    never a blank, "N/A" or a refused row; positive counts the 4s and 5s."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    counter = iter(range(10_000))
+
+    @given(st.lists(st.sampled_from(sorted(READINGS)), min_size=1, max_size=30))
+    @settings(max_examples=40)
+    def check(answers):
+        source = f"GP {next(counter)}"
+        inspection = inspect_export(fft_file(answers), "fft.csv")
+        result = import_export(store, inspection, fft_mapping(inspection), source=source, uploaded_by=None,
+                               now=NOW, valid_only=True)
+        kept = [READINGS[a] for a in answers if not READINGS[a][2]]
+        assert (result.new, result.rejected) == (len(kept), len(answers) - len(kept))
+        row = trends.row_or_empty(store.surveys.metrics(Slice(survey=(result.source,))))
+        scores = [score for score, _, _ in kept if score is not None]
+        dont_know = sum(flag for _, flag, _ in kept)
+        assert int(row["fft_n"]) == len(scores) + dont_know
+        assert int(row["fft_positive"]) == sum(score >= 4 for score in scores)
+
+    check()
