@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from cx import trends
-from cx.importers import inspect_export, validate_export
+from cx.importers import inspect_export, staging, validate_export
 from cx.importers.run import import_export
 from cx.importers.scores import SCALES, is_dont_know, to_score
 from cx.importers.staging import import_staged, stage_upload
@@ -69,11 +69,13 @@ def test_a_survey_without_an_fft_question_has_no_flag():
     assert result.frame["nps"].isna().tolist() == [False, True]
 
 
-@pytest.mark.parametrize("staged", [False, True], ids=["in memory", "staged on disk"])
-def test_fft_percentage_is_over_every_answer_including_dont_know(store, tmp_path, staged):
+@pytest.mark.parametrize("staged", ["in memory", "staged in process", "staged in a child"])
+def test_fft_percentage_is_over_every_answer_including_dont_know(store, tmp_path, staged, monkeypatch):
     content = fft_file(ANSWERS)
     inspection = inspect_export(content, "fft.csv")
-    if staged:
+    if staged == "staged in a child":
+        monkeypatch.setattr(staging, "CHILD_FROM_BYTES", 0)
+    if staged != "in memory":
         upload = stage_upload(content, "fft.csv", tmp_path / "upload")
         result = import_staged(store, upload, fft_mapping(inspection), source="GP", uploaded_by=None, now=NOW)
     else:
