@@ -251,7 +251,7 @@ MEASURES: dict[str, Measure] = {
                 "easier); surveys on different scales are never averaged together."),
         Measure("fft", "Friends and Family Test", "FFT", "%", 0, 100, True, "survey",
                 "Share of all Friends and Family Test answers that are 'very good' or 'good' (the top "
-                "two of five), with its 95% Wilson interval."),
+                "two of five), 'don't know' counted among all answers, with its 95% Wilson interval."),
         Measure("govmetric", "Net satisfaction (GovMetric)", "Net satisfaction", "points", -100, 100, True,
                 "survey",
                 "Per cent of GovMetric answers 'good' minus per cent 'poor' (good +1, average 0, poor −1), "

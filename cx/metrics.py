@@ -8,7 +8,8 @@ Definitions (see docs/metrics.md):
 - CES: mean on the scale the survey asked it on (1-5 or 1-7, higher = easier; two
   scales are never averaged together), with a normal 95% interval, plus the % easy.
 - FFT (NHS Friends and Family Test style): % of answers in the top two of five
-  ("very good" or "good"), with a Wilson interval.
+  ("very good" or "good"), over all answers including "don't know", with a Wilson
+  interval.
 - GovMetric net satisfaction: % good minus % poor (good +1, average 0, poor -1),
   with the same multinomial variance and adjusted-Wald interval as NPS.
 - KPI ratios: numerator over denominator, summed before dividing.
@@ -143,7 +144,10 @@ def ces(total: float, total_sq: float, n: int) -> Estimate:
 
 
 def fft(positive: int, n: int) -> Estimate:
-    """Friends and Family Test: % of answers "very good" or "good" (4 or 5 of 5), Wilson interval."""
+    """Friends and Family Test: % of answers "very good" or "good" (4 or 5 of 5), Wilson interval.
+
+    `n` counts every answer, "don't know" included (the NHS convention).
+    """
     return proportion("FFT", positive, n)
 
 

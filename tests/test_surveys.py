@@ -145,12 +145,21 @@ def test_fft_figure_matches_an_independent_calculation(two_surveys):
     database, _, fft, _ = two_surveys
     row = trends.row_or_empty(database.store().surveys.metrics(Slice(survey=(fft.source,))))
     estimate = MEASURES["fft"].estimate(row)
-    raw = pd.read_csv(FFT_FILE, dtype=str, keep_default_na=False).drop_duplicates()
-    answered = raw[raw["rating"].isin(["Extremely likely", "Likely", "Neither likely nor unlikely",
-                                       "Unlikely", "Extremely unlikely"])]
+    every_row = pd.read_csv(FFT_FILE, dtype=str, keep_default_na=False)
+    # DESIGN: FFT % positive is over all answers, "Don't know" included. Over the file's 3,882 rows
+    # that is 90.6% (3,517 of 3,882; 91.0% if the 19 "Don't know" were left out).
+    assert round(100 * every_row["rating"].isin(["Extremely likely", "Likely"]).mean(), 1) == 90.6
+    # The file has no response id and 153 rows repeat an earlier row exactly: each is imported once,
+    # so the figure is over the 3,729 distinct rows (15 of them "Don't know").
+    raw = every_row.drop_duplicates()
+    answered = raw[raw["rating"].str.strip() != ""]
+    assert set(answered["rating"]) == {"Extremely likely", "Likely", "Neither likely nor unlikely",
+                                       "Unlikely", "Extremely unlikely", "Don't know"}
     positive = answered["rating"].isin(["Extremely likely", "Likely"]).sum()
     n = len(answered)
+    assert (n, (answered["rating"] == "Don't know").sum()) == (3729, 15)
     assert estimate.n == n and estimate.value == pytest.approx(100 * positive / n)
+    assert round(estimate.value, 1) == 90.3
     # Wilson bounds are the proportions p where the observed share is exactly z standard errors away:
     # (phat - p)^2 = z^2 p (1 - p) / n, solved as a quadratic in p.
     phat = positive / n

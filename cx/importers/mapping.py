@@ -16,7 +16,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cx.importers.scores import SCALES, ScoreError, is_no_answer, label_share, normalise_label, to_score
+from cx.importers.scores import (
+    SCALES,
+    ScoreError,
+    is_dont_know,
+    is_no_answer,
+    label_share,
+    normalise_label,
+    to_score,
+)
 
 ROLES: tuple[str, ...] = ("response_id", "completed_at", "nps", "csat", "ces", "fft", "govmetric", "service",
                           "channel", "area", "segment", "staff", "comment")
@@ -275,6 +283,9 @@ def validate(frame: pd.DataFrame, lines: list[int], mapping: Mapping) -> Validat
         converted = _convert_unique(frame[column], lambda text, s=scale: to_score(text, s))
         out[role] = pd.array(converted.values, dtype="UInt8") if len(frame) else pd.array([], dtype="UInt8")
         reject(converted.failed, column, converted.reasons)
+    if mapping.roles["fft"]:
+        # "Don't know" is no score, but the FFT counts it among all answers (DESIGN: FFT).
+        out["fft_dont_know"] = _flags_unique(frame[mapping.roles["fft"]], is_dont_know)
     if mapping.roles["ces"]:
         out["ces_scale"] = pd.Series(mapping.ces_scale, index=frame.index, dtype="UInt8")
     if not any(mapping.roles[role] for role in SCORE_ROLES):
@@ -352,6 +363,13 @@ def _convert_unique(series: pd.Series, convert) -> _Converted:
             reasons[index] = str(error)
     failed_distinct = np.array([reason is not None for reason in reasons], dtype=bool)
     return _Converted(results[codes], failed_distinct[codes], codes, reasons)
+
+
+def _flags_unique(series: pd.Series, test) -> np.ndarray:
+    """`test(text)` of each row as a bool array, asked once per distinct text (missing values: False)."""
+    codes, distinct = _factorize(series)
+    flags = np.array([bool(test(text)) for text in distinct] + [False], dtype=bool)
+    return flags[codes]
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 Each scored role has a scale. An answer becomes a whole number on that scale, or
 None for no answer ("N/A", "Don't know", blank): no answer is never zero. Anything
-else is refused with a reason that names the scale.
+else is refused with a reason that names the scale. "Don't know" is also told apart
+(`is_dont_know`): the Friends and Family Test counts it among its answers.
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ NO_ANSWER = frozenset({
     "", "n/a", "na", "n.a.", "-", "not applicable", "don't know", "dont know", "do not know",
     "no answer", "prefer not to say", "no opinion", "unfamiliar", "keine angabe", "not answered",
 })
+
+# "Don't know" in its usual spellings (after `normalise_label`): a no-answer word, but one that the
+# Friends and Family Test counts among all answers (its % positive is over every answer given).
+DONT_KNOW = frozenset({"don't know", "dont know", "do not know"})
 
 _AGREE5 = {"strongly disagree": 1, "disagree": 2, "neither agree nor disagree": 3, "agree": 4,
            "strongly agree": 5}
@@ -76,6 +81,13 @@ def is_no_answer(text: str) -> bool:
         return True
     bare = normalise_label(_PARENTHESISED.sub(" ", text))
     return bool(bare) and bare in NO_ANSWER
+
+
+@functools.lru_cache(maxsize=8192)
+def is_dont_know(text: str) -> bool:
+    """True for "Don't know" in its usual spellings, with or without a code ("Don't know (6)")."""
+    label = normalise_label(text)
+    return label in DONT_KNOW or normalise_label(_PARENTHESISED.sub(" ", text)) in DONT_KNOW
 
 
 def to_score(text: str, scale: Scale) -> int | None:

@@ -9,7 +9,16 @@ from cx.schema.follow_up import CASES, THEMES
 from cx.schema.programme import ASSESSMENT, LEADERSHIP, ROADMAP
 from cx.schema.review import BASELINES, JOURNEY_ACTIONS, MEETINGS
 from cx.schema.step import Migration
-from cx.schema.surveys import APP_META, CORE_TABLES, PEOPLE, REPEATED_ROWS, SURVEYS, TARGETS, UPLOADS
+from cx.schema.surveys import (
+    APP_META,
+    CORE_TABLES,
+    FFT_DONT_KNOW,
+    PEOPLE,
+    REPEATED_ROWS,
+    SURVEYS,
+    TARGETS,
+    UPLOADS,
+)
 from cx.schema.team import ACCESS, CHANGE_LOG, INBOX
 
 __all__ = ["MIGRATIONS", "Migration"]
@@ -34,4 +43,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     THEMES,
     SURVEYS,
     REPEATED_ROWS,
+    FFT_DONT_KNOW,
 )

@@ -233,3 +233,13 @@ REPEATED_ROWS = Migration(
     "upload batches count rows repeated within their own file",
     ("ALTER TABLE upload_batches ADD COLUMN rows_repeated BIGINT NOT NULL DEFAULT 0",),
 )
+
+
+# The Friends and Family Test's % positive is over every answer, "Don't know" included (DESIGN:
+# FFT); `fft` holds only the 1-5 scores, so a "Don't know" is flagged beside it (NULL when the
+# survey asked no FFT question). Other measures never read the flag.
+FFT_DONT_KNOW = Migration(
+    19,
+    "responses flag Friends and Family Test answers of Don't know",
+    ("ALTER TABLE responses ADD COLUMN fft_dont_know BOOLEAN",),
+)

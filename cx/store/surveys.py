@@ -21,7 +21,8 @@ GRAINS: tuple[str, ...] = ("week", "month", "quarter", "year")
 # CES is kept on the scale each survey asked it on: the sums are of raw answers, and
 # `ces_scale_low` / `ces_scale` show whether one scale or two went into them (two are
 # never averaged; cx.measures refuses the mean). "Easy" is the top two of five or the
-# top three of seven. GovMetric answers are 1 poor, 2 average, 3 good.
+# top three of seven. GovMetric answers are 1 poor, 2 average, 3 good. FFT answers of "Don't know"
+# count among all FFT answers (fft_n) but are never positive.
 _CES_EASY = "ces >= CASE WHEN ces_scale = 5 THEN 4 ELSE 5 END"
 
 SURVEY_AGGREGATES = f"""
@@ -37,7 +38,7 @@ SURVEY_AGGREGATES = f"""
     count(*) FILTER ({_CES_EASY})   AS ces_easy,
     min(ces_scale)                  AS ces_scale_low,
     max(ces_scale)                  AS ces_scale,
-    count(fft)                      AS fft_n,
+    count(fft) + count(*) FILTER (fft_dont_know) AS fft_n,
     count(*) FILTER (fft >= 4)      AS fft_positive,
     count(govmetric)                AS govmetric_n,
     count(*) FILTER (govmetric = 3) AS govmetric_good,
