@@ -111,20 +111,27 @@ def page(browser):
 
 
 def wait_until_rendered(tab, timeout: float = 60_000) -> None:
-    """Wait for the page's heading and for Streamlit to have finished running the script.
+    """Wait for the page's heading, for Streamlit to have finished running the script and for
+    every element to be drawn.
 
     The app can pass through "notRunning" between its first render and a follow-up
-    rerun, so the state must hold for a moment before the page counts as settled.
+    rerun, so the state must hold for a moment before the page counts as settled. A
+    new browser session also shows grey placeholders (stSkeleton) for a second or two
+    after the script stops, while the code that draws some elements loads.
     """
     tab.wait_for_selector("h1", timeout=timeout)
-    settled = '[data-test-script-state="notRunning"]'
     deadline = time.monotonic() + timeout / 1000
     while time.monotonic() < deadline:
-        tab.wait_for_selector(settled, state="attached", timeout=timeout)
+        tab.wait_for_selector(SETTLED, state="attached", timeout=timeout)
+        tab.wait_for_selector(PLACEHOLDER, state="detached", timeout=timeout)
         tab.wait_for_timeout(700)
-        if tab.locator(settled).count():
+        if tab.locator(SETTLED).count() and not tab.locator(PLACEHOLDER).count():
             return
     raise TimeoutError("The page kept re-running.")
+
+
+SETTLED = '[data-test-script-state="notRunning"]'
+PLACEHOLDER = '[data-testid="stSkeleton"]'
 
 
 @dataclass(frozen=True)
