@@ -52,6 +52,7 @@ PAGES = {
 }
 
 cx_ui.style_focus()
+cx_ui.load_drawing_code_early()
 # Who is using PlaceCX decides which pages exist for them; with sign-in configured,
 # someone not signed in (or not known) sees only the page that says so.
 me = identity.establish(cx_ui.system_store())
