@@ -52,7 +52,6 @@ PAGES = {
 }
 
 cx_ui.style_focus()
-cx_ui.load_drawing_code_early()
 # Who is using PlaceCX decides which pages exist for them; with sign-in configured,
 # someone not signed in (or not known) sees only the page that says so.
 me = identity.establish(cx_ui.system_store())
@@ -79,4 +78,7 @@ with st.sidebar:
     config = cx_ui.settings()
     st.caption(f"PlaceCX · database file: {config.db_path.name}")
     cx_ui.make_menu_focusable()
+    # In the menu, after its last line, so that it moves nothing on the page; still sent
+    # before any of the page's own elements.
+    cx_ui.load_drawing_code_early()
 page.run()
