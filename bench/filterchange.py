@@ -24,7 +24,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from bench.pageload import CHROMIUM, CHROMIUM_ARGS, server, time_to_finished
+from bench.pageload import CHROMIUM, CHROMIUM_ARGS, PLACEHOLDER, SETTLED, server, time_to_finished
 
 # Records every change of Streamlit's script state with the page's clock. Our own code.
 _WATCH_SCRIPT_STATE = """() => {
@@ -64,14 +64,15 @@ def time_filter_change(browser, url: str) -> float:
 
 
 def time_to_finished_in(tab, url: str) -> None:
-    """Open `url` in `tab` and wait until the page is drawn and the script has stopped (and stays so)."""
+    """Open `url` in `tab` and wait until the script has stopped and nothing is a placeholder (and
+    stays so)."""
     tab.goto(url)
     tab.wait_for_selector("h1", timeout=120_000)
-    settled = '[data-test-script-state="notRunning"]'
     while True:
-        tab.wait_for_selector(settled, state="attached", timeout=120_000)
+        tab.wait_for_selector(SETTLED, state="attached", timeout=120_000)
+        tab.wait_for_selector(PLACEHOLDER, state="detached", timeout=120_000)
         tab.wait_for_timeout(500)
-        if tab.locator(settled).count():
+        if tab.locator(SETTLED).count() and not tab.locator(PLACEHOLDER).count():
             return
 
 
@@ -89,7 +90,7 @@ def main() -> None:
         with server(db, prepared=True, log=Path(folder) / "server.log") as (url, _):
             time_to_finished(browser, url + "/trends")  # the process's caches, as after any first visit
             changes = [time_filter_change(browser, url) for _ in range(args.runs)]
-            loads = [time_to_finished(browser, url + "/trends") for _ in range(args.runs)]
+            loads = [time_to_finished(browser, url + "/trends")[0] for _ in range(args.runs)]
         browser.close()
     medians = {"filter_change": round(statistics.median(changes), 2),
                "new_session": round(statistics.median(loads), 2)}
