@@ -24,7 +24,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from bench.pageload import CHROMIUM, CHROMIUM_ARGS, PLACEHOLDER, SETTLED, server, time_to_finished
+from bench.pageload import CHROMIUM, CHROMIUM_ARGS, open_finished, server, time_to_finished
 
 # Records every change of Streamlit's script state with the page's clock. Our own code.
 _WATCH_SCRIPT_STATE = """() => {
@@ -49,7 +49,7 @@ def time_filter_change(browser, url: str) -> float:
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="en-GB")
     tab = context.new_page()
     try:
-        time_to_finished_in(tab, url + "/trends")
+        open_finished(tab, url + "/trends")
         tab.evaluate(_WATCH_SCRIPT_STATE)
         service = tab.locator('[data-testid="stMultiSelect"]').filter(has_text="Service").first
         service.locator("input").click()
@@ -61,19 +61,6 @@ def time_filter_change(browser, url: str) -> float:
         return (tab.evaluate(f"({_FINISHED_AFTER})({started})") - started) / 1000
     finally:
         context.close()
-
-
-def time_to_finished_in(tab, url: str) -> None:
-    """Open `url` in `tab` and wait until the script has stopped and nothing is a placeholder (and
-    stays so)."""
-    tab.goto(url)
-    tab.wait_for_selector("h1", timeout=120_000)
-    while True:
-        tab.wait_for_selector(SETTLED, state="attached", timeout=120_000)
-        tab.wait_for_selector(PLACEHOLDER, state="detached", timeout=120_000)
-        tab.wait_for_timeout(500)
-        if tab.locator(SETTLED).count() and not tab.locator(PLACEHOLDER).count():
-            return
 
 
 def main() -> None:

@@ -102,22 +102,27 @@ def time_to_finished(browser, url: str) -> tuple[float, float]:
     is left inside the 1920x1080 window, the whole page when none is left anywhere.
     """
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="en-GB")
-    tab = context.new_page()
     try:
-        started = time.perf_counter()
-        tab.goto(url)
-        tab.wait_for_selector("h1", timeout=120_000)
-        while True:
-            tab.wait_for_selector(SETTLED, state="attached", timeout=120_000)
-            tab.wait_for_function(NO_PLACEHOLDER_ON_SCREEN, timeout=120_000, polling=50)
-            first_screen = time.perf_counter() - started
-            tab.wait_for_selector(PLACEHOLDER, state="detached", timeout=120_000)
-            whole = time.perf_counter() - started
-            tab.wait_for_timeout(SETTLE_MS)
-            if tab.locator(SETTLED).count() and not tab.locator(PLACEHOLDER).count():
-                return first_screen, whole
+        return open_finished(context.new_page(), url)
     finally:
         context.close()
+
+
+def open_finished(tab, url: str) -> tuple[float, float]:
+    """Open `url` in `tab`; seconds until its first screen and until the whole page are drawn
+    (see `time_to_finished`), once the page has stayed finished for SETTLE_MS."""
+    started = time.perf_counter()
+    tab.goto(url)
+    tab.wait_for_selector("h1", timeout=120_000)
+    while True:
+        tab.wait_for_selector(SETTLED, state="attached", timeout=120_000)
+        tab.wait_for_function(NO_PLACEHOLDER_ON_SCREEN, timeout=120_000, polling=50)
+        first_screen = time.perf_counter() - started
+        tab.wait_for_selector(PLACEHOLDER, state="detached", timeout=120_000)
+        whole = time.perf_counter() - started
+        tab.wait_for_timeout(SETTLE_MS)
+        if tab.locator(SETTLED).count() and not tab.locator(PLACEHOLDER).count():
+            return first_screen, whole
 
 
 def main() -> None:

@@ -142,15 +142,6 @@ def team_map_withheld() -> bool:
     return view.withheld or ratings.empty
 
 
-def each_rater_section() -> None:
-    """Every rater's own map side by side."""
-    if not team_map_withheld():
-        cx_ui.chart_with_table(
-            charts.rater_maps(ratings, "Each rater's own map (hover a cell for their comment)"),
-            assessment.rater_table(ratings), key="rater-maps",
-        )
-
-
 with team_tab:
     if not team_map_withheld():
         st.text(view.raters_sentence())
@@ -258,6 +249,7 @@ with rate_tab:
             buttons.form_submit_button("Submit ratings", type="primary", on_click=save_answers,
                                           args=(round_id, person_id, True), icon=":material/send:")
 
+
 def discussion_section() -> None:
     """The cells in the order the meeting should discuss them, with every comment."""
     if ratings.empty:
@@ -275,6 +267,15 @@ def discussion_section() -> None:
         st.dataframe(talk, hide_index=True, width="stretch", row_height=70, height="content")
         cx_ui.download_buttons(talk, file_stem="discussion-list", title=f"Discussion list: {round_name}",
                                key="talk")
+
+
+def each_rater_section() -> None:
+    """Every rater's own map side by side."""
+    if not team_map_withheld():
+        cx_ui.chart_with_table(
+            charts.rater_maps(ratings, "Each rater's own map (hover a cell for their comment)"),
+            assessment.rater_table(ratings), key="rater-maps",
+        )
 
 
 def compare_section() -> None:
