@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import duckdb
@@ -59,3 +60,25 @@ def query(path: Path, sql: str, params=()) -> list[tuple]:
         return con.execute(sql, list(params)).fetchall()
     finally:
         con.close()
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+CHART_START = '<div class="placecx-chart" id="chart-'
+
+
+def charts(at: AppTest) -> dict[str, ET.Element]:
+    """The SVG charts on the page (drawn by cx.figure_svg, shown through st.markdown), by key."""
+    found = {}
+    for element in at.markdown:
+        if element.value.startswith(CHART_START):
+            root = ET.fromstring(element.value)
+            found[root.get("id").removeprefix("chart-")] = root.find(f"{SVG}svg")
+    return found
+
+
+def chart_series(at: AppTest, key: str) -> dict[str, list[tuple[str, str]]]:
+    """Each series drawn in the chart `key`: its name -> the (x, y) values its marks carry."""
+    svg = charts(at)[key]
+    return {group.get("data-series"): [(mark.get("data-x"), mark.get("data-y"))
+                                       for mark in group.iter(f"{SVG}g") if mark.get("data-y") is not None]
+            for group in svg.iter(f"{SVG}g") if group.get("data-series") is not None}

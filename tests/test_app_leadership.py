@@ -1,12 +1,11 @@
 """The leadership pages, driven through their widgets, checked against the database."""
 
-import json
 
 from streamlit.testing.v1 import AppTest
 
 from cx.checklist import QUESTIONS
 
-from .apptest import messages, open_page, query, texts
+from .apptest import chart_series, messages, open_page, query, texts
 
 
 def editor(path):
@@ -144,8 +143,9 @@ def test_the_roadmap_table_lists_all_eleven_steps_with_words(demo_copy):
 
 
 def curve(at: AppTest) -> dict[str, list]:
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
-    return {trace["name"]: trace["y"] for trace in spec["data"]}
+    """The emotion score of every point drawn in the journey's chart, per series, in step order."""
+    return {name: [int(float(y)) for _, y in points]
+            for name, points in chart_series(at, "emotion-curve").items()}
 
 
 def stored_scores(path, journey_id, version):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import xml.etree.ElementTree as ET
 from datetime import date, datetime
 
 import pandas as pd
@@ -29,7 +30,7 @@ from cx.store import Database
 from cx.store.uploads import UploadBatch
 from cx.surveys import record_upload
 
-from .apptest import open_page
+from .apptest import CHART_START, open_page
 from .conftest import ROOT
 
 NOW = datetime(2026, 10, 20, 10, 0)
@@ -152,6 +153,8 @@ def page_strings(node) -> tuple[list[str], list[str]]:
 def markup_from_hostile_text(text: str) -> list[str]:
     """What in `text` would turn hostile input into formatting, links or directives when shown."""
     problems = []
+    if text.startswith(CHART_START):  # an SVG chart inside a Markdown HTML block
+        return markup_in_chart(text)
     if text.lstrip().startswith("{"):  # a plotly figure: plotly reads <b>, <a href>, <br> in its strings
         return [f"live tag in a chart: {string[:80]!r}" for string in _strings(json.loads(text))
                 if re.search(r"<b>Hzq", string)]
@@ -162,6 +165,24 @@ def markup_from_hostile_text(text: str) -> list[str]:
     for raw in (":red[Rzq", "$Mzq", "https://evil", "www.evil", ":material/home:"):
         if re.search(r"(?<!\\)" + re.escape(raw), text):
             problems.append(f"unescaped {raw!r} in {text[:80]!r}")
+    return problems
+
+
+# Every element cx.figure_svg writes; anything else in a chart came from somebody's text.
+CHART_ELEMENTS = {"div", "svg", "title", "defs", "pattern", "g", "path", "rect", "line", "polyline",
+                  "polygon", "circle", "text", "tspan"}
+
+
+def markup_in_chart(text: str) -> list[str]:
+    """What in a chart's markup is not the chart: a raw line break (it would end the HTML block and
+    let the rest be read as Markdown), an element or an event handler it does not write."""
+    problems = ["a raw line break in a chart"] if "\n" in text or "\r" in text else []
+    for element in ET.fromstring(text).iter():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag not in CHART_ELEMENTS:
+            problems.append(f"<{tag}> in a chart")
+        problems += [f"{name} attribute in a chart" for name in element.attrib
+                     if name.lower().startswith("on") or name.lower().endswith("href")]
     return problems
 
 
