@@ -324,8 +324,6 @@ def comments_section() -> None:
 
 # Only the chosen section is computed and drawn: the first screen (filters and trend)
 # comes at once in a new session, and a filter change redraws only what is shown.
-# Only the chosen section is computed and drawn: the first screen (filters and trend)
-# comes at once in a new session, and a filter change redraws only what is shown.
 SECTIONS = {"Compare": compare_section, "Breakdowns": breakdowns_section,
             "Contact centre": contact_centre_section, "Staff engagement": engagement_section,
             "What customers said": comments_section}
