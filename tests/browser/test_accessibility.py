@@ -167,7 +167,7 @@ def test_every_allowed_exception_is_documented():
 def test_the_heat_map_speaks_in_words_and_symbols_not_colour_alone(server_url, page):
     """Every level, and the disagreement mark, is written in the cells themselves."""
     open_settled(page, server_url, "heat_map")
-    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    chart = page.locator("#chart-team-map")
     chart.locator("text", has_text="views differ").first.wait_for()
     cells = chart.locator("text").all_text_contents()
     written = " ".join(cells)
