@@ -229,7 +229,10 @@ def _run_child(folder: Path, job: str) -> None:
         ) from error
     if (folder / f"{job}-answer.json").exists():
         return
-    if result.returncode < 0 or any(sign in result.stderr.lower() for sign in ("memory", "bad_alloc")):
+    # A library that cannot be mapped under the child's address-space limit fails to import
+    # ("failed to map segment from shared object"): the same refusal as any other allocation.
+    signs = ("memory", "bad_alloc", "failed to map segment")
+    if result.returncode < 0 or any(sign in result.stderr.lower() for sign in signs):
         raise FileRefused("The file needs more memory to read than an upload may use; split the export "
                           "and retry.")
     last = (result.stderr.strip().splitlines() or ["no message"])[-1]
