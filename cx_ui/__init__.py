@@ -304,6 +304,22 @@ def draw_if_open(tab: Any, draw: Callable[[], None]) -> None:
             draw()
 
 
+def opened_before(tab: Any, name: str) -> bool:
+    """Whether a form in `tab` is drawn in this run: from the first time the tab is open, on every
+    later run of the session, whichever tab is open then.
+
+    What someone typed into a form and has not saved lives only in the browser, so a form once
+    shown stays drawn and keeps it through a look at another tab; a form never shown holds
+    nothing yet, and leaving it out spares a new session's first screen the drawing of its
+    widgets. `name` is unique per page and tab ("roadmap/add").
+    """
+    opened = state.TABS_OPENED.get() or set()
+    if tab.open and name not in opened:
+        state.TABS_OPENED.set(opened | {name})
+        return True
+    return name in opened
+
+
 def download_buttons(frame: pd.DataFrame | Callable[[], pd.DataFrame], *, file_stem: str, title: str,
                      key: str) -> None:
     """'Download CSV' and 'Download XLSX' for a table; files are built only when clicked.

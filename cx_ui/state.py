@@ -38,6 +38,8 @@ JOURNEY: Remembered[int] = Remembered("journey_id")
 # page knows about its file, never the file's rows.
 UPLOAD_STAGED: Remembered[tuple] = Remembered("upload_staged")
 UPLOAD_CONFIRM: Remembered[int] = Remembered("upload_confirm")
+# The tabs (by page and name) opened so far in this session.
+TABS_OPENED: Remembered[set] = Remembered("tabs_opened")
 JOURNEY_GRID_REVISION: Remembered[int] = Remembered("journey_editor_revision")
 
 

@@ -186,7 +186,8 @@ with team_tab:
         st.caption("The image is an SVG: it opens in any browser and can be inserted into Word or "
                    "PowerPoint. The CSV includes earlier answers that raters later replaced.")
 
-with rate_tab:
+def rating_section() -> None:
+    """This person's ratings for the round: the form, or why they cannot rate."""
     if me.person_id is None:
         st.info("Choose your name under 'You are' in the sidebar to rate the cells.")
     elif not me.may("assessment"):
@@ -249,6 +250,11 @@ with rate_tab:
             buttons.form_submit_button("Submit ratings", type="primary", on_click=save_answers,
                                           args=(round_id, person_id, True), icon=":material/send:")
 
+
+
+with rate_tab:
+    # Drawn on every tab, so a rater's typing survives a look at the map.
+    rating_section()
 
 def discussion_section() -> None:
     """The cells in the order the meeting should discuss them, with every comment."""
@@ -343,12 +349,15 @@ def rounds_history() -> None:
 cx_ui.draw_if_open(talk_tab, discussion_section)
 cx_ui.draw_if_open(each_tab, each_rater_section)
 cx_ui.draw_if_open(compare_tab, compare_section)
-# The forms are drawn on every tab, so what someone has typed survives a look at another tab.
+# Once shown, the forms are drawn on every tab, so what someone typed survives a look at another.
 with rounds_tab:
+    forms_shown = cx_ui.opened_before(rounds_tab, "heat_map/rounds")
     if rounds_tab.open:
         raters_table()
-    add_raters_form()
+    if forms_shown:
+        add_raters_form()
     if rounds_tab.open:
         rounds_history()
-    st.header("Start a new round")
-    new_round_form(people)
+    if forms_shown:
+        st.header("Start a new round")
+        new_round_form(people)

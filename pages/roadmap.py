@@ -394,7 +394,8 @@ if len(shown) < len(actions):
 plan = roadmap.plan_progress(shown, today)
 
 # Only the chosen tab's charts and tables are computed and drawn (Progress at first), so a new
-# session's first screen does not wait for the other six; forms are drawn on every tab.
+# session's first screen does not wait for the other six; a form, once its tab has been opened,
+# is drawn on every tab (cx_ui.opened_before).
 progress_tab, actions_tab, timeline_tab, impact_tab, add_tab, programme_tab, history_tab = st.tabs(
     ["Progress", "Actions", "Timeline", "Impact", "Add an action", "Programme", "History"],
     key="roadmap_tab", on_change="rerun",
@@ -429,24 +430,27 @@ with actions_tab:
     journey_links = cx_ui.cached(store.journey_links.links)
     if actions_tab.open:
         plan_tables(journey_links)
-    # The form is drawn on every tab, so what someone has typed survives a look at another tab.
-    change_action(journey_links, details=actions_tab.open)
+    # Once shown, the form is drawn on every tab, so what someone typed survives a look at another.
+    if cx_ui.opened_before(actions_tab, "roadmap/actions"):
+        change_action(journey_links, details=actions_tab.open)
     if actions_tab.open:
         archived_actions()
 
 cx_ui.draw_if_open(timeline_tab, timeline_section)
 cx_ui.draw_if_open(impact_tab, lambda: impact_section(actions))
 
-with add_tab, st.form("new-action"):
-    first_day = max(today, start)
-    action_fields("new", ActionInput("", "basics", (), None, "not_started", first_day,
-                                     first_day + timedelta(days=90)), owners)
-    cx_ui.show_form_error("new")
-    st.form_submit_button("Add the action", type="primary", on_click=add_action,
-                          disabled=not me.may("roadmap"))
+if cx_ui.opened_before(add_tab, "roadmap/add"):
+    with add_tab, st.form("new-action"):
+        first_day = max(today, start)
+        action_fields("new", ActionInput("", "basics", (), None, "not_started", first_day,
+                                         first_day + timedelta(days=90)), owners)
+        cx_ui.show_form_error("new")
+        st.form_submit_button("Add the action", type="primary", on_click=add_action,
+                              disabled=not me.may("roadmap"))
 
 with programme_tab:
-    programme_form(programme, page.entry_stages, first_time=False)
+    if cx_ui.opened_before(programme_tab, "roadmap/programme"):
+        programme_form(programme, page.entry_stages, first_time=False)
     if programme_tab.open:
         starter_actions()
 

@@ -218,3 +218,17 @@ def test_an_action_linked_to_a_metric_shows_its_latest_figure_against_the_target
     plan_table = table(at, "ID", "Action", "Stage", "Building blocks").set_index("ID")
     assert plan_table.loc[1, "Metric and target"] == "Satisfaction (CSAT): 80% or more"
     assert plan_table.loc[1, "Latest figure"] == f"{share:.0f}% in October 2026, {verdict}"
+
+
+def test_a_form_is_drawn_from_the_first_time_its_tab_is_opened(plan):
+    """A new session's first screen leaves out the forms of tabs nobody has opened; once opened,
+    a form stays drawn on every tab, so what was typed is still there after a look elsewhere
+    (tests/browser/test_tabs.py types into it in a real browser)."""
+    path, ann, ben = plan
+    at = open_page("pages/roadmap.py", person_id=ann)
+    drawn = lambda: [t.label for t in at.text_input if t.key == "new-title"]  # noqa: E731
+    assert drawn() == []
+    show_tab(at, "Add an action")
+    assert drawn() == ["Title"]
+    show_tab(at, "Timeline")
+    assert drawn() == ["Title"]
