@@ -77,17 +77,27 @@ if picked:
 st.header(f"By service, survey and score, {label}")
 start = pd.Timestamp(theme_trends.periods(counts)[-1]).date()
 latest_slice = Slice(start=start, end=None, service=tuple(services))
-tabs = st.tabs(["Detractors against promoters", "By service", "By survey"])
-with tabs[0]:
+
+
+def detractors_section() -> None:
     st.caption("Which themes detractors (NPS 0 to 6) mention, beside how often promoters (9 to 10) do. "
                "Significant: a two-proportion z-test at 95% on the difference.")
     groups = cx_ui.cached(reports.group_counts, latest_slice, chosen_sources, "nps_group")
     st.dataframe(theme_trends.detractors_against_promoters(groups), hide_index=True, width="stretch")
-for tab, grouping, title in ((tabs[1], "service", "Service"), (tabs[2], "source", "Survey")):
-    with tab:
-        table = theme_trends.group_table(cx_ui.cached(reports.group_counts, latest_slice, chosen_sources,
-                                                      grouping), title)
-        st.dataframe(table, hide_index=True, width="stretch")
+
+
+def group_section(grouping: str, title: str) -> None:
+    table = theme_trends.group_table(cx_ui.cached(reports.group_counts, latest_slice, chosen_sources,
+                                                  grouping), title)
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
+# Only the chosen tab is computed and drawn, which spares a new session's first screen two tables.
+tabs = st.tabs(["Detractors against promoters", "By service", "By survey"], key="themes_group_tab",
+               on_change="rerun")
+cx_ui.draw_if_open(tabs[0], detractors_section)
+cx_ui.draw_if_open(tabs[1], lambda: group_section("service", "Service"))
+cx_ui.draw_if_open(tabs[2], lambda: group_section("source", "Survey"))
 
 # ------------------------------------------------------------------ examples
 st.header("Example comments")
