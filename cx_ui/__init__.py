@@ -305,8 +305,9 @@ def draw_if_open(tab: Any, draw: Callable[[], None]) -> None:
 
 
 def opened_before(tab: Any, name: str) -> bool:
-    """Whether a form in `tab` is drawn in this run: from the first time the tab is open, on every
-    later run of the session, whichever tab is open then.
+    """Whether a form in `tab` (a tab, or an expander with `on_change="rerun"`) is drawn in this
+    run: from the first time the tab is open, on every later run of the session, whichever tab
+    is open then.
 
     What someone typed into a form and has not saved lives only in the browser, so a form once
     shown stays drawn and keeps it through a look at another tab; a form never shown holds

@@ -332,7 +332,8 @@ for section_tab, draw_section in zip(section_tabs, SECTIONS.values(), strict=Tru
     cx_ui.draw_if_open(section_tab, draw_section)
 
 # ------------------------------------------------------------------ targets
-with st.expander("Targets for every measure", icon=":material/flag:"):
+def targets_section() -> None:
+    """Every measure's target, and the form that sets one."""
     st.caption("A target for the whole council applies unless one service is chosen and has its own. "
                "Each target says where its figure comes from.")
     st.dataframe(pd.DataFrame({
@@ -373,6 +374,14 @@ with st.expander("Targets for every measure", icon=":material/flag:"):
         st.caption("Choose your name under 'You are' to change targets.")
     elif not me.may("targets"):
         st.caption("Targets are set by analysts and admins.")
+
+
+# Drawn from the first time it is opened (then kept, like a form in a tab): a new session's first
+# screen does not draw its table and form.
+with st.expander("Targets for every measure", icon=":material/flag:", key="trends_targets",
+                 on_change="rerun") as targets_box:
+    if cx_ui.opened_before(targets_box, "trends/targets"):
+        targets_section()
 
 st.caption(f"Data to {format_date(newest)}; {format_count(fresh.responses)} responses stored. "
            f"Filters last {(end - start + timedelta(days=1)).days} days.")
