@@ -31,6 +31,7 @@ from cx.svg_axes import (
     Axis,
     data_values,
     date_scale,
+    font_size,
     kind_of,
     number_scale,
     plain_text,
@@ -210,7 +211,7 @@ class _Chart:
         height = 0.0
         for note in self.layout.annotations or ():
             if note.yref == "paper" and (note.y or 0) < 0:
-                size = note.font.size if note.font and note.font.size else FONT_SIZE
+                size = font_size(note.font.size if note.font else None)
                 height = max(height, (plain_text(note.text or "").count("\n") + 1) * size * LINE_GAP + 30)
         return height
 
@@ -218,7 +219,7 @@ class _Chart:
         width = 0.0
         for note in self.layout.annotations or ():
             if note.xref == "paper" and (note.x or 0) >= 1:
-                size = (note.font.size if note.font and note.font.size else FONT_SIZE)
+                size = font_size(note.font.size if note.font else None)
                 lines = plain_text(note.text or "").split("\n")
                 width = max(width, max(text_width(line, size) for line in lines) + 12)
         return width
@@ -309,7 +310,7 @@ class _Chart:
             y = self._ref_px(note.yref, self.y, note.y)
             if x is None or y is None:
                 continue
-            size = note.font.size if note.font and note.font.size else FONT_SIZE
+            size = font_size(note.font.size if note.font else None)
             lines = plain_text(note.text or "").split("\n")
             y -= note.yshift or 0
             x += note.xshift or 0

@@ -18,8 +18,11 @@ import pandas as pd
 
 WIDTH = 1100
 DEFAULT_HEIGHT = 450
-FONT_SIZE = 15
-TITLE_SIZE = 18
+FONT_SIZE = 17
+TITLE_SIZE = 20
+# The base size the figures' own font sizes were chosen against (cx.charts.FONT): a figure's
+# note at 12 is drawn at 12 * FONT_SIZE / 15, so it keeps its size beside the rest.
+FIGURE_FONT_SIZE = 15
 CHAR_WIDTH = 0.56  # average character width as a share of the font size (Arial/Source Sans)
 LINE_GAP = 1.3
 MONTH_STRIDES = (1, 2, 3, 6, 12, 24, 60)
@@ -32,6 +35,11 @@ def plain_text(text: object) -> str:
     """Plotly label text as plain text: line breaks kept as newlines, tags dropped, entities decoded."""
     text = re.sub(r"<br\s*/?>", "\n", str(text), flags=re.IGNORECASE)
     return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def font_size(size: float | None, default: float = FONT_SIZE) -> float:
+    """A figure's own font size (or `default` when it sets none) in this drawing's units."""
+    return default if not size else round(size * FONT_SIZE / FIGURE_FONT_SIZE, 1)
 
 
 def text_width(text: str, size: float) -> float:

@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pandas as pd
 
-from cx.svg_axes import FONT_SIZE, Axis, data_values, kind_of, plain_text, text_width
+from cx.svg_axes import FONT_SIZE, Axis, data_values, font_size, kind_of, plain_text, text_width
 
 DASHES = {"solid": None, "dash": "9 5", "dot": "2 4", "dashdot": "9 4 2 4", "longdash": "16 6",
           "longdashdot": "16 5 2 5"}
@@ -220,7 +220,7 @@ class Marks:
 
     def _bar_text(self, text: str, trace, centre: float, a: float, b: float) -> str:
         words = plain_text(text)
-        size = trace.textfont.size if trace.textfont and trace.textfont.size else FONT_SIZE - 1
+        size = font_size(trace.textfont.size if trace.textfont else None, FONT_SIZE - 1)
         room, needed = abs(b - a), (text_width(words, size) if self.horizontal else size) + 6
         if room < needed:
             return ""
