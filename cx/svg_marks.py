@@ -34,6 +34,7 @@ class Marks:
         self.defs: list[str] = []
 
     def colour(self, trace, index: int) -> str:
+        """The trace's own line or marker colour, else the figure's colour for its position."""
         line = getattr(trace, "line", None)
         marker = trace.marker
         for candidate in (line.color if line is not None else None, marker.color if marker else None):
@@ -45,6 +46,7 @@ class Marks:
         return trace.marker.color if trace.marker.color is not None else self.colour(trace, index)
 
     def draw_traces(self) -> None:
+        """Every visible trace in order, each in a group named after its series."""
         bars = [t for t in self.traces if t.type == "bar"]
         stacks: dict[str, float] = {}
         previous_points: list | None = None
