@@ -89,7 +89,7 @@ class _Chart:
         self.y = self._axis("y")
         self._place()
         self._grid_and_axes()
-        self.marks = Marks(self.layout, self.traces, self.x, self.y, self.ident)
+        self.marks = Marks(self.layout, self.traces, self.x, self.y, self.ident, horizontal=self.horizontal)
         self.marks.draw_traces()
         self.parts += self.marks.parts
         self._draw_shapes()

@@ -26,10 +26,11 @@ _TOKEN = re.compile(r"%\{([a-z]+)(?:\[(\d+)\])?(?:([:|])([^}]*))?\}")
 class Marks:
     """Draws a figure's traces on its two axes into `parts` (SVG fragments) and `defs` (hatching)."""
 
-    def __init__(self, layout, traces: list, x: Axis, y: Axis, ident: str) -> None:
+    def __init__(self, layout, traces: list, x: Axis, y: Axis, ident: str, *, horizontal: bool) -> None:
+        """`horizontal`: the bars run along the x axis (their categories are on y)."""
         self.layout, self.traces, self.x, self.y, self.ident = layout, traces, x, y, ident
         self.colours = list(layout.colorway or ()) or ["#0072B2"]
-        self.horizontal = any(t.type == "bar" and t.orientation == "h" for t in traces)
+        self.horizontal = horizontal
         self.parts: list[str] = []
         self.defs: list[str] = []
 

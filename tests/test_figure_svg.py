@@ -187,11 +187,32 @@ def test_every_chart_a_page_opens_with_is_drawn_without_plotly():
     curve = pd.DataFrame({"version": ["As is"] * 2, "position": [1, 2], "stage": ["a", "b"],
                           "emotion_score": [1, None], "feeling": ["", ""], "pain_point": [False, True],
                           "pain_points": ["", "x"]})
-    figures = [charts.response_volume(volume), charts.emotion_curve(curve),
-               evidence_charts.drivers_chart(drivers, "CSAT", 100, True),
-               case_stats.month_chart(counts, "10 working days", 5)]
-    for fig in figures:
-        assert parse(fig).tag == f"{SVG}svg"
+    shares = case_stats.with_share(counts, 5)["value"].tolist()
+    expected = [
+        (charts.response_volume(volume), {"Responses": [("2025-01-01", 5.0), ("2025-02-01", 6.0)]}),
+        (charts.emotion_curve(curve), {"As is": [("1", 1.0)]}),  # the unscored step is a gap
+        (evidence_charts.drivers_chart(drivers, "CSAT", 100, True), {"": [("60.0", "Speed")]}),
+        (case_stats.month_chart(counts, "10 working days", 5),
+         {case_stats.SHARE_LABEL: [("2025-01-01", shares[0]), ("2025-02-01", shares[1])]}),
+    ]
+    for fig, drawn in expected:
+        assert marks(parse(fig)) == drawn
+
+
+def marks(svg: ET.Element) -> dict[str, list[tuple]]:
+    """Each series' marks as (x, y): dates cut to the day, numbers as floats, categories as text."""
+    def value(text: str):
+        try:
+            return float(text)
+        except ValueError:
+            return text[:10]
+    found = {}
+    for group in svg.iter(f"{SVG}g"):
+        if group.get("data-series") is not None:
+            found[group.get("data-series")] = [
+                (mark.get("data-x")[:10], value(mark.get("data-y")))
+                for mark in group.iter(f"{SVG}g") if mark.get("data-y") is not None]
+    return {name: points for name, points in found.items() if points}
 
 
 def test_figures_beyond_its_reach_are_left_to_plotly():
