@@ -78,7 +78,4 @@ with st.sidebar:
     config = cx_ui.settings()
     st.caption(f"PlaceCX · database file: {config.db_path.name}")
     cx_ui.make_menu_focusable()
-    # In the menu, after its last line, so that it moves nothing on the page; still sent
-    # before any of the page's own elements.
-    cx_ui.load_drawing_code_early()
 page.run()

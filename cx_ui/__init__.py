@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import html
-import json
 import runpy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -187,30 +186,6 @@ _MENU_FOCUSABLE = """<script>
     {childList: true, subtree: true, attributes: true, attributeFilter: ['tabindex']});
 })();
 </script>"""
-
-
-# The code that draws charts, data grids and sparklines is fetched by the browser only
-# when the first such element arrives, after the script has run for a while; a new
-# browser session then shows grey placeholders while about 6 MB of it loads and
-# compiles. Asking for it with the first element lets that overlap the script's run.
-# Streamlit's own files on this server (named by the installed version); none found
-# means nothing is asked for.
-_EARLY_CODE = ("DataFrame", "arrowFormatUtils", "embed", "Metric")
-
-
-@functools.cache
-def _early_code_script() -> str:
-    folder = Path(st.__file__).parent / "static" / "static" / "js"
-    names = sorted(path.name for stem in _EARLY_CODE for path in folder.glob(f"{stem}.*.js"))
-    return ("<script>(() => { if (window.placecxEarlyCode) return; window.placecxEarlyCode = true;"
-            f" for (const name of {json.dumps(names)}) {{ const link = document.createElement('link');"
-            " link.rel = 'modulepreload'; link.crossOrigin = ''; link.href = './static/js/' + name;"
-            " document.head.appendChild(link); } })();</script>")
-
-
-def load_drawing_code_early() -> None:
-    """Have a new browser session start fetching Streamlit's chart and grid code at once."""
-    st.html(_early_code_script(), unsafe_allow_javascript=True)
 
 
 def make_menu_focusable() -> None:
