@@ -73,10 +73,14 @@ if picked:
     cx_ui.chart_with_table(theme_trends.trend_figure(trend), trend.drop(columns=["period"]),
                            key="themes-trend")
 
-# ------------------------------------------------------------------ by group
-st.header(f"By service, survey and score, {label}")
+# ------------------------------------------------------------------ the sections below
+# Only the open section is computed and drawn, which spares a new session's first screen about
+# thirty elements; a form, once its section has been opened, is drawn on every section so that
+# what someone typed and has not saved survives a look at another (cx_ui.opened_before).
 start = pd.Timestamp(theme_trends.periods(counts)[-1]).date()
 latest_slice = Slice(start=start, end=None, service=tuple(services))
+listed = cx_ui.cached(store.themes.themes)
+can_theme = me.may("themes")
 
 
 def detractors_section() -> None:
@@ -92,63 +96,73 @@ def group_section(grouping: str, title: str) -> None:
     st.dataframe(table, hide_index=True, width="stretch")
 
 
-# Only the chosen tab is computed and drawn, which spares a new session's first screen two tables.
-tabs = st.tabs(["Detractors against promoters", "By service", "By survey"], key="themes_group_tab",
-               on_change="rerun")
-cx_ui.draw_if_open(tabs[0], detractors_section)
-cx_ui.draw_if_open(tabs[1], lambda: group_section("service", "Service"))
-cx_ui.draw_if_open(tabs[2], lambda: group_section("source", "Survey"))
+def groups_section() -> None:
+    st.header(f"By service, survey and score, {label}")
+    tabs = st.tabs(["Detractors against promoters", "By service", "By survey"], key="themes_group_tab",
+                   on_change="rerun")
+    cx_ui.draw_if_open(tabs[0], detractors_section)
+    cx_ui.draw_if_open(tabs[1], lambda: group_section("service", "Service"))
+    cx_ui.draw_if_open(tabs[2], lambda: group_section("source", "Survey"))
 
-# ------------------------------------------------------------------ examples
-st.header("Example comments")
-example_theme = st.selectbox("Theme", list(names), format_func=names.get, key="themes_example")
-examples = cx_ui.cached(reports.examples, example_theme, where, chosen_sources, 8)
-st.caption("The newest comments with this theme, exactly as customers wrote them.")
-st.dataframe(pd.DataFrame({
-    "Date": [d.date() if pd.notna(d) else None for d in examples["completed_at"]],
-    "Service": examples["service"], "NPS": examples["nps"], "CSAT": examples["csat"],
-    "Sentiment": [sentiment.word(s) for s in examples["sentiment"]], "Comment": examples["comment"],
-}), hide_index=True, width="stretch")
 
-# ------------------------------------------------------------------ sentiment
-st.header("Sentiment beside the score")
-st.caption(f"Each comment's VADER score runs from −1 to +1: ▼ negative at {sentiment.NEGATIVE} or below, "
-           f"▲ positive at {sentiment.POSITIVE} or above. Over all comments in the filters.")
-by_score = cx_ui.cached(reports.sentiment_by_score, where, chosen_sources, negative=sentiment.NEGATIVE,
-                        positive=sentiment.POSITIVE)
-st.dataframe(pd.DataFrame({
-    "NPS answer": by_score["nps"], "Comments (n)": by_score["comments"],
-    "▼ Negative comments": by_score["negative"], "▲ Positive comments": by_score["positive"],
-    "Mean sentiment": by_score["mean_sentiment"].round(2),
-}), hide_index=True, width="stretch")
-odd = cx_ui.cached(reports.disagreements, where, chosen_sources, negative=sentiment.NEGATIVE,
-                   positive=sentiment.POSITIVE, limit=50)
-total_odd = int(odd["total"].iloc[0]) if not odd.empty else 0
-st.subheader("Score and words disagree")
-st.caption(f"{format_count(total_odd)} comments: a promoter or CSAT 5 whose comment reads clearly negative, "
-           "or an NPS 0 to 3 or CSAT 1 whose comment reads clearly positive. Read them: the customer may "
-           "have misread the scale, or the comment may be about something else. Strongest first, up to 50.")
-st.dataframe(pd.DataFrame({
-    "Date": [d.date() if pd.notna(d) else None for d in odd["completed_at"]], "Service": odd["service"],
-    "NPS": odd["nps"], "CSAT": odd["csat"], "Sentiment": odd["sentiment"].round(2), "Comment": odd["comment"],
-}), hide_index=True, width="stretch")
+def examples_section() -> None:
+    st.header("Example comments")
+    chosen = state.view_setting("themes_example")
+    if chosen.get() not in names:  # a theme removed since, or none chosen yet
+        chosen.set(next(iter(names), None))
+    example_theme = state.persistent(st.selectbox, "Theme", chosen, None, options=list(names),
+                                     format_func=names.get)
+    examples = cx_ui.cached(reports.examples, example_theme, where, chosen_sources, 8)
+    st.caption("The newest comments with this theme, exactly as customers wrote them.")
+    st.dataframe(pd.DataFrame({
+        "Date": [d.date() if pd.notna(d) else None for d in examples["completed_at"]],
+        "Service": examples["service"], "NPS": examples["nps"], "CSAT": examples["csat"],
+        "Sentiment": [sentiment.word(s) for s in examples["sentiment"]], "Comment": examples["comment"],
+    }), hide_index=True, width="stretch")
 
-# ------------------------------------------------------------------ the theme list
-st.header("The theme list")
-listed = cx_ui.cached(store.themes.themes)
-st.caption(f"Version {cx_ui.cached(store.themes.list_version)} of the list. A comment has a theme when "
-           "one of "
-           "its words or phrases appears as whole words, in any case; a * at the end of a word matches any "
-           "ending (pothole* finds potholes). Changing a theme re-tags that theme alone.")
-st.dataframe(pd.DataFrame({"Theme": listed["name"],
-                           "Words and phrases": [", ".join(p) for p in listed["phrases"]],
-                           "Version": listed["version"],
-                           "Changed by": listed["updated_by"].fillna("PlaceCX")}),
-             hide_index=True, width="stretch")
-can_theme = me.may("themes")
-if not can_theme:
-    st.caption("Analysts and admins edit the theme list and decide on suggestions.")
-else:
+
+def sentiment_section() -> None:
+    st.header("Sentiment beside the score")
+    st.caption(f"Each comment's VADER score runs from −1 to +1: ▼ negative at {sentiment.NEGATIVE} or below, "
+               f"▲ positive at {sentiment.POSITIVE} or above. Over all comments in the filters.")
+    by_score = cx_ui.cached(reports.sentiment_by_score, where, chosen_sources, negative=sentiment.NEGATIVE,
+                            positive=sentiment.POSITIVE)
+    st.dataframe(pd.DataFrame({
+        "NPS answer": by_score["nps"], "Comments (n)": by_score["comments"],
+        "▼ Negative comments": by_score["negative"], "▲ Positive comments": by_score["positive"],
+        "Mean sentiment": by_score["mean_sentiment"].round(2),
+    }), hide_index=True, width="stretch")
+    odd = cx_ui.cached(reports.disagreements, where, chosen_sources, negative=sentiment.NEGATIVE,
+                       positive=sentiment.POSITIVE, limit=50)
+    total_odd = int(odd["total"].iloc[0]) if not odd.empty else 0
+    st.subheader("Score and words disagree")
+    st.caption(f"{format_count(total_odd)} comments: a promoter or CSAT 5 whose comment reads clearly "
+               "negative, or an NPS 0 to 3 or CSAT 1 whose comment reads clearly positive. Read them: the "
+               "customer may have misread the scale, or the comment may be about something else. Strongest "
+               "first, up to 50.")
+    st.dataframe(pd.DataFrame({
+        "Date": [d.date() if pd.notna(d) else None for d in odd["completed_at"]], "Service": odd["service"],
+        "NPS": odd["nps"], "CSAT": odd["csat"], "Sentiment": odd["sentiment"].round(2),
+        "Comment": odd["comment"],
+    }), hide_index=True, width="stretch")
+
+
+def theme_list_section() -> None:
+    st.header("The theme list")
+    st.caption(f"Version {cx_ui.cached(store.themes.list_version)} of the list. A comment has a theme when "
+               "one of its words or phrases appears as whole words, in any case; a * at the end of a word "
+               "matches any ending (pothole* finds potholes). Changing a theme re-tags that theme alone.")
+    st.dataframe(pd.DataFrame({"Theme": listed["name"],
+                               "Words and phrases": [", ".join(p) for p in listed["phrases"]],
+                               "Version": listed["version"],
+                               "Changed by": listed["updated_by"].fillna("PlaceCX")}),
+                 hide_index=True, width="stretch")
+    if not can_theme:
+        st.caption("Analysts and admins edit the theme list and decide on suggestions.")
+
+
+def theme_form() -> None:
+    """Pick a theme (or a new one) and edit its name and words."""
     by_id = {int(r.theme_id): r for r in listed.itertuples()}
     target = st.selectbox("Theme to change", [None, *by_id], key="themes_edit_pick",
                           format_func=lambda t: "A new theme" if t is None else by_id[t].name)
@@ -179,50 +193,65 @@ else:
         cx_ui.save_here(lambda s: themes.remove_theme(s, target, by=me.person_id, now=datetime.now()),
                         done="Theme removed.")
 
-# ------------------------------------------------------------------ suggestions
-st.header("Suggested themes")
-st.caption("Groups of words that often occur together in comments no theme matches, found on this server. "
-           "Accept a suggestion (rename it and edit its words first if you like) or reject it.")
-if can_theme and st.button("Look for suggestions again", key="themes_suggest"):
-    cx_ui.save_here(lambda s: theme_suggest.refresh_suggestions(s, now=datetime.now()),
-                    done=lambda n: f"{n} suggestions found.")
-for row in cx_ui.cached(store.themes.suggestions).itertuples():
-    with st.expander(cx_ui.literal(f"{row.label}: {row.comments:,} comments"), expanded=False):
-        st.dataframe(pd.DataFrame({"Example comment": list(row.examples)}), hide_index=True, width="stretch")
-        if can_theme:
-            key = f"suggestion-{row.suggestion_id}"
-            name = st.text_input("Name for the theme", value=row.label, key=f"{key}-name")
-            words = st.text_area("Words and phrases, one per line", value="\n".join(row.phrases),
-                                 key=f"{key}-phrases")
-            accept, reject = st.columns(2)
-            if accept.button("Accept as a theme", key=f"{key}-accept", type="primary"):
-                cx_ui.save_here(lambda s, sid=row.suggestion_id, n=name, w=words: themes.accept_suggestion(
-                    s, sid, n, w, by=me.person_id, now=datetime.now()),
-                    done="Theme added and comments tagged.")
-            if reject.button("Reject", key=f"{key}-reject"):
-                cx_ui.save_here(lambda s, sid=row.suggestion_id: themes.reject_suggestion(
-                    s, sid, by=me.person_id, now=datetime.now()), done="Suggestion rejected.")
 
-# ------------------------------------------------------------------ you said, we did
-st.header("You said, we did")
-st.caption("A short list for the council's website: what customers told us, and what we changed. Only "
-           "published items are downloaded.")
-items = cx_ui.cached(store.you_said.you_said)
-st.dataframe(pd.DataFrame({"You said": items["you_said"], "We did": items["we_did"], "Theme": items["theme"],
-                           "Roadmap action": items["action"], "Published": items["published"].map(
-                               {True: "✓ published", False: "✗ draft"})}), hide_index=True, width="stretch")
-public = you_said.published_table(items)
-title = f"You said, we did ({date.today():%B %Y})"
-row_buttons = st.container(horizontal=True)
-row_buttons.download_button("Download HTML", data=you_said.to_html(public, title),
-                            file_name="you-said-we-did.html",
-                            mime="text/html", key="ysd-html", on_click="ignore", icon=":material/download:")
-row_buttons.download_button("Download Markdown", data=you_said.to_markdown(public, title),
-                            file_name="you-said-we-did.md", mime="text/markdown", key="ysd-md",
-                            on_click="ignore", icon=":material/download:")
-row_buttons.download_button("Download CSV", data=you_said.to_csv(public), file_name="you-said-we-did.csv",
-                            mime="text/csv", key="ysd-csv", on_click="ignore", icon=":material/download:")
-if me.may("you_said"):
+def suggestions_section(details: bool) -> None:
+    """The suggestions, each with its words to edit; `details` (the examples) only while the tab is open."""
+    if details:
+        st.header("Suggested themes")
+        st.caption("Groups of words that often occur together in comments no theme matches, found on this "
+                   "server. Accept a suggestion (rename it and edit its words first if you like) or "
+                   "reject it.")
+    if details and can_theme and st.button("Look for suggestions again", key="themes_suggest"):
+        cx_ui.save_here(lambda s: theme_suggest.refresh_suggestions(s, now=datetime.now()),
+                        done=lambda n: f"{n} suggestions found.")
+    for row in cx_ui.cached(store.themes.suggestions).itertuples():
+        with st.expander(cx_ui.literal(f"{row.label}: {row.comments:,} comments"), expanded=False):
+            if details:
+                st.dataframe(pd.DataFrame({"Example comment": list(row.examples)}), hide_index=True,
+                             width="stretch")
+            if can_theme:
+                suggestion_form(row)
+
+
+def suggestion_form(row) -> None:
+    key = f"suggestion-{row.suggestion_id}"
+    name = st.text_input("Name for the theme", value=row.label, key=f"{key}-name")
+    words = st.text_area("Words and phrases, one per line", value="\n".join(row.phrases),
+                         key=f"{key}-phrases")
+    accept, reject = st.columns(2)
+    if accept.button("Accept as a theme", key=f"{key}-accept", type="primary"):
+        cx_ui.save_here(lambda s, sid=row.suggestion_id, n=name, w=words: themes.accept_suggestion(
+            s, sid, n, w, by=me.person_id, now=datetime.now()),
+            done="Theme added and comments tagged.")
+    if reject.button("Reject", key=f"{key}-reject"):
+        cx_ui.save_here(lambda s, sid=row.suggestion_id: themes.reject_suggestion(
+            s, sid, by=me.person_id, now=datetime.now()), done="Suggestion rejected.")
+
+
+def you_said_section(items: pd.DataFrame) -> None:
+    st.header("You said, we did")
+    st.caption("A short list for the council's website: what customers told us, and what we changed. Only "
+               "published items are downloaded.")
+    published = items["published"].map({True: "✓ published", False: "✗ draft"})
+    st.dataframe(pd.DataFrame({"You said": items["you_said"], "We did": items["we_did"],
+                               "Theme": items["theme"], "Roadmap action": items["action"],
+                               "Published": published}), hide_index=True, width="stretch")
+    public = you_said.published_table(items)
+    title = f"You said, we did ({date.today():%B %Y})"
+    row_buttons = st.container(horizontal=True)
+    row_buttons.download_button("Download HTML", data=you_said.to_html(public, title),
+                                file_name="you-said-we-did.html", mime="text/html", key="ysd-html",
+                                on_click="ignore", icon=":material/download:")
+    row_buttons.download_button("Download Markdown", data=you_said.to_markdown(public, title),
+                                file_name="you-said-we-did.md", mime="text/markdown", key="ysd-md",
+                                on_click="ignore", icon=":material/download:")
+    row_buttons.download_button("Download CSV", data=you_said.to_csv(public),
+                                file_name="you-said-we-did.csv", mime="text/csv", key="ysd-csv",
+                                on_click="ignore", icon=":material/download:")
+
+
+def you_said_form(items: pd.DataFrame) -> None:
+    """Pick an item (or a new one) and edit it."""
     item_ids = [int(i) for i in items["item_id"]]
     said = dict(zip(item_ids, items["you_said"], strict=True))
     pick = st.selectbox("Item to change", [None, *item_ids], key="ysd_pick",
@@ -266,3 +295,25 @@ if me.may("you_said"):
         st.form_submit_button("Save item", type="primary", on_click=save_item,
                               args=(pick, form, base), key=f"{form}-save")
     cx_ui.offer_overwrite(form, save_item, (pick, form, base, True))
+
+
+groups_tab, examples_tab, sentiment_tab, list_tab, suggestions_tab, you_said_tab = st.tabs(
+    ["By group", "Example comments", "Sentiment", "Theme list", "Suggestions", "You said, we did"],
+    key="themes_section", on_change="rerun")
+cx_ui.draw_if_open(groups_tab, groups_section)
+cx_ui.draw_if_open(examples_tab, examples_section)
+cx_ui.draw_if_open(sentiment_tab, sentiment_section)
+with list_tab:
+    if list_tab.open:
+        theme_list_section()
+    if can_theme and cx_ui.opened_before(list_tab, "themes/list"):
+        theme_form()
+with suggestions_tab:
+    if suggestions_tab.open or (can_theme and cx_ui.opened_before(suggestions_tab, "themes/suggestions")):
+        suggestions_section(details=suggestions_tab.open)
+with you_said_tab:
+    said_items = cx_ui.cached(store.you_said.you_said)
+    if you_said_tab.open:
+        you_said_section(said_items)
+    if me.may("you_said") and cx_ui.opened_before(you_said_tab, "themes/you_said"):
+        you_said_form(said_items)

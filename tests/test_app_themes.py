@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cx import theme_trends
+from cx import sentiment, theme_trends
 from cx.store import Database
 from cx.store.filters import Slice
 
@@ -42,7 +42,7 @@ def test_the_page_shows_each_themes_share_n_and_interval(demo_copy, expected):
 
 def test_an_analyst_edits_a_theme_and_only_it_is_tagged_again(demo_copy):
     person = query(demo_copy, "SELECT min(person_id) FROM people")[0][0]
-    at = open_page("pages/themes.py", person_id=person)
+    at = open_page("pages/themes.py", person_id=person, themes_section="Theme list")
     before = dict(query(demo_copy, "SELECT theme_id, max(run_id) FROM comment_themes GROUP BY 1"))
     theme_id = query(demo_copy, "SELECT theme_id FROM themes WHERE name = 'Fly-tipping'")[0][0]
     at.selectbox(key="themes_edit_pick").set_value(theme_id).run()
@@ -56,3 +56,45 @@ def test_an_analyst_edits_a_theme_and_only_it_is_tagged_again(demo_copy):
     versions = query(demo_copy, "SELECT DISTINCT theme_version FROM comment_themes WHERE theme_id = ?",
                      [theme_id])
     assert versions == [(2,)]
+
+
+SECTION_HEADERS = {"By group": "By service, survey and score", "Example comments": "Example comments",
+                   "Sentiment": "Sentiment beside the score", "Theme list": "The theme list",
+                   "Suggestions": "Suggested themes", "You said, we did": "You said, we did"}
+
+
+def section_headers(at) -> list[str]:
+    """The section headings on the page, each without the period some of them end with."""
+    return [start for h in at.header for start in SECTION_HEADERS.values() if h.value.startswith(start)]
+
+
+def test_only_the_chosen_section_is_drawn_and_a_typed_theme_survives_a_look_at_another(demo_copy):
+    person = query(demo_copy, "SELECT min(person_id) FROM people")[0][0]
+    at = open_page("pages/themes.py", person_id=person)
+    assert section_headers(at) == ["By service, survey and score"]
+    assert not at.text_area, "no form is drawn before its section is opened"
+    for section, header in SECTION_HEADERS.items():
+        at.session_state["themes_section"] = section
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert section_headers(at) == [header], section
+    # Opened once, the theme form is drawn on every section, so what was typed and not saved is
+    # still in the browser after a look at another (tests/browser/test_tabs.py does this typing
+    # on the Roadmap in a real browser).
+    at.session_state["themes_section"] = "Sentiment"
+    at.run()
+    assert [t.key for t in at.text_input] == ["theme-None-name"]
+    assert section_headers(at) == ["Sentiment beside the score"]
+
+
+def test_the_sentiment_section_counts_what_the_store_counts(demo_copy):
+    db = Database(demo_copy)
+    try:
+        by_score = db.store().theme_reports.sentiment_by_score(Slice(), (), negative=sentiment.NEGATIVE,
+                                                              positive=sentiment.POSITIVE)
+    finally:
+        db.close()
+    at = open_page("pages/themes.py", themes_section="Sentiment")
+    shown = [d.value for d in at.dataframe if "NPS answer" in d.value.columns][0]
+    assert shown["Comments (n)"].tolist() == by_score["comments"].tolist()
+    assert shown["▼ Negative comments"].tolist() == by_score["negative"].tolist()

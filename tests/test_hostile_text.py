@@ -221,6 +221,8 @@ def test_no_page_turns_typed_text_into_markup(hostile_db, app_env, page):
         state["trends_section"] = "What customers said"  # drawn only when chosen
     if page == "pages/roadmap.py":
         state["roadmap_tab"] = "Timeline"  # drawn only when chosen
+    if page == "pages/themes.py":
+        state["themes_section"] = "Suggestions"  # the suggestion and its example, drawn only when chosen
     if page == "pages/drivers.py":
         state["drivers-facets"] = [hostile("p7"), hostile("p8")]
     at = open_page(page, **state)
