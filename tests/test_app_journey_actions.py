@@ -16,7 +16,7 @@ def gareth(path):
 def test_an_opportunity_becomes_an_action_and_keeps_its_link_when_the_step_is_renamed(demo_copy):
     me = gareth(demo_copy)
     jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
-    at = open_page("pages/journeys.py", person_id=me)
+    at = open_page("pages/journeys.py", person_id=me, journey_section="Opportunity to action")
     assert [e.label for e in at.expander if e.label.startswith("Running a mapping session")]
     first_opportunity = query(demo_copy, "SELECT opportunities FROM journey_steps WHERE journey_id = ? "
                                          "AND version = 'as_is' ORDER BY position LIMIT 1", [jid])[0][0]
@@ -33,10 +33,14 @@ def test_an_opportunity_becomes_an_action_and_keeps_its_link_when_the_step_is_re
     assert links.to_dict("records")[0]["Step"] == "As is, step 1: Find out help exists"
 
     # Rename the first step through the editing grid: the action still points at it.
-    at = open_page("pages/journeys.py", person_id=me, **{f"journey-editor-{jid}-as_is-0": {
-        "edited_rows": {0: {"stage": "Hear that help exists"}}, "added_rows": [], "deleted_rows": []}})
+    at = open_page("pages/journeys.py", person_id=me, journey_section="Edit the steps",
+                   **{f"journey-editor-{jid}-as_is-0": {
+                       "edited_rows": {0: {"stage": "Hear that help exists"}}, "added_rows": [],
+                       "deleted_rows": []}})
     at.button(key="journey-save").click().run()
     assert not at.exception
+    at.session_state["journey_section"] = "Opportunity to action"
+    at.run()
     links = table(at, "Action", "Status", "Journey", "Step")
     assert links.to_dict("records")[0]["Step"] == "As is, step 1: Hear that help exists"
     assert links.to_dict("records")[0]["Action"] == title

@@ -154,6 +154,11 @@ def stored_scores(path, journey_id, version):
     return [r[0] for r in rows]
 
 
+def open_steps_grid(path, **state):
+    """The journey page as its editor sees it with the tab 'Edit the steps' open."""
+    return open_page("pages/journeys.py", person_id=editor(path), journey_section="Edit the steps", **state)
+
+
 def test_the_worked_example_is_drawn_as_stored(demo_copy):
     at = open_page("pages/journeys.py", person_id=editor(demo_copy))
     jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
@@ -168,7 +173,7 @@ def test_the_worked_example_is_drawn_as_stored(demo_copy):
 def test_adding_a_step_in_the_grid_extends_the_curve(demo_copy):
     jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
     before = stored_scores(demo_copy, jid, "as_is")
-    at = open_page("pages/journeys.py", person_id=editor(demo_copy), **{f"journey-editor-{jid}-as_is-0": {
+    at = open_steps_grid(demo_copy, **{f"journey-editor-{jid}-as_is-0": {
         "edited_rows": {},
         "added_rows": [{"stage": "Tell others", "emotion_score": 1, "pain_points": "No follow-up"}],
         "deleted_rows": [],
@@ -186,7 +191,7 @@ def test_a_bad_emotion_score_is_refused_naming_row_and_field_and_edits_are_kept(
     jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
     before = stored_scores(demo_copy, jid, "as_is")
     key = f"journey-editor-{jid}-as_is-0"
-    at = open_page("pages/journeys.py", person_id=editor(demo_copy), **{key: {
+    at = open_steps_grid(demo_copy, **{key: {
         "edited_rows": {2: {"emotion_score": 5}, 3: {"stage": "Renamed"}},
         "added_rows": [], "deleted_rows": []}})
     at.button(key="journey-save").click().run()
@@ -201,7 +206,7 @@ def test_steps_can_be_removed_and_reordered(demo_copy):
     jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
     stages = [r[0] for r in query(demo_copy, "SELECT stage FROM journey_steps WHERE journey_id = ? AND "
                                              "version = 'as_is' ORDER BY position", [jid])]
-    at = open_page("pages/journeys.py", person_id=editor(demo_copy), **{f"journey-editor-{jid}-as_is-0": {
+    at = open_steps_grid(demo_copy, **{f"journey-editor-{jid}-as_is-0": {
         "edited_rows": {6: {"position": 1}}, "added_rows": [], "deleted_rows": [1],
     }})
     at.button(key="journey-save").click().run()
@@ -231,7 +236,8 @@ def test_creating_a_journey_selects_it_and_a_duplicate_name_is_refused(demo_copy
 def test_an_empty_to_be_map_can_start_as_a_copy_of_the_as_is_map(demo_copy):
     jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
     query(demo_copy, "DELETE FROM journey_steps WHERE version = 'to_be'")
-    at = open_page("pages/journeys.py", journey_version="to_be", person_id=editor(demo_copy))
+    at = open_page("pages/journeys.py", journey_version="to_be", person_id=editor(demo_copy),
+                   journey_section="Edit the steps")
     assert "journey-copy" in [b.key for b in at.button]
     at.button(key="journey-copy").click().run()
     assert not at.exception
@@ -247,7 +253,7 @@ def test_an_empty_to_be_map_can_start_as_a_copy_of_the_as_is_map(demo_copy):
 def test_discarding_edits_keeps_the_stored_steps(demo_copy):
     jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
     before = stored_scores(demo_copy, jid, "as_is")
-    at = open_page("pages/journeys.py", person_id=editor(demo_copy), **{f"journey-editor-{jid}-as_is-0": {
+    at = open_steps_grid(demo_copy, **{f"journey-editor-{jid}-as_is-0": {
         "edited_rows": {0: {"emotion_score": 2}}, "added_rows": [], "deleted_rows": [3]}})
     assert at.data_editor[0].key == f"journey-editor-{jid}-as_is-0"
     at.button(key="journey-discard").click().run()
@@ -260,7 +266,8 @@ def test_a_journey_can_be_renamed_but_not_to_another_journeys_name(demo_copy):
     jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
     query(demo_copy, "INSERT INTO journeys (name, created_at, updated_at) "
                      "VALUES ('Pay a parking fine', now(), now())")
-    at = open_page("pages/journeys.py", journey_id=jid, person_id=editor(demo_copy))
+    at = open_page("pages/journeys.py", journey_id=jid, person_id=editor(demo_copy),
+                   journey_section="Rename or delete")
     at.text_input(key=f"journey-rename-{jid}-name").set_value("PAY A PARKING FINE")
     at.button(key="journey-rename").click().run()
     assert messages(at.error) == [
@@ -277,7 +284,8 @@ def test_a_journey_can_be_renamed_but_not_to_another_journeys_name(demo_copy):
 def test_deleting_a_journey_needs_confirmation_and_takes_its_steps(demo_copy):
     jid = query(demo_copy, "SELECT journey_id FROM journeys")[0][0]
     steps = query(demo_copy, "SELECT count(*) FROM journey_steps WHERE journey_id = ?", [jid])[0][0]
-    at = open_page("pages/journeys.py", journey_id=jid, person_id=editor(demo_copy))
+    at = open_page("pages/journeys.py", journey_id=jid, person_id=editor(demo_copy),
+                   journey_section="Rename or delete")
     assert at.button(key="journey-delete").disabled
     assert f"its {steps} steps" in at.checkbox(key=f"journey-delete-confirm-{jid}").label
     at.checkbox(key=f"journey-delete-confirm-{jid}").check().run()
@@ -286,3 +294,18 @@ def test_deleting_a_journey_needs_confirmation_and_takes_its_steps(demo_copy):
     assert query(demo_copy, "SELECT count(*) FROM journeys")[0][0] == 0
     assert query(demo_copy, "SELECT count(*) FROM journey_steps")[0][0] == 0
     assert [i.value for i in at.info] == ["There are no journey maps yet. Create one above to start mapping."]
+
+
+def test_journey_tasks_are_drawn_when_their_tab_is_chosen_and_the_grid_stays_once_opened(demo_copy):
+    at = open_page("pages/journeys.py", person_id=editor(demo_copy))
+    headers = lambda: [h.value for h in at.header]  # noqa: E731
+    assert "Measured satisfaction at each step" in headers()
+    assert not at.data_editor and "Edit the steps" not in headers()
+    at.session_state["journey_section"] = "Edit the steps"
+    at.run()
+    assert len(at.data_editor) == 1 and "Edit the steps" in headers()
+    assert "Measured satisfaction at each step" not in headers()
+    # Unsaved edits live in the browser's grid, so once opened it is drawn on every tab.
+    at.session_state["journey_section"] = "Rename or delete"
+    at.run()
+    assert len(at.data_editor) == 1 and "Rename or delete this journey" in headers()
