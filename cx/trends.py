@@ -11,15 +11,44 @@ from datetime import date
 
 import pandas as pd
 
-from cx.formatting import format_change, format_count, format_interval, format_value, period_label
+from cx.formatting import (
+    format_change,
+    format_count,
+    format_date,
+    format_interval,
+    format_value,
+    period_label,
+)
 from cx.measures import MEASURES, Measure
 from cx.metrics import Comparison, Estimate
+from cx.store.filters import DIMENSION_LABELS, Slice
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _EMPTY = pd.Series({"responses": 0, "nps_n": 0, "promoters": 0, "detractors": 0, "csat_n": 0,
                     "csat_satisfied": 0, "ces_n": 0, "ces_sum": 0.0, "ces_sumsq": 0.0, "ces_easy": 0,
                     "ces_scale_low": None, "ces_scale": None, "fft_n": 0, "fft_positive": 0,
                     "govmetric_n": 0, "govmetric_good": 0, "govmetric_poor": 0}, dtype="object")
+
+
+def slice_words(where: Slice, survey_names: dict[str, str]) -> str:
+    """The responses a slice includes, in words: "Headline surveys; completed 1 November 2025 to
+    30 November 2026; Service: Waste, Parking; every channel, area and customer segment."
+    `survey_names` maps a survey's source key to its name."""
+    surveys = ("Headline surveys" if where.headline_only else
+               ", ".join(survey_names.get(s, s) for s in where.survey) if where.survey else "Every survey")
+    dates = ("any date" if where.start is None and where.end is None else
+             f"from {format_date(where.start)}" if where.end is None else
+             f"to {format_date(where.end)}" if where.start is None else
+             f"{format_date(where.start)} to {format_date(where.end)}")
+    parts = [surveys, f"completed {dates}"]
+    restricted = [d for d in ("service", "channel", "area", "segment", "staff_id") if where.values_for(d)]
+    parts += [f"{DIMENSION_LABELS[d]}: {', '.join(where.values_for(d))}" for d in restricted]
+    parts += [f"{name}: {', '.join(values)}" for name, values in where.extra]
+    free = [DIMENSION_LABELS[d].lower() for d in ("service", "channel", "area", "segment")
+            if d not in restricted]
+    if free:
+        parts.append("every " + (free[0] if len(free) == 1 else f"{', '.join(free[:-1])} and {free[-1]}"))
+    return "; ".join(parts) + "."
 
 
 def row_or_empty(rows: pd.DataFrame, **keys: object) -> pd.Series:

@@ -58,14 +58,19 @@ def remember(widget_key: str, saved_key: str) -> None:
     st.session_state[saved_key] = st.session_state[widget_key]
 
 
-def persistent(widget: Callable[..., Any], label: str, saved: Remembered, default: Any, **kwargs: Any) -> Any:
+def persistent(widget: Callable[..., Any], label: str, saved: Remembered, default: Any, *, draw: bool = True,
+               **kwargs: Any) -> Any:
     """Draw `widget` so that its value survives moving to another page and back.
 
     The value lives under `saved`; the widget gets its own key, set from `saved`
-    before it is drawn and copied back when it changes.
+    before it is drawn and copied back when it changes. With `draw` false nothing is
+    drawn and the kept value (or `default`) is returned: the widget sits in a part of
+    the page drawn only when opened.
     """
     if saved.key not in st.session_state:
         saved.set(default)
+    if not draw:
+        return saved.get()
     widget_key = f"widget_{saved.key}"
     st.session_state[widget_key] = saved.get()
     return widget(label, key=widget_key, on_change=remember, args=(widget_key, saved.key), **kwargs)

@@ -3,6 +3,7 @@ contact-centre figures, staff engagement and customers' comments, for the chosen
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
@@ -65,20 +66,25 @@ def persistent_choice(widget, label: str, name: str, default, options: list, **k
 HEADLINE = "headline"
 catalogue = cx_ui.cached(store.catalogue.all)
 survey_names = dict(zip(catalogue["source"], catalogue["name"], strict=True))
-with st.expander("Filters: which responses to include", expanded=True, icon=":material/filter_list:"):
+# The filters are drawn only while their expander is open (a new session's first screen is
+# spared eight widgets); closed, the kept choices apply and the words under it say what they are.
+with st.expander("Filters: which responses to include", icon=":material/filter_list:", key="trends_filters",
+                 on_change="rerun") as filters_box:
+    drawn = filters_box.open
     survey_options = [HEADLINE, *survey_names]
-    survey = persistent_choice(st.selectbox, "Survey", "survey", HEADLINE, survey_options,
-                        format_func=lambda s: "Headline surveys (as on the Overview)" if s == HEADLINE
-                        else survey_names.get(s, s),
-                        help="Surveys are never pooled without saying so: choose one survey, or the surveys "
-                             "the council marks as feeding its headline measures (Surveys page).")
+    survey = persistent_choice(st.selectbox, "Survey", "survey", HEADLINE, survey_options, draw=drawn,
+                               format_func=lambda s: "Headline surveys (as on the Overview)" if s == HEADLINE
+                               else survey_names.get(s, s),
+                               help="Surveys are never pooled without saying so: choose one survey, or the "
+                                    "surveys the council marks as feeding its headline measures (Surveys "
+                                    "page).")
     if survey not in survey_options:
         survey = HEADLINE
     scope = Slice(headline_only=True) if survey == HEADLINE else Slice(survey=(survey,))
     dates = persistent(st.date_input, "Completed between", "dates", default_range, format="DD/MM/YYYY",
-                       help=f"Both dates are included. {cx_ui.DATE_HELP}")
+                       help=f"Both dates are included. {cx_ui.DATE_HELP}", draw=drawn)
     start, end = (dates if isinstance(dates, tuple | list) and len(dates) == 2 else default_range)
-    columns = st.columns(4)
+    columns = st.columns(4) if drawn else [contextlib.nullcontext()] * 4
     chosen: dict[str, tuple[str, ...]] = {}
     for column, dimension in zip(columns, ("service", "channel", "area", "segment"), strict=True):
         with column:
@@ -87,18 +93,18 @@ with st.expander("Filters: which responses to include", expanded=True, icon=":ma
             if kept.get() and any(v not in options for v in kept.get()):
                 kept.set([v for v in kept.get() if v in options])
             picked = persistent(st.multiselect, DIMENSION_LABELS[dimension], dimension, [],
-                                options=options, placeholder="All")
+                                options=options, placeholder="All", draw=drawn)
             chosen[dimension] = tuple(v for v in picked if v in options)
     attributes = cx_ui.cached(surveys.extra_attributes, scope)
     extra: list[tuple[str, tuple[str, ...]]] = []
     if not attributes.empty:
         names = list(dict.fromkeys(attributes["name"]))
         attribute = persistent(st.selectbox, "Other attribute from the survey", "attribute", None,
-                               options=names, index=None, placeholder="None")
+                               options=names, index=None, placeholder="None", draw=drawn)
         if attribute in names:
             values = attributes.loc[attributes["name"] == attribute, "value"].tolist()
             picked = persistent(st.multiselect, f"Values of {attribute}", f"attribute_values_{attribute}",
-                                [], options=values, placeholder="All")
+                                [], options=values, placeholder="All", draw=drawn)
             if picked:
                 extra.append((attribute, tuple(v for v in picked if v in values)))
 try:
@@ -106,6 +112,7 @@ try:
 except ValueError as error:
     st.error(str(error))
     st.stop()
+st.caption(cx_ui.literal(f"Showing: {trends.slice_words(where, survey_names)}"))
 
 overall = trends.row_or_empty(cx_ui.cached(surveys.metrics, where))
 answered = [code for code in SURVEY_MEASURES if int(overall[f"{code}_n"]) > 0]

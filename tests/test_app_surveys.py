@@ -32,7 +32,7 @@ def test_trends_for_the_fft_survey_show_its_own_measure_and_say_what_the_filters
     share = 100 * month["rating"].isin(["Extremely likely", "Likely"]).mean()
     first, last = pd.to_datetime(raw["time"]).min().date(), pd.to_datetime(raw["time"]).max().date()
     at = open_page("pages/trends.py", trends_survey=fft_source, trends_dates=(first, last),
-                   trends_section="Contact centre")
+                   trends_section="Contact centre", trends_filters=True)
     card = metric(at, f"FFT, {latest.to_timestamp():%B %Y}")
     assert card.value == f"{share:.0f}%"
     assert "n = " in card.help and "95% interval" in card.help

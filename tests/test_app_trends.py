@@ -56,9 +56,20 @@ def test_headline_equals_the_planted_share_for_the_whole_council_and_for_one_ser
     assert any(s.startswith(f"Satisfaction (CSAT) in October 2026: {100 * 580 / 800:.0f}% (n = 800;")
                and "✗ off target (target 90% or more)" in s for s in sentences(at))
 
+    # The filters are closed, so not drawn, and the words under them say what applies.
+    assert not at.multiselect
+    assert "Showing: Headline surveys; completed 1 October 2025 to 28 October 2026; every service, " \
+           "channel, area and customer segment." in messages(at.caption)
+
     at = open_page("pages/trends.py", trends_service=["Parking"])
     parking = metric(at, "CSAT, October 2026")
     assert parking.value == f"{100 * 320 / 400:.0f}%"
+    assert any(c.startswith("Showing: Headline surveys; completed") and "; Service: Parking; every channel, "
+               "area and customer segment." in c for c in messages(at.caption))
+    # Opened, the filters show the kept choice.
+    at.session_state["trends_filters"] = True
+    at.run()
+    assert [w.value for w in at.multiselect if w.label == "Service"] == [["Parking"]]
     # September's Parking answers: the odd-numbered 200, of which those below 300 are satisfied.
     september = sum(1 for i in range(400) if i % 2 and i < 300)
     change = 100 * 320 / 400 - 100 * september / 200

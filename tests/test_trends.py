@@ -214,3 +214,18 @@ def test_nps_does_not_depend_on_the_order_of_answers(scores, seed):
     def score(values):
         return metrics.nps(sum(s >= 9 for s in values), sum(s <= 6 for s in values), len(values)).value
     assert score(scores) == pytest.approx(score(shuffled))
+
+
+def test_a_slice_in_words_names_what_is_restricted_and_what_is_not():
+    names = {"gov": "GovMetric web", "fft": "Friends and Family"}
+    whole_year = Slice(headline_only=True, start=date(2025, 11, 1), end=date(2026, 10, 31))
+    assert trends.slice_words(whole_year, names) == (
+        "Headline surveys; completed 1 November 2025 to 31 October 2026; every service, channel, area and "
+        "customer segment.")
+    assert trends.slice_words(Slice(survey=("gov",), service=("Waste", "Parking"), area=("North",),
+                                    extra=(("Age band", ("18-24",)),)), names) == (
+        "GovMetric web; completed any date; Service: Waste, Parking; Area: North; Age band: 18-24; every "
+        "channel and customer segment.")
+    assert trends.slice_words(Slice(start=date(2026, 1, 1), service=("A",), channel=("B",), area=("C",),
+                                    segment=("D",)), names) == (
+        "Every survey; completed from 1 January 2026; Service: A; Channel: B; Area: C; Customer segment: D.")
