@@ -25,10 +25,12 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
+from cx.formatting import format_date
 from cx.store import Store
 from cx.store.filters import Slice
 
@@ -114,6 +116,17 @@ class DriverResult:
             lead += (f", though its interval overlaps that of {second.facet} "
                      f"({100 * second.share:.0f}%), so the order of the two is not certain")
         return f"{lead}; {explained}."
+
+
+def choice_words(outcome: str, facets: list[str], start: date, end: date, services: list[str]) -> str:
+    """The analysis chosen, in words: "CSAT explained by 4 facets (Speed, ...); completed 1 November
+    2025 to 30 November 2026; every service." """
+    measure = {"csat": "CSAT", "nps": "NPS"}[outcome]
+    facet_words = f"{len(facets)} facet{'s' if len(facets) != 1 else ''} ({', '.join(facets)})" if facets \
+        else "no facets"
+    service_words = f"Service: {', '.join(services)}" if services else "every service"
+    return (f"{measure} explained by {facet_words}; completed {format_date(start)} to {format_date(end)}; "
+            f"{service_words}.")
 
 
 def min_answers(facets: int, min_n: int) -> int:

@@ -6,6 +6,7 @@ cx_ui.literal, st.dataframe and charts.plain, never as Markdown.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 
 import streamlit as st
@@ -13,6 +14,7 @@ import streamlit as st
 import cx_ui
 from cx import drivers, evidence_charts
 from cx.store.filters import DIMENSION_LABELS, Slice
+from cx_ui import state
 
 cx_ui.page_title("Key drivers")
 store = cx_ui.store()
@@ -36,26 +38,40 @@ fresh = surveys.freshness()
 newest = fresh.newest_response.date() if fresh.newest_response else date.today()
 default_range = (date(newest.year - 1, newest.month, 1), newest)
 names = facets["name"].tolist()
-left, right = st.columns(2)
-with left:
-    outcome = st.segmented_control("Overall measure to explain", options=list(drivers.OUTCOMES),
-                                   format_func=lambda code: {"csat": "CSAT", "nps": "NPS"}[code],
-                                   default="csat", key="drivers-outcome",
-                                   help=" ".join(drivers.OUTCOMES.values())) or "csat"
-    dates = st.date_input("Completed between", value=default_range, format="DD/MM/YYYY",
-                          key="drivers-dates", help=f"Both dates are included. {cx_ui.DATE_HELP}")
-with right:
-    services = st.multiselect(DIMENSION_LABELS["service"], options=cx_ui.cached(surveys.values, "service"),
-                              placeholder="All", key="drivers-services")
-    chosen = st.multiselect(
-        "Facets to compare", options=names, default=names[:drivers.MAX_FACETS], key="drivers-facets",
-        max_selections=drivers.MAX_FACETS,
-        help=f"Rating questions found in the imported surveys; choose {drivers.MIN_FACETS} to "
-             f"{drivers.MAX_FACETS}.",
-    )
+outcome = st.segmented_control("Overall measure to explain", options=list(drivers.OUTCOMES),
+                               format_func=lambda code: {"csat": "CSAT", "nps": "NPS"}[code],
+                               default="csat", key="drivers-outcome",
+                               help=" ".join(drivers.OUTCOMES.values())) or "csat"
+
+
+def kept(widget, label: str, name: str, default, *, draw: bool, **kwargs):
+    """A choice kept across pages and while the choices are closed (state.persistent)."""
+    return state.persistent(widget, label, state.view_setting(f"drivers_{name}"), default, draw=draw,
+                            **kwargs)
+
+
+# Drawn only while open (a new session's first screen is spared three widgets); closed, the kept
+# choices apply and the line under it says what they are.
+with st.expander("Choices: which responses and which facets", icon=":material/tune:", key="drivers_choices",
+                 on_change="rerun") as choices_box:
+    left, right = st.columns(2) if choices_box.open else (contextlib.nullcontext(),) * 2
+    with left:
+        dates = kept(st.date_input, "Completed between", "dates", default_range, draw=choices_box.open,
+                     format="DD/MM/YYYY", help=f"Both dates are included. {cx_ui.DATE_HELP}")
+    service_options = cx_ui.cached(surveys.values, "service")
+    with right:
+        services = kept(st.multiselect, DIMENSION_LABELS["service"], "services", [], draw=choices_box.open,
+                        options=service_options, placeholder="All")
+        chosen = kept(st.multiselect, "Facets to compare", "facets", names[:drivers.MAX_FACETS],
+                      draw=choices_box.open, options=names, max_selections=drivers.MAX_FACETS,
+                      help=f"Rating questions found in the imported surveys; choose {drivers.MIN_FACETS} to "
+                           f"{drivers.MAX_FACETS}.")
+services = [s for s in services if s in service_options]
+chosen = [f for f in chosen if f in names]
 start, end = dates if isinstance(dates, tuple | list) and len(dates) == 2 else default_range
+st.caption(cx_ui.literal(f"Showing: {drivers.choice_words(outcome, chosen, start, end, services)}"))
 if len(chosen) < drivers.MIN_FACETS:
-    st.info(f"Choose at least {drivers.MIN_FACETS} facets to compare.")
+    st.info(f"Choose at least {drivers.MIN_FACETS} facets to compare (under 'Choices' above).")
     st.stop()
 try:
     where = Slice(start=start, end=end, service=tuple(services))

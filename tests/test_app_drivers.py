@@ -44,3 +44,18 @@ def test_page_shows_the_shapley_shares_of_the_raw_answers(demo_copy, outcome):
     sentence = [m for m in messages(at.markdown) if m.startswith("Being kept informed matters most")]
     assert len(sentence) == 1 and f"accounts for {top:.0f}% of what the facets explain" in sentence[0]
     assert f"from {len(y):,} answers" in sentence[0]
+
+
+def test_the_choices_are_drawn_when_opened_and_said_in_words_when_closed(demo_copy):
+    newest = query(demo_copy, "SELECT max(completed_at) FROM responses")[0][0].date()
+    two = list(PLANTED_LOADINGS)[:2]
+    at = open_page("pages/drivers.py", view_drivers_facets=two)
+    assert not at.multiselect and not at.date_input
+    first = date(newest.year - 1, newest.month, 1)
+    words = (f"Showing: CSAT explained by 2 facets ({', '.join(two)}); completed {first.day} {first:%B %Y} "
+             f"to {newest.day} {newest:%B %Y}; every service.")
+    assert words in messages(at.caption)
+    assert table(at, "Rank", "Facet")["Facet"].tolist() == sorted(two, key=list(PLANTED_LOADINGS).index)
+    at.session_state["drivers_choices"] = True
+    at.run()
+    assert [m.value for m in at.multiselect if m.label == "Facets to compare"] == [two]

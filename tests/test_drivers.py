@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
@@ -211,3 +211,11 @@ def test_demo_facets_come_out_in_their_planted_order(demo_db_path, tmp_path):
         db.close()
     assert [d.facet for d in result.drivers] == list(PLANTED_LOADINGS)
     assert result.n > 1000 and not result.too_few
+
+
+def test_the_choices_in_words():
+    assert drivers.choice_words("nps", ["Speed", "Kept informed"], date(2025, 11, 1), date(2026, 11, 30),
+                                ["Waste"]) == ("NPS explained by 2 facets (Speed, Kept informed); completed "
+                                               "1 November 2025 to 30 November 2026; Service: Waste.")
+    assert drivers.choice_words("csat", [], date(2026, 1, 1), date(2026, 1, 31), []).startswith(
+        "CSAT explained by no facets; completed 1 January 2026 to 31 January 2026; every service")

@@ -224,7 +224,7 @@ def test_no_page_turns_typed_text_into_markup(hostile_db, app_env, page):
     if page == "pages/themes.py":
         state["themes_section"] = "Suggestions"  # the suggestion and its example, drawn only when chosen
     if page == "pages/drivers.py":
-        state["drivers-facets"] = [hostile("p7"), hostile("p8")]
+        state["view_drivers_facets"] = [hostile("p7"), hostile("p8")]
     at = open_page(page, **state)
     everything, texts = page_strings(at._tree)
     typed = r"Bzq(p\d|round|svc|journey|title|source|file|profile|meeting|theme)"
