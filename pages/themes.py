@@ -96,13 +96,18 @@ def group_section(grouping: str, title: str) -> None:
     st.dataframe(table, hide_index=True, width="stretch")
 
 
+GROUPINGS = {"nps_group": "Detractors against promoters", "service": "By service", "source": "By survey"}
+
+
 def groups_section() -> None:
     st.header(f"By service, survey and score, {label}")
-    tabs = st.tabs(["Detractors against promoters", "By service", "By survey"], key="themes_group_tab",
-                   on_change="rerun")
-    cx_ui.draw_if_open(tabs[0], detractors_section)
-    cx_ui.draw_if_open(tabs[1], lambda: group_section("service", "Service"))
-    cx_ui.draw_if_open(tabs[2], lambda: group_section("source", "Survey"))
+    grouping = state.persistent(st.segmented_control, "Compare", state.view_setting("themes_grouping"),
+                                "nps_group", options=list(GROUPINGS),
+                                format_func=GROUPINGS.get) or "nps_group"
+    if grouping == "nps_group":
+        detractors_section()
+    else:
+        group_section(grouping, {"service": "Service", "source": "Survey"}[grouping])
 
 
 def examples_section() -> None:

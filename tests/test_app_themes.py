@@ -98,3 +98,14 @@ def test_the_sentiment_section_counts_what_the_store_counts(demo_copy):
     shown = [d.value for d in at.dataframe if "NPS answer" in d.value.columns][0]
     assert shown["Comments (n)"].tolist() == by_score["comments"].tolist()
     assert shown["▼ Negative comments"].tolist() == by_score["negative"].tolist()
+
+
+@pytest.mark.parametrize("grouping, columns", [("nps_group", ("Theme", "Detractors with theme")),
+                                                ("service", ("Service", "Theme")),
+                                                ("source", ("Survey", "Theme"))])
+def test_the_group_section_shows_the_chosen_grouping(demo_copy, grouping, columns):
+    at = open_page("pages/themes.py", view_themes_grouping=grouping)
+    assert [m.value for m in at.segmented_control if m.label == "Compare"] == [grouping]
+    tables = [d.value for d in at.dataframe if tuple(d.value.columns[:2]) in
+              {("Theme", "Detractors with theme"), ("Service", "Theme"), ("Survey", "Theme")}]
+    assert [tuple(t.columns[:2]) for t in tables] == [columns]
