@@ -18,6 +18,7 @@ from cx.glance import Glance
 from cx.heat_map import CELL_COUNT
 from cx.metrics import Estimate
 from cx.overview import SPARK_MONTHS, Headline, KpiHeadline
+from cx.sparkline import sparkline_svg
 from cx.status import STATUS_BY_CODE
 
 _CSS = {name: (Path(__file__).with_name(f"{name}.css")).read_text(encoding="utf-8")
@@ -29,9 +30,12 @@ def style(name: str = "glance") -> None:
     st.html(f"<style>{_CSS['glance']}{_CSS['present'] if name == 'present' else ''}</style>")
 
 
-def _line(history: tuple[Estimate, ...]) -> list[float] | None:
-    values = [e.value for e in history if e.value is not None]
-    return values if len(values) >= 2 else None
+def _line(history: tuple[Estimate, ...]) -> None:
+    """The card's line of its last months, under the card (cx.sparkline); nothing for fewer than two."""
+    picture = sparkline_svg([e.value for e in history if e.value is not None])
+    if picture:
+        # Markdown, as for charts: st.html drops SVG. The picture holds numbers only.
+        st.markdown(f'<div class="placecx-spark">{picture}</div>', unsafe_allow_html=True)
 
 
 def _change(change: float, unit: str) -> str:
@@ -51,11 +55,11 @@ def headline_card(headline: Headline, min_n: int) -> None:
         headline.label,
         format_value(cur) if reliable else "Too few answers",
         delta=delta, delta_color=verdict.colour, delta_arrow="off",
-        chart_data=_line(headline.history), chart_type="line",
         border=True,
         help=(f"Compared with {headline.previous_period} using a {headline.comparison.test} at 95%. "
-              f"The line shows the last {SPARK_MONTHS} months."),
+              f"The line under the card shows the last {SPARK_MONTHS} months."),
     )
+    _line(headline.history)
     detail = f"n = {format_count(cur.n)}"
     if cur.value is not None:
         detail += f" · {format_interval(cur)}"
@@ -78,10 +82,11 @@ def kpi_card(kpi: KpiHeadline, *, line: bool = False) -> None:
         f"{d.label} ({kpi.period})",
         format_value(cur),
         delta=delta, delta_color=verdict.colour, delta_arrow="off",
-        chart_data=_line(kpi.history) if line else None, chart_type="line",
         border=True,
         help=d.definition,
     )
+    if line:
+        _line(kpi.history)
     st.caption(
         f"{status}: {d.target_words(kpi.target)} · {format_count(kpi.numerator)} {d.numerator_label} "
         f"of {format_count(kpi.denominator)} {d.denominator_label}"

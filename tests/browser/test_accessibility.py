@@ -31,10 +31,6 @@ ALLOWED: dict[str, str] = {
     # streamlit/streamlit#16460). WCAG 2.5.8 exempts them: the calendar button in the
     # same field does the same job and is large enough.
     "target-size": '[data-testid="stDateInput"] [role="spinbutton"]',
-    # st.metric's twelve-month line (Vega) holds empty point-mark groups with
-    # role="graphics-symbol" and no name. The line is decoration beside the card's own
-    # figure and words; the Overview's "Table: the last 12 months" holds its values.
-    "svg-img-alt": '[data-testid="stMetricChart"] g[role="graphics-symbol"]',
 }
 PAGES = listed_pages()
 THEMES = ("light", "dark")
