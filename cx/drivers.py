@@ -39,6 +39,7 @@ OUTCOMES: dict[str, str] = {
     "nps": "Likelihood to recommend (NPS answer, 0 to 10)",
 }
 OUTCOME_SHORT: dict[str, str] = {"csat": "satisfaction", "nps": "likelihood to recommend"}
+OUTCOME_LABEL: dict[str, str] = {"csat": "CSAT", "nps": "NPS"}
 MAX_FACETS = 8
 MIN_FACETS = 2
 ANSWERS_PER_FACET = 20
@@ -121,12 +122,11 @@ class DriverResult:
 def choice_words(outcome: str, facets: list[str], start: date, end: date, services: list[str]) -> str:
     """The analysis chosen, in words: "CSAT explained by 4 facets (Speed, ...); completed 1 November
     2025 to 30 November 2026; every service." """
-    measure = {"csat": "CSAT", "nps": "NPS"}[outcome]
-    facet_words = f"{len(facets)} facet{'s' if len(facets) != 1 else ''} ({', '.join(facets)})" if facets \
-        else "no facets"
+    facet_words = (f"{len(facets)} facet{'s' if len(facets) != 1 else ''} ({', '.join(facets)})" if facets
+                   else "no facets")
     service_words = f"Service: {', '.join(services)}" if services else "every service"
-    return (f"{measure} explained by {facet_words}; completed {format_date(start)} to {format_date(end)}; "
-            f"{service_words}.")
+    return (f"{OUTCOME_LABEL[outcome]} explained by {facet_words}; completed {format_date(start)} to "
+            f"{format_date(end)}; {service_words}.")
 
 
 def min_answers(facets: int, min_n: int) -> int:

@@ -21,7 +21,7 @@ from cx.formatting import (
 )
 from cx.measures import MEASURES, Measure
 from cx.metrics import Comparison, Estimate
-from cx.store.filters import DIMENSION_LABELS, Slice
+from cx.store.filters import DIMENSION_LABELS, DIMENSIONS, Slice
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _EMPTY = pd.Series({"responses": 0, "nps_n": 0, "promoters": 0, "detractors": 0, "csat_n": 0,
@@ -41,11 +41,10 @@ def slice_words(where: Slice, survey_names: dict[str, str]) -> str:
              f"to {format_date(where.end)}" if where.start is None else
              f"{format_date(where.start)} to {format_date(where.end)}")
     parts = [surveys, f"completed {dates}"]
-    restricted = [d for d in ("service", "channel", "area", "segment", "staff_id") if where.values_for(d)]
+    restricted = [d for d in DIMENSIONS if where.values_for(d)]
     parts += [f"{DIMENSION_LABELS[d]}: {', '.join(where.values_for(d))}" for d in restricted]
     parts += [f"{name}: {', '.join(values)}" for name, values in where.extra]
-    free = [DIMENSION_LABELS[d].lower() for d in ("service", "channel", "area", "segment")
-            if d not in restricted]
+    free = [DIMENSION_LABELS[d].lower() for d in DIMENSIONS if d not in restricted and d != "staff_id"]
     if free:
         parts.append("every " + (free[0] if len(free) == 1 else f"{', '.join(free[:-1])} and {free[-1]}"))
     return "; ".join(parts) + "."

@@ -5,6 +5,7 @@ Pages import this module and `cx`; `cx` itself never imports Streamlit.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import runpy
@@ -264,6 +265,14 @@ def _plotly_chart(fig: go.Figure, key: str) -> None:
     fig.update_xaxes(tickfont_color=_THEME_TEXT, title_font_color=_THEME_TEXT)
     fig.update_yaxes(tickfont_color=_THEME_TEXT, title_font_color=_THEME_TEXT)
     st.plotly_chart(fig, width="stretch", key=f"chart-{key}", config={"displaylogo": False})
+
+
+def columns_if(drawn: bool, spec: int | Sequence[float]) -> Sequence[Any]:
+    """`st.columns(spec)` when the widgets in them are drawn; otherwise as many empty contexts, so the
+    same `with column:` code runs and draws nothing (widgets with `state.persistent(draw=False)`)."""
+    if drawn:
+        return st.columns(spec)
+    return [contextlib.nullcontext()] * (spec if isinstance(spec, int) else len(spec))
 
 
 def draw_if_open(tab: Any, draw: Callable[[], None]) -> None:

@@ -30,7 +30,7 @@ def style(name: str = "glance") -> None:
     st.html(f"<style>{_CSS['glance']}{_CSS['present'] if name == 'present' else ''}</style>")
 
 
-def _line(history: tuple[Estimate, ...]) -> None:
+def _history_line(history: tuple[Estimate, ...]) -> None:
     """The card's line of its last months, under the card (cx.sparkline); nothing for fewer than two."""
     picture = sparkline_svg([e.value for e in history if e.value is not None])
     if picture:
@@ -59,7 +59,7 @@ def headline_card(headline: Headline, min_n: int) -> None:
         help=(f"Compared with {headline.previous_period} using a {headline.comparison.test} at 95%. "
               f"The line under the card shows the last {SPARK_MONTHS} months."),
     )
-    _line(headline.history)
+    _history_line(headline.history)
     detail = f"n = {format_count(cur.n)}"
     if cur.value is not None:
         detail += f" · {format_interval(cur)}"
@@ -86,7 +86,7 @@ def kpi_card(kpi: KpiHeadline, *, line: bool = False) -> None:
         help=d.definition,
     )
     if line:
-        _line(kpi.history)
+        _history_line(kpi.history)
     st.caption(
         f"{status}: {d.target_words(kpi.target)} · {format_count(kpi.numerator)} {d.numerator_label} "
         f"of {format_count(kpi.denominator)} {d.denominator_label}"

@@ -6,7 +6,6 @@ cx_ui.literal, st.dataframe and charts.plain, never as Markdown.
 
 from __future__ import annotations
 
-import contextlib
 from datetime import date
 
 import streamlit as st
@@ -39,7 +38,7 @@ newest = fresh.newest_response.date() if fresh.newest_response else date.today()
 default_range = (date(newest.year - 1, newest.month, 1), newest)
 names = facets["name"].tolist()
 outcome = st.segmented_control("Overall measure to explain", options=list(drivers.OUTCOMES),
-                               format_func=lambda code: {"csat": "CSAT", "nps": "NPS"}[code],
+                               format_func=drivers.OUTCOME_LABEL.get,
                                default="csat", key="drivers-outcome",
                                help=" ".join(drivers.OUTCOMES.values())) or "csat"
 
@@ -54,7 +53,7 @@ def kept(widget, label: str, name: str, default, *, draw: bool, **kwargs):
 # choices apply and the line under it says what they are.
 with st.expander("Choices: which responses and which facets", icon=":material/tune:", key="drivers_choices",
                  on_change="rerun") as choices_box:
-    left, right = st.columns(2) if choices_box.open else (contextlib.nullcontext(),) * 2
+    left, right = cx_ui.columns_if(choices_box.open, 2)
     with left:
         dates = kept(st.date_input, "Completed between", "dates", default_range, draw=choices_box.open,
                      format="DD/MM/YYYY", help=f"Both dates are included. {cx_ui.DATE_HELP}")

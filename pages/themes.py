@@ -317,8 +317,10 @@ with suggestions_tab:
     if suggestions_tab.open or (can_theme and cx_ui.opened_before(suggestions_tab, "themes/suggestions")):
         suggestions_section(details=suggestions_tab.open)
 with you_said_tab:
-    said_items = cx_ui.cached(store.you_said.you_said)
+    with_form = me.may("you_said") and cx_ui.opened_before(you_said_tab, "themes/you_said")
+    if you_said_tab.open or with_form:
+        said_items = cx_ui.cached(store.you_said.you_said)
     if you_said_tab.open:
         you_said_section(said_items)
-    if me.may("you_said") and cx_ui.opened_before(you_said_tab, "themes/you_said"):
+    if with_form:
         you_said_form(said_items)

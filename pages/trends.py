@@ -3,7 +3,6 @@ contact-centre figures, staff engagement and customers' comments, for the chosen
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
@@ -84,7 +83,7 @@ with st.expander("Filters: which responses to include", icon=":material/filter_l
     dates = persistent(st.date_input, "Completed between", "dates", default_range, format="DD/MM/YYYY",
                        help=f"Both dates are included. {cx_ui.DATE_HELP}", draw=drawn)
     start, end = (dates if isinstance(dates, tuple | list) and len(dates) == 2 else default_range)
-    columns = st.columns(4) if drawn else [contextlib.nullcontext()] * 4
+    columns = cx_ui.columns_if(drawn, 4)
     chosen: dict[str, tuple[str, ...]] = {}
     for column, dimension in zip(columns, ("service", "channel", "area", "segment"), strict=True):
         with column:
