@@ -9,6 +9,7 @@ scrolls each container through the page and runs axe again at each position.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -175,18 +176,23 @@ def each_view(tab):
         yield f"tab {button.inner_text().strip()!r}"
 
 
-def audit_page(tab, allowed: dict[str, str], label: str, *, walk: bool = True) -> tuple[list[Finding], int]:
+def audit_page(tab, allowed: dict[str, str], label: str, *, walk: bool = True,
+               on_view: Callable[[str], None] | None = None) -> tuple[list[Finding], int]:
     """Findings, each (rule, element) once, and the number of positions audited.
 
     With `walk`, every tab is shown with its expanders open and scrolled from top to
     bottom: at the top of each tab every WCAG A/AA rule runs, at each further position
     only ON_SCREEN_RULES, since the other rules have answered for the whole tab. The
     sidebar is the same on every tab, so it is scrolled on the first one only. Without
-    `walk`, the page is audited once, as it is, at the top.
+    `walk`, the page is audited once, as it is, at the top. `on_view(name)` is called
+    as each view is shown, before it is audited, for checks of the caller's own: one
+    walk serves both, since showing a tab reruns the page and is the slow part.
     """
     findings: dict[tuple[str, str], Finding] = {}
     audited = 0
     for number, view in enumerate(each_view(tab) if walk else ["as loaded"]):
+        if on_view:
+            on_view(view)
         scroll_to(tab, "", 0)
         for finding in run_axe(tab, allowed, where=f"{label}, {view}, top"):
             findings.setdefault(finding.key, finding)

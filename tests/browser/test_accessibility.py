@@ -18,7 +18,7 @@ from cx.demo import LEADERS
 from cx.framework import LEVELS
 
 from ..colour import contrast_ratio
-from .audit import audit_page, each_view
+from .audit import audit_page
 from .conftest import ROOT, wait_until_rendered
 from .test_pages import listed_pages
 
@@ -140,11 +140,10 @@ def test_page_passes_the_wcag_audit_and_outline_checks(server_url, themed_page, 
     problems = []
     width, height = VIEWPORTS[tab.theme]
     tab.set_viewport_size({"width": width, "height": height})
-    found, audited = audit_page(tab, ALLOWED, f"{tab.theme} {width}x{height}")
+    found, audited = audit_page(tab, ALLOWED, f"{tab.theme} {width}x{height}",
+                                on_view=lambda view: problems.extend(chart_problems(tab, f"{title}, {view}")))
     findings += found
     positions += audited
-    for view in each_view(tab):
-        problems += chart_problems(tab, f"{title}, {view}")
 
     unique = {finding.key: finding for finding in findings}.values()
     failing = [str(finding) for finding in unique if not finding.accepted]
