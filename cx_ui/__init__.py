@@ -226,24 +226,47 @@ def _run_through_router() -> None:
         st.stop()
 
 
-def chart_with_table(fig: go.Figure, table: pd.DataFrame, *, key: str) -> None:
-    """Draw a chart and, under it, the same numbers as a table a screen reader can read.
+def chart_with_table(build: Callable[..., go.Figure], *args: Any, table: pd.DataFrame, key: str,
+                     **kwargs: Any) -> None:
+    """Draw the chart `build(*args, **kwargs)` and, under it, the same numbers as a table a screen
+    reader can read.
 
     The chart is drawn on the server as SVG (`cx.figure_svg`) whenever the figure
     allows, so the page needs none of Plotly's 4.7 MB of browser code, which costs a
     new session about two seconds; its text takes the page's own colour in light
-    and dark themes. Figures it cannot draw go to Plotly (`_plotly_chart`).
+    and dark themes. Figures it cannot draw go to Plotly (`_plotly_chart`). The
+    picture is kept (`_chart_picture`), so the next session shown the same numbers
+    is spared building the figure and drawing it, most of the server's time on the
+    Heat map, Roadmap and Themes pages.
     """
-    try:
-        picture = figure_svg(fig, ident=key)
-    except Unsupported:
-        _plotly_chart(fig, key)
+    build_name = f"{build.__module__}.{build.__qualname__}"
+    picture, title = _chart_picture(build_name, args, tuple(sorted(kwargs.items())), key,
+                                    functools.partial(build, *args, **kwargs))
+    if picture is None:
+        _plotly_chart(build(*args, **kwargs), key)
     else:
         # Markdown, not st.html: st.html's sanitiser keeps HTML only and drops every SVG element.
         # Every text and attribute in the picture is escaped by figure_svg.
         st.markdown(f'<div class="placecx-chart" id="chart-{key}">{picture}</div>', unsafe_allow_html=True)
-    with st.expander(literal(f"Table: {html.unescape(fig.layout.title.text)}")):
+    with st.expander(literal(f"Table: {title}")):
         st.dataframe(table, hide_index=True, width="stretch")
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _chart_picture(build_name: str, args: tuple, kwargs: tuple, key: str,
+                   _build: Callable[[], go.Figure]) -> tuple[str | None, str]:
+    """(SVG of the figure, or None when figure_svg cannot draw it; the figure's title as plain text).
+
+    Keyed on the builder's name and the contents of its arguments (Streamlit hashes data
+    frames by value), so changed numbers make a new picture and none goes stale.
+    """
+    del build_name, args, kwargs  # the cache key only; the leading underscore is not hashed
+    fig = _build()
+    title = html.unescape(fig.layout.title.text)
+    try:
+        return figure_svg(fig, ident=key), title
+    except Unsupported:
+        return None, title
 
 
 def _plotly_chart(fig: go.Figure, key: str) -> None:

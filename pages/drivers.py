@@ -85,8 +85,8 @@ st.markdown(cx_ui.literal(result.sentence()))
 for warning in result.warnings:
     st.warning(cx_ui.literal(warning), icon=":material/warning:")
 table = result.table()
-figure = evidence_charts.drivers_chart(table, drivers.OUTCOME_SHORT[outcome], result.n, result.too_few)
-cx_ui.chart_with_table(figure, table, key="drivers")
+cx_ui.chart_with_table(evidence_charts.drivers_chart, table, drivers.OUTCOME_SHORT[outcome], result.n,
+                       result.too_few, table=table, key="drivers")
 cx_ui.download_buttons(table, file_stem=f"key-drivers-{outcome}", title="Key drivers", key="drivers-dl")
 
 with st.expander("How this is worked out", icon=":material/info:"):

@@ -133,8 +133,8 @@ st.subheader("Over time")
 if by_month.empty:
     st.write("No cases yet.")
 else:
-    cx_ui.chart_with_table(case_stats.month_chart(by_month, "the standard", min_n),
-                           case_stats.month_table(by_month, min_n), key="cases-by-month")
+    cx_ui.chart_with_table(case_stats.month_chart, by_month, "the standard", min_n,
+                           table=case_stats.month_table(by_month, min_n), key="cases-by-month")
 st.caption("Downloads list every case without the customers' contact details.")
 cx_ui.download_buttons(lambda: cases.case_table(cx_ui.database().store().cases.cases(limit=1_000_000), today),
                        file_stem=f"follow-up-cases-{today.isoformat()}",

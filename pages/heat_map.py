@@ -151,7 +151,7 @@ with team_tab:
         right.metric(f"{LEVEL_BY_CODE['critical'].tag} cells", f"{view.critical_cells} of {CELL_COUNT}",
                      border=True)
         title = f"Team heat map: {round_name} ({view.submitted} of {view.rater_count} raters)"
-        cx_ui.chart_with_table(charts.heat_map(summary, title), assessment.team_map_table(summary),
+        cx_ui.chart_with_table(charts.heat_map, summary, title, table=assessment.team_map_table(summary),
                                key="team-map")
         st.header("Comments on a cell")
         order = assessment.discussion_list(summary)
@@ -278,10 +278,9 @@ def discussion_section() -> None:
 def each_rater_section() -> None:
     """Every rater's own map side by side."""
     if not team_map_withheld():
-        cx_ui.chart_with_table(
-            charts.rater_maps(ratings, "Each rater's own map (hover a cell for their comment)"),
-            assessment.rater_table(ratings), key="rater-maps",
-        )
+        cx_ui.chart_with_table(charts.rater_maps, ratings,
+                               "Each rater's own map (hover a cell for their comment)",
+                               table=assessment.rater_table(ratings), key="rater-maps")
 
 
 def compare_section() -> None:

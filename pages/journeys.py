@@ -104,7 +104,8 @@ st.download_button(
 st.header("Emotion curve")
 curve = journeys.curve_frame(steps)
 if curve["emotion_score"].notna().any():
-    cx_ui.chart_with_table(charts.emotion_curve(curve), journeys.curve_table(curve), key="emotion-curve")
+    cx_ui.chart_with_table(charts.emotion_curve, curve, table=journeys.curve_table(curve),
+                           key="emotion-curve")
 else:
     st.info("No step has an emotion score yet. Add scores on the tab 'Edit the steps' to draw the curve.")
 

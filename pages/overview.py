@@ -93,7 +93,7 @@ st.metric(
     delta_color="off",
 )
 volume = overview.monthly_volume.rename(columns={"period": "Month", "responses": "Responses"})
-cx_ui.chart_with_table(charts.response_volume(overview.monthly_volume), volume, key="volume")
+cx_ui.chart_with_table(charts.response_volume, overview.monthly_volume, table=volume, key="volume")
 
 st.header("How fresh is this data?")
 newest = (

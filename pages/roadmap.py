@@ -210,8 +210,8 @@ def impact_section(plan_actions) -> None:
     else:
         points = impact.chart_points(done)
         if not points.empty:
-            cx_ui.chart_with_table(evidence_charts.impact_chart(points, min_n), impact.points_table(points),
-                                   key="impact-chart")
+            cx_ui.chart_with_table(evidence_charts.impact_chart, points, min_n,
+                                   table=impact.points_table(points), key="impact-chart")
         st.dataframe(impact.impact_table(done), hide_index=True, width="stretch", key="impact-table")
         st.caption(impact.EVIDENCE_NOT_PROOF + f" Below {min_n} answers on either side there is no verdict.")
     under_way = [item for item in found if item.status != "done"]
@@ -336,10 +336,12 @@ def timeline_section() -> None:
         st.text("There are no actions to show.")
         return
     flags = roadmap.critical_flags(shown, critical)
-    fig = charts.roadmap_timeline(shown, f"Actions over the programme, {format_date(start)} to "
-                                  f"{format_date(end)}", start=start, end=end, today=today, flags=flags)
-    cx_ui.chart_with_table(fig, roadmap_view.action_table(shown, today, critical)[
-        ["ID", "Action", "Stage", "Status", "Start", "Due", "Overdue", "Heat map"]], key="timeline")
+    cx_ui.chart_with_table(
+        charts.roadmap_timeline, shown,
+        f"Actions over the programme, {format_date(start)} to {format_date(end)}",
+        start=start, end=end, today=today, flags=flags, key="timeline",
+        table=roadmap_view.action_table(shown, today, critical)[
+            ["ID", "Action", "Stage", "Status", "Start", "Due", "Overdue", "Heat map"]])
 
 
 def history_section() -> None:
@@ -417,13 +419,13 @@ with progress_tab:
         st.dataframe(attention[["ID", "Action", "Owner", "Status", "Due", "Overdue", "Heat map"]],
                      hide_index=True, width="stretch", key="attention-table")
     by_stage = roadmap.progress(shown, "stage")
-    cx_ui.chart_with_table(charts.roadmap_progress(by_stage, "Actions by roadmap stage and status", "Stage"),
-                           roadmap_view.progress_table(by_stage, "Stage"), key="progress-stage")
+    cx_ui.chart_with_table(charts.roadmap_progress, by_stage, "Actions by roadmap stage and status", "Stage",
+                           table=roadmap_view.progress_table(by_stage, "Stage"), key="progress-stage")
     by_block = roadmap.progress(shown, "block")
     cx_ui.chart_with_table(
-        charts.roadmap_progress(by_block, "Actions by building block and status (an action can "
-                                "serve several blocks)", "Building block"),
-        roadmap_view.progress_table(by_block, "Building block"), key="progress-block",
+        charts.roadmap_progress, by_block,
+        "Actions by building block and status (an action can serve several blocks)", "Building block",
+        table=roadmap_view.progress_table(by_block, "Building block"), key="progress-block",
     )
 
 with actions_tab:

@@ -70,7 +70,7 @@ picked = st.multiselect("Themes to draw", list(names), default=list(latest["them
                         format_func=names.get, key="themes_trend_pick")
 if picked:
     trend = theme_trends.trend_table(counts, grain, picked)
-    cx_ui.chart_with_table(theme_trends.trend_figure(trend), trend.drop(columns=["period"]),
+    cx_ui.chart_with_table(theme_trends.trend_figure, trend, table=trend.drop(columns=["period"]),
                            key="themes-trend")
 
 # ------------------------------------------------------------------ the sections below

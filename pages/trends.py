@@ -160,8 +160,8 @@ if table.empty:
     st.info("No responses match these filters.")
 else:
     trend_view = trends.display_table(table, measure.unit)
-    cx_ui.chart_with_table(charts.trend_chart(table, measure.label, unit_label, target, min_n), trend_view,
-                           key="trend")
+    cx_ui.chart_with_table(charts.trend_chart, table, measure.label, unit_label, target, min_n,
+                           table=trend_view, key="trend")
     cx_ui.download_buttons(trend_view, file_stem=f"trend-{metric}-{grain}",
                            title=f"{measure.label} by {grain}", key="trend-dl")
 
@@ -222,8 +222,8 @@ def breakdowns_section() -> None:
         title = DIMENSION_LABELS[dimension]
         shown = trends.display_table(breakdown.rename(columns={"group": title}), measure.unit,
                                      group_column=title)
-        cx_ui.chart_with_table(charts.breakdown_chart(breakdown, measure.label, title, unit_label), shown,
-                               key="breakdown")
+        cx_ui.chart_with_table(charts.breakdown_chart, breakdown, measure.label, title, unit_label,
+                               table=shown, key="breakdown")
         cx_ui.download_buttons(shown, file_stem=f"{metric}-by-{dimension}",
                                title=f"{measure.label} by {title}", key="breakdown-dl")
 
@@ -232,7 +232,7 @@ def breakdowns_section() -> None:
     if by_hour["reliable"].any():
         hour_view = by_hour.assign(Value=[f"{v:.1f}" for v in by_hour["value"]])[
             ["Day", "Hour", "Value", "n"]]
-        cx_ui.chart_with_table(charts.weekday_hour_chart(by_hour, measure.short, min_n), hour_view,
+        cx_ui.chart_with_table(charts.weekday_hour_chart, by_hour, measure.short, min_n, table=hour_view,
                                key="weekday-hour")
     else:
         st.info(f"No day and hour has {min_n} or more answers in this selection.")
@@ -267,13 +267,13 @@ def contact_centre_section() -> None:
         percent_targets = {MEASURES[c].label: trends.target_for(targets, c, chosen["service"])
                            for c in CONTACT_CENTRE}
         view = trends.display_table(percent, "%").assign(Measure=percent["Measure"].tolist())
-        cx_ui.chart_with_table(charts.kpi_chart(percent, "Contact-centre measures by period", "Per cent",
-                                                percent_targets), view, key="kpi")
+        cx_ui.chart_with_table(charts.kpi_chart, percent, "Contact-centre measures by period", "Per cent",
+                               percent_targets, table=view, key="kpi")
         wait = kpis[kpis["code"] == "average_wait_seconds"]
         if not wait.empty:
             wait_view = trends.display_table(wait, "seconds")
-            cx_ui.chart_with_table(charts.kpi_chart(wait, "Average wait before answer by period", "Seconds",
-                                                    percent_targets), wait_view, key="wait")
+            cx_ui.chart_with_table(charts.kpi_chart, wait, "Average wait before answer by period", "Seconds",
+                                   percent_targets, table=wait_view, key="wait")
         cx_ui.download_buttons(kpis.drop(columns=["period", "code"]), file_stem=f"contact-centre-{kpi_grain}",
                                title="Contact-centre measures", key="kpi-dl")
 
@@ -298,7 +298,8 @@ def engagement_section() -> None:
         both = pd.concat([
             trends.display_table(engagement, "%").assign(Measure="Employee engagement"),
             trends.display_table(satisfaction, "%").assign(Measure="Customer satisfaction (CSAT)")])
-        cx_ui.chart_with_table(charts.engagement_chart(engagement, satisfaction), both, key="engagement")
+        cx_ui.chart_with_table(charts.engagement_chart, engagement, satisfaction, table=both,
+                               key="engagement")
 
 
 # ------------------------------------------------------------------ comments
