@@ -77,5 +77,5 @@ with st.sidebar:
     st.divider()
     config = cx_ui.settings()
     st.caption(f"PlaceCX · database file: {config.db_path.name}")
-    cx_ui.make_menu_focusable()
+    cx_ui.keyboard_aids()
 page.run()

@@ -172,26 +172,48 @@ def style_focus() -> None:
     st.html(f"<style>{_FOCUS_CSS}</style>")
 
 
-# The menu scrolls when it is taller than the window; a scrolling region must take the
-# keyboard focus itself so it can be scrolled from the keyboard (WCAG 2.1.1, axe
-# "scrollable-region-focusable"). Streamlit draws the menu's container anew at times,
-# so one observer per browser tab marks it whenever it appears. Our own code, no user text.
-_MENU_FOCUSABLE = """<script>
+# Two things the keyboard needs that Streamlit's own markup does not give, installed once per
+# browser tab by an observer that watches for Streamlit redrawing (our own code, no user text):
+# - The menu scrolls when it is taller than the window; a scrolling region must take the keyboard
+#   focus itself so it can be scrolled from the keyboard (WCAG 2.1.1, axe
+#   "scrollable-region-focusable"). Streamlit draws the menu's container anew at times, so the
+#   observer marks it whenever it appears.
+# - A tab chosen with the keyboard reruns the page, and while its contents are redrawn Streamlit
+#   disables the tab, which takes away its tabindex. On a busy server that lasts long enough for
+#   the browser to drop the focus to the page, and the keyboard user to the top of it (WCAG 2.4.3).
+#   A tab that loses the focus that way gets it back as soon as it can take it again; any other
+#   move of the focus (a click elsewhere, Tab) cancels that.
+_KEYBOARD_AIDS = """<script>
 (() => {
-  if (window.placecxMenuFocus) return;
-  window.placecxMenuFocus = true;
-  const mark = () => document.querySelectorAll('[data-testid="stSidebarContent"]:not([tabindex])')
-    .forEach((menu) => { menu.tabIndex = 0; });
-  mark();
-  new MutationObserver(mark).observe(document.body,
+  if (window.placecxKeyboardAids) return;
+  window.placecxKeyboardAids = true;
+  let disabledTab = null;
+  document.addEventListener('focusout', (event) => {
+    const tab = event.target.closest ? event.target.closest('[role="tab"]') : null;
+    disabledTab = tab && !event.relatedTarget && !tab.hasAttribute('tabindex') ? tab : null;
+  }, true);
+  document.addEventListener('focusin', () => { disabledTab = null; }, true);
+  const tend = () => {
+    document.querySelectorAll('[data-testid="stSidebarContent"]:not([tabindex])')
+      .forEach((menu) => { menu.tabIndex = 0; });
+    if (disabledTab && disabledTab.isConnected && disabledTab.hasAttribute('tabindex')
+        && (document.activeElement === document.body || !document.activeElement)) {
+      const tab = disabledTab;
+      disabledTab = null;
+      tab.focus({preventScroll: true});
+    }
+  };
+  tend();
+  new MutationObserver(tend).observe(document.body,
     {childList: true, subtree: true, attributes: true, attributeFilter: ['tabindex']});
 })();
 </script>"""
 
 
-def make_menu_focusable() -> None:
-    """Let the keyboard reach (and scroll) the menu when it is taller than the window."""
-    st.html(_MENU_FOCUSABLE, unsafe_allow_javascript=True)
+def keyboard_aids() -> None:
+    """Let the keyboard reach (and scroll) the menu when it is taller than the window, and give a
+    tab back the focus Streamlit takes from it while the page redraws (see _KEYBOARD_AIDS)."""
+    st.html(_KEYBOARD_AIDS, unsafe_allow_javascript=True)
 
 
 def page_title(title: str) -> None:

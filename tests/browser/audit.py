@@ -68,7 +68,7 @@ _RUN = """async ([scroller, options, allowed]) => {
 }"""
 
 # The app makes its menu focusable from a script it sends with the page
-# (cx_ui.make_menu_focusable); a rerun can leave Streamlit's loading skeleton in the
+# (cx_ui.keyboard_aids); a rerun can leave Streamlit's loading skeleton in the
 # sidebar for a moment before that script has run again, so each audit waits for it.
 _MENU_READY = """() => {
   const menu = document.querySelector('[data-testid="stSidebarContent"]');

@@ -80,3 +80,35 @@ def test_every_control_shows_where_the_keyboard_focus_is(server_url, page, url_p
     stops, problems = focus_walk(page)
     assert stops >= 20, "the walk ended early"
     assert problems == [], "\n".join(problems)
+
+
+# What Streamlit does to a tab while its contents are redrawn after a rerun: it disables the tab,
+# which takes away its tabindex (the browser then drops the focus to the page), and enables it
+# again when the new contents arrive. On a busy server a keyboard user sees exactly this.
+_DISABLE_FOCUSED_TAB = "() => { window.placecxTestTab = document.activeElement; " \
+                       "document.activeElement.removeAttribute('tabindex'); }"
+_ENABLE_THAT_TAB = "() => window.placecxTestTab.setAttribute('tabindex', '0')"
+
+
+def test_a_tab_gets_the_focus_back_after_streamlit_disables_it_while_redrawing(server_url, page):
+    page.goto(f"{server_url}/roadmap")
+    wait_until_rendered(page)
+    tab_until(page, lambda f: f["role"] == "tab" and f["text"] == "Progress")
+    page.keyboard.press("ArrowRight")
+    assert active(page)["text"] == "Actions"
+
+    page.evaluate(_DISABLE_FOCUSED_TAB)
+    assert active(page)["tag"] == "BODY"
+    page.evaluate(_ENABLE_THAT_TAB)
+    page.wait_for_function("() => document.activeElement.getAttribute('role') === 'tab'", timeout=5_000)
+    assert active(page)["text"] == "Actions"
+    assert_focus_visible(page)
+
+    # Focus the person moved away themselves is left where they put it.
+    page.locator('[data-testid="stMain"] h1').click()
+    moved_to = active(page)
+    assert moved_to["role"] != "tab"
+    page.evaluate("() => { window.placecxTestTab.removeAttribute('tabindex'); }")
+    page.evaluate(_ENABLE_THAT_TAB)
+    page.wait_for_timeout(300)
+    assert active(page) == moved_to
