@@ -152,14 +152,14 @@ def cached(query: Callable[..., T], *args: Any, reads: Sequence[str] = (), **kwa
         session = next(a._session for a in args if isinstance(a, Store))
         name = f"{query.__module__}.{query.__qualname__}"
     key_args = tuple("<store>" if isinstance(a, Store) else a for a in args)
-    return _cached_call(name, str(settings().db_path), session.data_version(reads), key_args,
-                        tuple(sorted(kwargs.items())), functools.partial(query, *args, **kwargs))
+    key = (str(settings().db_path), session.data_version(reads), key_args, tuple(sorted(kwargs.items())))
+    return _cached_call(name, key, functools.partial(query, *args, **kwargs))
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def _cached_call(name: str, db_path: str, version: int, args: tuple, kwargs: tuple,
-                 _call: Callable[[], Any]) -> Any:
-    del name, db_path, version, args, kwargs  # the cache key only; the leading underscore is not hashed
+def _cached_call(name: str, key: tuple, _call: Callable[[], Any]) -> Any:
+    """`_call()`, kept under (name, key); Streamlit hashes the key by value (data frames too)."""
+    del name, key  # the cache key only; the leading underscore is not hashed
     return _call()
 
 
@@ -256,14 +256,9 @@ def chart_with_table(build: Callable[..., go.Figure], *args: Any, table: pd.Data
     The chart is drawn on the server as SVG (`cx.figure_svg`) whenever the figure
     allows, so the page needs none of Plotly's 4.7 MB of browser code, which costs a
     new session about two seconds; its text takes the page's own colour in light
-    and dark themes. Figures it cannot draw go to Plotly (`_plotly_chart`). The
-    picture is kept (`_chart_picture`), so the next session shown the same numbers
-    is spared building the figure and drawing it, most of the server's time on the
-    Heat map, Roadmap and Themes pages.
+    and dark themes. Figures it cannot draw go to Plotly (`_plotly_chart`).
     """
-    build_name = f"{build.__module__}.{build.__qualname__}"
-    picture, title = _chart_picture(build_name, args, tuple(sorted(kwargs.items())), key,
-                                    functools.partial(build, *args, **kwargs))
+    picture, title = chart_picture(build, *args, key=key, **kwargs)
     if picture is None:
         _plotly_chart(build(*args, **kwargs), key)
     else:
@@ -274,16 +269,23 @@ def chart_with_table(build: Callable[..., go.Figure], *args: Any, table: pd.Data
         st.dataframe(table, hide_index=True, width="stretch")
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
-def _chart_picture(build_name: str, args: tuple, kwargs: tuple, key: str,
-                   _build: Callable[[], go.Figure]) -> tuple[str | None, str]:
-    """(SVG of the figure, or None when figure_svg cannot draw it; the figure's title as plain text).
+def chart_picture(build: Callable[..., go.Figure], *args: Any, key: str,
+                  **kwargs: Any) -> tuple[str | None, str]:
+    """(SVG of `build(*args, **kwargs)`, or None when figure_svg cannot draw it; its title as plain text).
 
-    Keyed on the builder's name and the contents of its arguments (Streamlit hashes data
-    frames by value), so changed numbers make a new picture and none goes stale.
+    Kept through `_cached_call` on the builder's name and the contents of its arguments, so
+    the next session shown the same numbers is spared building the figure and drawing it
+    (most of the server's time on the Heat map, Roadmap and Themes pages), and changed
+    numbers make a new picture: none goes stale.
     """
-    del build_name, args, kwargs  # the cache key only; the leading underscore is not hashed
-    fig = _build()
+    name = f"chart {build.__module__}.{build.__qualname__}"
+    return _cached_call(name, (args, tuple(sorted(kwargs.items())), key),
+                        functools.partial(_draw_picture, build, args, kwargs, key))
+
+
+def _draw_picture(build: Callable[..., go.Figure], args: tuple, kwargs: dict[str, Any],
+                  key: str) -> tuple[str | None, str]:
+    fig = build(*args, **kwargs)
     title = html.unescape(fig.layout.title.text)
     try:
         return figure_svg(fig, ident=key), title

@@ -21,12 +21,11 @@ def _bars(frame: pd.DataFrame, title: str) -> go.Figure:
 
 def _kept_picture(frame: pd.DataFrame) -> tuple[str, str]:
     """What chart_with_table drew for `frame` (from the cache, or drawn now if it was not kept)."""
-    return cx_ui._chart_picture(f"{__name__}._bars", (frame, "CSAT by service"), (), "k",
-                                lambda: _bars(frame, "CSAT by service"))
+    return cx_ui.chart_picture(_bars, frame, "CSAT by service", key="k")
 
 
 def test_the_same_numbers_are_drawn_once_and_changed_numbers_are_drawn_again():
-    cx_ui._chart_picture.clear()
+    cx_ui._cached_call.clear()
     BUILT.clear()
     first = pd.DataFrame({"service": ["Waste", "Parking"], "csat": [71.5, 64.0]})
     cx_ui.chart_with_table(_bars, first, "CSAT by service", table=first, key="k")

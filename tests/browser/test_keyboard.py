@@ -85,8 +85,8 @@ def test_every_control_shows_where_the_keyboard_focus_is(server_url, page, url_p
 # What Streamlit does to a tab while its contents are redrawn after a rerun: it disables the tab,
 # which takes away its tabindex (the browser then drops the focus to the page), and enables it
 # again when the new contents arrive. On a busy server a keyboard user sees exactly this.
-_DISABLE_FOCUSED_TAB = "() => { window.placecxTestTab = document.activeElement; " \
-                       "document.activeElement.removeAttribute('tabindex'); }"
+_DISABLE_FOCUSED_TAB = ("() => { window.placecxTestTab = document.activeElement; "
+                        "document.activeElement.removeAttribute('tabindex'); }")
 _ENABLE_THAT_TAB = "() => window.placecxTestTab.setAttribute('tabindex', '0')"
 
 
