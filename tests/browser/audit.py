@@ -78,10 +78,13 @@ _MENU_READY = """() => {
 _SCROLL_HEIGHTS = f"""() => Array.from(document.querySelectorAll('{SCROLLERS}'))
   .map(el => [el.getAttribute('data-testid'), el.scrollHeight - el.clientHeight, el.clientHeight])"""
 
+# Scroll, then resolve once the browser has drawn two frames: sticky headers have moved and
+# the data grids have drawn their rows by then (axe reads layout, which is already settled).
 _SCROLL_TO = f"""([testid, top]) => {{
   for (const el of document.querySelectorAll('{SCROLLERS}')) {{
     el.scrollTop = el.getAttribute('data-testid') === testid ? top : 0;
   }}
+  return new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(resolve)));
 }}"""
 
 # Open every closed expander on screen (not those in hidden tab panels).
@@ -145,8 +148,6 @@ def scroll_positions(tab, *, sidebar: bool = True) -> list[tuple[str, int]]:
 
 def scroll_to(tab, testid: str, top: int) -> None:
     tab.evaluate(_SCROLL_TO, [testid, top])
-    # Let sticky headers, lazily drawn data grids and charts repaint.
-    tab.wait_for_timeout(150)
 
 
 def open_expanders(tab) -> None:

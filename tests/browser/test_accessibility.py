@@ -3,8 +3,9 @@
 axe-core audits each page against the WCAG 2.0-2.2 A and AA rules, scrolled from top
 to bottom on every tab with every expander open (tests/browser/audit.py); the tests add
 what axe cannot see: text drawn inside plotly's SVG charts is measured for contrast
-here, and so are the chart toolbar's icons; headings must form an outline. That every
-page's browser title is unique is checked in test_pages.py. Exceptions are listed in
+here, and so are the chart toolbar's icons; headings must form an outline. Each page,
+opened by a deep link in a new session, must also carry its own browser title and show
+no exception box or dialog (test_pages.py checks the titles differ). Exceptions are listed in
 ALLOWED with the reason, and in docs/accessibility.md.
 """
 
@@ -19,7 +20,7 @@ from cx.framework import LEVELS
 
 from ..colour import contrast_ratio
 from .audit import audit_page
-from .conftest import ROOT, wait_until_rendered
+from .conftest import ARTIFACTS, ROOT, wait_until_rendered
 from .test_pages import listed_pages
 
 pytestmark = pytest.mark.browser
@@ -108,6 +109,19 @@ def choose_person(tab) -> None:
         wait_until_rendered(tab)
 
 
+def assert_opened_whole(tab, title: str, url_path: str) -> None:
+    """A deep link into a new session: the page under its own browser title, no exception box,
+    no dialog (a "page not found"), and the router's sidebar; the light theme keeps a picture."""
+    assert tab.locator("h1").first.inner_text().strip() == title
+    assert tab.title() == f"{title} · PlaceCX"
+    assert tab.locator('[data-testid="stException"]').count() == 0, title
+    assert tab.locator('[role="dialog"]').count() == 0, f"{title}: a dialog (page not found?)"
+    assert "database file" in tab.locator('[data-testid="stSidebar"]').inner_text()
+    if tab.theme == "light":
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / f"{url_path or 'home'}.png"), full_page=True)
+
+
 def chart_problems(tab, title: str) -> list[str]:
     """Chart text under 4.5:1 and toolbar icons under 3:1, on the charts now on screen."""
     problems = []
@@ -126,6 +140,7 @@ def chart_problems(tab, title: str) -> list[str]:
 def test_page_passes_the_wcag_audit_and_outline_checks(server_url, themed_page, title, url_path):
     tab = themed_page
     open_settled(tab, server_url, url_path)
+    assert_opened_whole(tab, title, url_path)
     assert tab.evaluate("document.documentElement.lang").startswith("en")
 
     headings = tab.evaluate(_HEADINGS)
