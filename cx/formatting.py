@@ -23,19 +23,23 @@ def period_label(start: date, grain: str) -> str:
     raise ValueError(f"Unknown period {grain!r}.")
 
 
-def format_value(estimate: Estimate) -> str:
-    """The estimate's value with its unit: '+12', '81%', '5.3'; '–' when there is none."""
+# Decimal places a value is shown to, by unit; scores on a 1-to-5 or 1-to-7 scale get one.
+DECIMALS = {"points": 0, "%": 0, "seconds": 0}
+
+
+def format_value(estimate: Estimate, decimals: int | None = None) -> str:
+    """The estimate's value with its unit: '+12', '81%', '5.3'; '–' when there is none.
+
+    `decimals` overrides the unit's usual places (DECIMALS): '+19.9'."""
     value = estimate.value
     if value is None:
         return "–"
+    places = DECIMALS.get(estimate.unit, 1) if decimals is None else decimals
     if estimate.unit == "points":
-        rounded = round(value)
-        return "0" if rounded == 0 else f"{rounded:+d}"
-    if estimate.unit == "%":
-        return f"{value:.0f}%"
-    if estimate.unit == "seconds":
-        return f"{value:.0f} s"
-    return f"{value:.1f}"
+        written = f"{value:+.{places}f}"
+        return "0" if float(written) == 0 else written
+    suffix = {"%": "%", "seconds": " s"}.get(estimate.unit, "")
+    return f"{value:.{places}f}{suffix}"
 
 
 def format_interval(estimate: Estimate) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cx import edits, metrics
-from cx.formatting import format_value
+from cx.formatting import DECIMALS, format_value
 from cx.metrics import Comparison, Difference, Estimate
 from cx.store.surveys import SurveyStore
 
@@ -228,11 +228,31 @@ class Measure:
         return f"target {self.format_target(target)} {'or more' if self.higher_is_better else 'or less'}"
 
     def target_status(self, value: float | None, target: float | None) -> str:
-        """'✓ on target (target 90% or more)', '✗ off target (...)', or 'no target set'."""
+        """'✓ on target (target 90% or more)', '✗ off target: +19.9 (target +20 or more)' (see
+        `target_verdict`), 'no target set', or '' for a target without a value."""
+        verdict = self.target_verdict(value, target)
+        if not verdict:
+            return "no target set" if target is None else ""
+        return f"{verdict} ({self.target_words(target)})"
+
+    def target_verdict(self, value: float | None, target: float | None) -> str:
+        """'✓ on target' or '✗ off target'; '' without a value or a target.
+
+        A value shown rounded can seem to sit on the other side of its target: an NPS of 19.9
+        is shown as '+20', which reads as meeting 'target +20 or more'. The verdict then gives
+        the value to as many decimals as it takes to see the side: '✗ off target: +19.9'.
+        """
         met = self.meets(value, target)
         if met is None:
-            return "no target set" if target is None else ""
-        return f"{'✓ on target' if met else '✗ off target'} ({self.target_words(target)})"
+            return ""
+        words = "✓ on target" if met else "✗ off target"
+        shown = DECIMALS.get(self.unit, 1)
+        if self.meets(round(value, shown), target) == met:
+            return words
+        # Fifteen places tell any value from its target on the measures' scales (|value| <= 100).
+        decimals = next((places for places in range(shown + 1, 15)
+                         if self.meets(round(value, places), target) == met), 15)
+        return f"{words}: {format_value(Estimate(self.label, value, 0, None, None, self.unit), decimals)}"
 
     def value_words(self, value: float) -> str:
         """A bare value in the measure's unit, e.g. '81%' or '+12'."""

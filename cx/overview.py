@@ -58,10 +58,6 @@ class Headline:
             return self.measure.verdict(Comparison(None, None, False, self.comparison.test))
         return self.measure.verdict(self.comparison)
 
-    @property
-    def on_target(self) -> bool | None:
-        return self.measure.meets(self.current.value, self.target)
-
     def target_words(self) -> str:
         """'✓ on target (target 90% or more)' / '✗ off target (...)' / 'no target set'."""
         return self.measure.target_status(self.current.value, self.target) or "no target set"
@@ -116,22 +112,18 @@ class KpiHeadline:
             return None
         return self.current.value - self.previous.value
 
-    @property
-    def on_target(self) -> bool | None:
-        return self.definition.meets(self.current.value, self.target)
-
     def sentence(self) -> str:
         d, cur = self.definition, self.current
         if cur.value is None:
             return f"No {d.label.lower()} figures for {self.period}."
-        status = {True: "on target", False: "off target", None: "no target"}[self.on_target]
+        status = d.target_status(cur.value, self.target) or "no target set"
         unit = cur.unit
         return (
             f"{d.label} in {self.period}: {format_value(cur)} "
             f"({format_count(self.numerator)} {d.numerator_label} of "
             f"{format_count(self.denominator)} {d.denominator_label}), "
             f"{format_change(self.change, unit)} on {self.previous_period}; "
-            f"{status} ({d.target_words(self.target)})."
+            f"{status}."
         )
 
 

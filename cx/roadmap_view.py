@@ -117,8 +117,7 @@ def latest_text(metric: object, target: object, latest: Mapping[str, tuple[str, 
     text = f"{format_value(estimate)} in {period}"
     if target is None or pd.isna(target) or estimate.value is None:
         return text
-    met = MEASURES[metric].meets(estimate.value, float(target))
-    return text + (", ✓ on target" if met else ", ✗ off target")
+    return f"{text}, {MEASURES[metric].target_verdict(estimate.value, float(target))}"
 
 
 def progress_table(table: pd.DataFrame, heading: str) -> pd.DataFrame:

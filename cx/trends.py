@@ -102,10 +102,6 @@ class TrendHeadline:
     target: float | None
     min_n: int
 
-    @property
-    def on_target(self) -> bool | None:
-        return self.measure.meets(None if self.current is None else self.current.value, self.target)
-
     def sentence(self) -> str:
         """The headline in words: value, n, interval, change and its test, target."""
         label = self.measure.label

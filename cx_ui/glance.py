@@ -73,7 +73,6 @@ def headline_card(headline: Headline, min_n: int) -> None:
 def kpi_card(kpi: KpiHeadline, *, line: bool = False) -> None:
     """One contact-centre or staff figure against its target and the period before (and its line)."""
     d, cur = kpi.definition, kpi.current
-    status = {True: "✓ On target", False: "✗ Off target", None: "No target"}[kpi.on_target]
     verdict = kpi.verdict
     delta = None
     if kpi.change is not None:
@@ -88,7 +87,8 @@ def kpi_card(kpi: KpiHeadline, *, line: bool = False) -> None:
     if line:
         _history_line(kpi.history)
     st.caption(
-        f"{status}: {d.target_words(kpi.target)} · {format_count(kpi.numerator)} {d.numerator_label} "
+        f"{d.target_status(cur.value, kpi.target) or 'no target set'} · "
+        f"{format_count(kpi.numerator)} {d.numerator_label} "
         f"of {format_count(kpi.denominator)} {d.denominator_label}"
     )
 

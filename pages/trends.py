@@ -151,8 +151,7 @@ if top.current is not None:
                 else signed_change(top.comparison.change, top.current.unit),
                 delta_description=f"on {top.previous_period}",
                 help=f"n = {format_count(top.current.n)} · {format_interval(top.current)}")
-    status = {True: "✓ On target", False: "✗ Off target", None: "No target set"}[top.on_target]
-    card.caption(status)
+    card.caption(measure.target_verdict(top.current.value, target) or "No target set")
 words.markdown(cx_ui.literal(top.sentence()))
 words.caption(f"Grey hollow points have fewer than {min_n} answers and are never used as the headline. "
               f"Significance: {TESTS_USED}")

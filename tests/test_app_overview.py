@@ -58,14 +58,19 @@ def test_contact_centre_headline_is_summed_across_services(demo_db_path, app_env
         "SELECT metric, numerator, denominator FROM kpi_observations "
         "WHERE period_start = DATE '2026-10-01' AND metric IN ('answered_within_20s', 'abandoned')"
     ).df()
+    targets = dict(con.execute("SELECT metric, target FROM measure_targets WHERE service = ''").fetchall())
     con.close()
     sums = frame.groupby("metric")[["numerator", "denominator"]].sum()
     at = run_app()
-    for code, label in (("answered_within_20s", "Calls answered within 20 seconds"),
-                        ("abandoned", "Calls abandoned")):
+    captions = [c.value for c in at.caption]
+    for code, label, better in (("answered_within_20s", "Calls answered within 20 seconds", "more"),
+                                ("abandoned", "Calls abandoned", "less")):
         share = 100 * sums.loc[code, "numerator"] / sums.loc[code, "denominator"]
         assert metric(at, label).value == f"{share:.0f}%"
-    assert any("On target" in c.value or "Off target" in c.value for c in at.caption)
+        target = targets[code]
+        met = share >= target if better == "more" else share <= target
+        verdict = f"{'✓ on' if met else '✗ off'} target (target {target:g}% or {better}) · "
+        assert any(c.startswith(verdict) for c in captions), (verdict, captions)
 
 
 def test_empty_database_explains_how_to_add_data(tmp_path, app_env):
