@@ -141,15 +141,20 @@ def programme_cards(glance: Glance) -> None:
 
 
 def attention_list(glance: Glance) -> None:
-    """What needs attention: overdue or blocked roadmap actions (up to three), as a table."""
+    """What needs attention: overdue or blocked roadmap actions (up to three), as a list."""
     st.markdown("**What needs attention**")
     if glance.roadmap is None or glance.roadmap.attention.empty:
         st.markdown("No roadmap action is overdue or blocked.")
         return
-    # Action titles and owners are typed by people: a data table shows them as text.
-    st.dataframe(glance.roadmap.attention, hide_index=True, width="stretch",
-                 column_config={"Action": st.column_config.TextColumn(width="large"),
-                                "Why": st.column_config.TextColumn(width="medium")})
+    st.markdown(attention_markdown(glance.roadmap.attention))
+
+
+def attention_markdown(attention: pd.DataFrame) -> str:
+    """One list item per action: title, owner, due date and why, each wrapping on a narrow
+    screen (a data table cut the reason off at 1920 px). Titles and owners are typed by
+    people, so each goes through the literal-text helper."""
+    return "\n".join(f"- {cx_ui.literal(row.Action)}: {cx_ui.literal(row.Owner)}, due {row.Due} ({row.Why})"
+                     for row in attention.itertuples())
 
 
 def programme_sentences(glance: Glance) -> str:

@@ -117,10 +117,7 @@ def roadmap_view() -> None:
     if attention.empty:
         st.markdown("No roadmap action is overdue or blocked.")
         return
-    # Titles and owners are typed by people: each goes through the literal-text helper.
-    st.markdown("\n".join(
-        f"- {cx_ui.literal(row.Action)}: {cx_ui.literal(row.Owner)}, due {row.Due} ({row.Why})"
-        for row in attention.itertuples()))
+    st.markdown(cards.attention_markdown(attention))
 
 
 (at_a_glance, customer_measures, heat_map_view, roadmap_view)[view - 1]()

@@ -109,6 +109,12 @@ def test_programme_at_a_glance_matches_the_tables(demo_db_path, app_env):
         "SELECT count(*) FILTER (status = 'done'), count(*) FROM roadmap_actions WHERE NOT archived"
     ).fetchone()
     steps_done = con.execute("SELECT count(*) FROM culture_steps WHERE status = 'done'").fetchone()[0]
+    needing = {title: "blocked" if status == "blocked" else f"overdue by {days} days"
+               for title, status, days in con.execute(
+                   "SELECT title, status, date_diff('day', due_date, current_date) FROM roadmap_actions "
+                   "WHERE NOT archived "
+                   "AND (status = 'blocked' OR (status <> 'done' AND due_date < current_date))"
+               ).fetchall()}
     con.close()
     at = run_app()
     assert metric(at, "● Done roadmap actions").value == f"{done} of {total}"
@@ -116,7 +122,13 @@ def test_programme_at_a_glance_matches_the_tables(demo_db_path, app_env):
     critical = int(metric(at, "! Critical focus cells").value.split(" of ")[0])
     assert 0 < critical < 15
     assert any("Heat-map round Q4 2026 review" in m.value.replace("\\", "") for m in at.markdown)
-    assert len(at.dataframe) >= 1  # actions that need attention
+    # What needs attention: up to three of the overdue or blocked actions, each with its reason.
+    texts = [m.value for m in at.markdown]
+    listed = texts[texts.index("**What needs attention**") + 1].splitlines()
+    assert len(listed) == min(3, len(needing)) > 0
+    for line in listed:
+        title = line[2:].split(":")[0].replace("\\", "")
+        assert line.endswith(f"({needing[title]})"), line
 
 
 def test_programme_glance_shows_without_survey_data(tmp_path, app_env):
