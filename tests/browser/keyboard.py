@@ -175,7 +175,10 @@ def check_focus_indicator(tab, padding: int = 8, *, unfocused_page: bytes | None
         # after the focus left it (blur), where it is.
         if not stayed:
             tab.keyboard.press("Tab")
-        clip = clip_around(ringed.bounding_box())
+        # Coming back may have scrolled the control elsewhere (to the window's bottom edge):
+        # judge the edges where it is now.
+        box = ringed.bounding_box()
+        clip = clip_around(box)
         focused, unfocused = _with_and_without_focus(tab, element, ringed, clip)
     if not tab.evaluate("(e) => e === document.activeElement", element):
         return f"{described}: the focus did not come back with Tab"
