@@ -45,6 +45,7 @@ class Shown:
     """What one script run put on the page (the last run, when it ended in st.rerun)."""
 
     elements: dict[tuple, tuple[str, object]] = field(default_factory=dict)  # delta path -> (type, proto)
+    tab_ids: dict[str, str] = field(default_factory=dict)  # key of an st.tabs(on_change=...) -> widget id
     status: int | None = None
     page_not_found: bool = False
 
@@ -78,6 +79,8 @@ class WsSession:
         self.pages: dict[str, str] = {}  # url path -> page script hash
         self.session_id = ""
         self.last = Shown()
+        # The tab chosen on this page: a browser sends it with every rerun, so this does too.
+        self.chosen_tab: WidgetState | None = None
 
     # ----------------------------------------------------------------- protocol
 
@@ -91,11 +94,15 @@ class WsSession:
             self.url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
             max_size=None, ping_interval=None, open_timeout=RUN_TIMEOUT)
         self.page_hash = ""
+        self.chosen_tab = None
         await self.run([], page=path)
         people = self.last.widgets()["person_widget"]
         name = next(o for o in people.options if o.startswith(self.spec["name"] + " "))
         await self.run([WidgetState(id=people.id, string_value=name)])
+        if self.role == "rating":
+            await self.open_tab("heatmap_tab", "Your ratings")
         if self.role == "roadmap":
+            await self.open_tab("roadmap_tab", "Actions")
             choice = self.last.widgets()["roadmap-edit-choice"]
             wanted = next(o for o in choice.options if o.startswith(f"#{self.spec['action_id']} "))
             await self.run([WidgetState(id=choice.id, string_value=wanted)])
@@ -119,6 +126,8 @@ class WsSession:
             client.page_script_hash = self.page_hash
         client.context_info.timezone = "Europe/London"
         client.context_info.locale = "en-GB"
+        if self.chosen_tab is not None and page is None:
+            states = [self.chosen_tab, *states]
         client.widget_states.widgets.extend(states)
         await self.ws.send(message.SerializeToString())
         self.last = await asyncio.wait_for(self._collect(), timeout)
@@ -142,6 +151,10 @@ class WsSession:
                 element_type = element.WhichOneof("type")
                 path = tuple(message.metadata.delta_path)
                 shown.elements[path] = (element_type, getattr(element, element_type))
+            elif kind == "delta" and message.delta.WhichOneof("type") == "add_block":
+                tabs = message.delta.add_block.tab_container
+                if tabs.id.startswith("$$ID-"):
+                    shown.tab_ids[tabs.id.split("-", 2)[2]] = tabs.id
             elif kind == "page_not_found":
                 shown.page_not_found = True
             elif kind == "script_finished" and started:
@@ -161,7 +174,9 @@ class WsSession:
             attempt.seconds = time.monotonic() - begun
             return
         attempt.seconds = time.monotonic() - begun
-        hits = [text for text in shown.texts("alert", SUCCESS) if re.search(expected, text)]
+        # Notices reach the page as literal Markdown ("Action \#1 saved"): match the text as read.
+        hits = [text for text in shown.texts("alert", SUCCESS)
+                if re.search(expected, re.sub(r"\\(.)", r"\1", text))]
         errors = shown.texts("alert", ERROR)
         if shown.texts("exception"):
             attempt.outcome, attempt.message = "exception", shown.texts("exception")[0][:300]
@@ -257,7 +272,15 @@ class WsSession:
     async def to_heat_map(self) -> None:
         """Move to the Heat map page in the same session (a sidebar link), keeping who we are."""
         self.role = "rating"
+        self.chosen_tab = None
         await self.run([], page="heat_map")
+        await self.open_tab("heatmap_tab", "Your ratings")
+
+    async def open_tab(self, key: str, label: str) -> None:
+        """Choose a tab, as a person does before using its form: the page draws a tab's form
+        from the first time it is opened in the session (cx_ui.opened_before)."""
+        self.chosen_tab = WidgetState(id=self.last.tab_ids[key], string_value=label)
+        await self.run([])
 
     async def recover(self) -> bool:
         try:

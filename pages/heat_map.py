@@ -253,8 +253,8 @@ def rating_section() -> None:
 
 
 with rate_tab:
-    # Drawn on every tab, so a rater's typing survives a look at the map.
-    rating_section()
+    if cx_ui.opened_before(rate_tab, "heat_map/rate"):
+        rating_section()
 
 def discussion_section() -> None:
     """The cells in the order the meeting should discuss them, with every comment."""

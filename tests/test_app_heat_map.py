@@ -46,6 +46,13 @@ def test_rating_a_full_round_through_the_widgets_changes_the_team_map(small_team
     assert before.loc["Data-driven transformation", "Fix the basics"] == "! Critical focus (1 of 1)"
     assert before.loc["Branding and shared values", "Customer excellence"] == "◐ Some progress (1 of 1)"
     assert metric(at, "Raters who submitted").value == "1 of 2"
+    # The form is drawn once its tab has been opened, and from then on whichever tab is shown.
+    assert len(at.radio) == 0
+    at.session_state["heatmap_tab"] = "Your ratings"  # as a click on the tab does
+    at.run()
+    assert len(at.radio) == 15
+    at.session_state["heatmap_tab"] = "Team map"
+    at.run()
 
     for block, stage in CELLS:
         at.radio(key=radio_key(round_id, ben, block, stage)).set_value(
@@ -75,7 +82,7 @@ def test_rating_a_full_round_through_the_widgets_changes_the_team_map(small_team
 
 def test_an_incomplete_submission_is_refused_naming_the_missing_cells(small_team):
     path, round_id, ann, ben = small_team
-    at = open_page("pages/heat_map.py", person_id=ben)
+    at = open_page("pages/heat_map.py", person_id=ben, heatmap_tab="Your ratings")
     skipped = {("branding", "basics"), ("culture", "excellence")}
     for block, stage in CELLS:
         if (block, stage) not in skipped:
@@ -96,7 +103,7 @@ def test_an_incomplete_submission_is_refused_naming_the_missing_cells(small_team
     assert drafted == (13,)
 
     # A new session (the rater comes back later) starts from the draft.
-    again = open_page("pages/heat_map.py", person_id=ben)
+    again = open_page("pages/heat_map.py", person_id=ben, heatmap_tab="Your ratings")
     assert again.radio(key=radio_key(round_id, ben, "data", "basics")).value == "progress"
     assert again.radio(key=radio_key(round_id, ben, "branding", "basics")).value is None
     assert any(t.value.startswith("Your draft was saved on") for t in again.text)
@@ -109,7 +116,7 @@ def test_someone_who_is_not_a_rater_can_join_the_round(small_team, tmp_path):
     with store.transaction():
         cal = store.people.add("Cal Example", None, now=NOW)
     db.close()
-    at = open_page("pages/heat_map.py", person_id=cal)
+    at = open_page("pages/heat_map.py", person_id=cal, heatmap_tab="Your ratings")
     assert "You are not one of this round's raters." in [i.value for i in at.info]
     at.button(key="join-round").click().run()
     assert len(at.radio) == 15
