@@ -73,8 +73,9 @@ class Headline:
         )
         if not cur.is_reliable(min_n):
             return base + f", fewer than {min_n} answers, so too uncertain to headline."
+        target = f"; {self.target_words()}."
         if prev.value is None:
-            return base + f"; no answers in {self.previous_period} to compare with."
+            return base + f"; no answers in {self.previous_period} to compare with" + target
         verdict = (
             "a statistically significant change" if self.comparison.significant
             else "not a statistically significant change"
@@ -82,7 +83,7 @@ class Headline:
         return (
             base + f", {format_change(self.comparison.change, cur.unit)} on {self.previous_period} "
             f"({format_value(prev)}, n = {format_count(prev.n)}); {verdict} "
-            f"({self.comparison.test} at 95%)."
+            f"({self.comparison.test} at 95%)" + target
         )
 
 

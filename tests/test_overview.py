@@ -1,3 +1,4 @@
+import dataclasses
 from datetime import date, datetime
 
 import pandas as pd
@@ -31,6 +32,9 @@ def test_month_so_far_against_the_same_days_of_the_month_before(store):
     assert view.responses == 40 and view.previous_responses == 40
     assert view.partial_period  # newest answer on 5 October
     assert "up 50 points on the same days of September 2026" in nps.sentence(30)
+    assert nps.sentence(30).endswith("(two-sample z-test on NPS at 95%); no target set.")
+    with_target = dataclasses.replace(nps, target=20.0)
+    assert with_target.sentence(30).endswith("; ✓ on target (target +20 or more).")
     assert nps.verdict(30).word == "Significantly better"
     assert view.monthly_volume["responses"].tolist() == [1, 41, 40]  # July, September, October
     assert [e.n for e in nps.history] == [1, 41, 40]
