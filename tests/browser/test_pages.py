@@ -40,6 +40,7 @@ def test_every_listed_page_has_a_title_of_its_own():
 
 
 def test_overview_shows_live_headlines_and_saves_the_readme_screenshot(server_url, page):
+    page.set_viewport_size({"width": 1920, "height": 1080})  # the meeting room's projector
     page.goto(server_url)
     wait_until_rendered(page)
     page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stMetric\"]').length >= 6")
