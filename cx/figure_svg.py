@@ -38,7 +38,7 @@ from cx.svg_axes import (
     text_width,
     wrap,
 )
-from cx.svg_marks import DASHES, Marks, bar_keys_and_amounts, marker_symbol, xml_attr, xml_text
+from cx.svg_marks import DASHES, Marks, marker_symbol, stacked_bars, xml_attr, xml_text
 
 
 class Unsupported(ValueError):
@@ -155,18 +155,10 @@ class _Chart:
                [v - m for v, m in zip(values, minus, strict=False) if v is not None and m is not None]
 
     def _stack_totals(self, letter: str) -> list[float]:
-        if self.layout.barmode != "stack":
+        """The stacks' totals, which the value axis must reach; none on the other axis."""
+        if self.layout.barmode != "stack" or (letter == "x") != self.horizontal:
             return []
-        totals: dict = {}
-        for trace in self.traces:
-            if trace.type != "bar":
-                continue
-            keys, amounts = bar_keys_and_amounts(trace, self.horizontal)
-            if (letter == "x") != self.horizontal:
-                continue
-            for key, amount in zip(keys, amounts, strict=False):
-                totals[str(key)] = totals.get(str(key), 0) + (amount or 0)
-        return list(totals.values())
+        return list(stacked_bars(self.traces, self.horizontal)[1].values())
 
     def _reference_values(self, letter: str) -> list:
         values = []

@@ -49,23 +49,24 @@ class Marks:
     def draw_traces(self) -> None:
         """Every visible trace in order, each in a group named after its series."""
         bars = [t for t in self.traces if t.type == "bar"]
-        stacks: dict[str, float] = {}
+        starts = stacked_bars(self.traces, self.horizontal)[0] if self.layout.barmode == "stack" else {}
         previous_points: list | None = None
         for index, trace in enumerate(self.traces):
             if trace.visible is False:
                 continue
             start = len(self.parts)
-            self._draw_trace(trace, index, bars, stacks, previous_points)
+            self._draw_trace(trace, index, bars, starts.get(index), previous_points)
             if trace.type == "scatter":
                 previous_points = self._points(trace)
             # Each series in a group named after it, each point with its values: what a test reads back.
             drawn = "".join(self.parts[start:])
             self.parts[start:] = [f"<g data-series={xml_attr(plain_text(trace.name or ''))}>{drawn}</g>"]
 
-    def _draw_trace(self, trace, index: int, bars: list, stacks: dict[str, float], previous_points) -> None:
-        """One trace; a band's lower edge fills up to `previous_points`, the trace drawn before it."""
+    def _draw_trace(self, trace, index: int, bars: list, starts: list[float] | None, previous_points) -> None:
+        """One trace; a band's lower edge fills up to `previous_points`, the trace drawn before it;
+        stacked bars start at `starts` (see `stacked_bars`)."""
         if trace.type == "bar":
-            self._draw_bars(trace, index, bars.index(trace), len(bars), stacks)
+            self._draw_bars(trace, index, bars.index(trace), len(bars), starts)
             return
         if trace.type == "heatmap":
             self._draw_cells(trace)
@@ -146,7 +147,8 @@ class Marks:
             mark = marker_symbol(str(symbols[i]), point, size, str(colours[i]), outline)
             self.parts.append(f"<g {_data(xs[i], ys[i])}>{_tooltip(tip) if tip else ''}{mark}</g>")
 
-    def _draw_bars(self, trace, index: int, position: int, bar_count: int, stacks: dict[str, float]) -> None:
+    def _draw_bars(self, trace, index: int, position: int, bar_count: int,
+                   starts: list[float] | None) -> None:
         keys, amounts = bar_keys_and_amounts(trace, self.horizontal)
         key_axis, value_axis = (self.y, self.x) if self.horizontal else (self.x, self.y)
         grouped = self.layout.barmode in (None, "group") and bar_count > 1
@@ -163,9 +165,7 @@ class Marks:
                 continue
             centre = key_axis.at(key)
             offset = (position - (bar_count - 1) / 2) * thickness if grouped else 0
-            start = stacks.get(str(key), 0.0) if self.layout.barmode == "stack" else 0.0
-            if self.layout.barmode == "stack":
-                stacks[str(key)] = start + amount
+            start = starts[i] if starts else 0.0
             a, b = value_axis.px(start), value_axis.px(start + amount)
             box = self._box(centre + offset, thickness, a, b)
             tip = _hover(trace, i, trace.x[i] if trace.x is not None else None,
@@ -249,6 +249,27 @@ class Marks:
                          f'<path d="{path}" stroke={xml_attr(colour)} stroke-opacity="{opacity:.2f}" '
                          'stroke-width="1.5" fill="none"/></pattern>')
         return ident
+
+
+def stacked_bars(traces, horizontal: bool) -> tuple[dict[int, list[float]], dict[str, float]]:
+    """Where each bar starts when a chart's bars stack, and each stack's total.
+
+    Returns ({index of a visible bar trace in `traces`: the start of each of its bars},
+    {key: the stack's total}); a bar starts where the bars drawn before it at its key end.
+    Drawing reads the starts; the value axis is sized to take the totals.
+    """
+    starts: dict[int, list[float]] = {}
+    totals: dict[str, float] = {}
+    for index, trace in enumerate(traces):
+        if trace.type != "bar" or trace.visible is False:
+            continue
+        starts[index] = []
+        for key, amount in zip(*bar_keys_and_amounts(trace, horizontal), strict=False):
+            start = totals.get(str(key), 0.0)
+            starts[index].append(start)
+            if key is not None and amount is not None:
+                totals[str(key)] = start + amount
+    return starts, totals
 
 
 def bar_keys_and_amounts(trace, horizontal: bool) -> tuple[list, list]:

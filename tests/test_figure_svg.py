@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
 from datetime import date
 
@@ -123,6 +124,14 @@ def test_stacked_bars_add_up_per_row_and_keep_the_first_row_on_top():
     widths = {label: sum(float(r.get("width")) for r in rects) for label, rects in rows.items()}
     first, second = (widths[label] for label in ("Fix the basics", "Deliver consistently"))
     assert first / second == pytest.approx(table["total"][0] / table["total"][1], rel=0.01)
+    # Each bar starts where the one before it in its row ends, from the same zero line.
+    starts = set()
+    for rects in rows.values():
+        spans = sorted((float(r.get("x")), float(r.get("x")) + float(r.get("width"))) for r in rects)
+        starts.add(round(spans[0][0], 1))
+        for (_, end), (begin, _) in itertools.pairwise(spans):
+            assert begin == pytest.approx(end, abs=0.2)  # coordinates are written to 0.1 px
+    assert len(starts) == 1
     tops = {label: min(float(r.get("y")) for r in rects) for label, rects in rows.items()}
     assert tops["Fix the basics"] < tops["Deliver consistently"]
     legend = " ".join(texts(svg))
