@@ -23,18 +23,20 @@ def period_label(start: date, grain: str) -> str:
     raise ValueError(f"Unknown period {grain!r}.")
 
 
-# Decimal places a value is shown to, by unit; scores on a 1-to-5 or 1-to-7 scale get one.
-DECIMALS = {"points": 0, "%": 0, "seconds": 0}
+def shown_decimals(unit: str) -> int:
+    """Decimal places a value in `unit` is shown to: none for points, per cent and seconds, one for
+    scores on a 1-to-5 or 1-to-7 scale."""
+    return 0 if unit in ("points", "%", "seconds") else 1
 
 
 def format_value(estimate: Estimate, decimals: int | None = None) -> str:
     """The estimate's value with its unit: '+12', '81%', '5.3'; '–' when there is none.
 
-    `decimals` overrides the unit's usual places (DECIMALS): '+19.9'."""
+    `decimals` overrides the unit's usual places (`shown_decimals`): '+19.9'."""
     value = estimate.value
     if value is None:
         return "–"
-    places = DECIMALS.get(estimate.unit, 1) if decimals is None else decimals
+    places = shown_decimals(estimate.unit) if decimals is None else decimals
     if estimate.unit == "points":
         written = f"{value:+.{places}f}"
         return "0" if float(written) == 0 else written

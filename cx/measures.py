@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cx import edits, metrics
-from cx.formatting import DECIMALS, format_value
+from cx.formatting import format_value, shown_decimals
 from cx.metrics import Comparison, Difference, Estimate
 from cx.store.surveys import SurveyStore
 
@@ -246,17 +246,17 @@ class Measure:
         if met is None:
             return ""
         words = "✓ on target" if met else "✗ off target"
-        shown = DECIMALS.get(self.unit, 1)
+        shown = shown_decimals(self.unit)
         if self.meets(round(value, shown), target) == met:
             return words
         # Fifteen places tell any value from its target on the measures' scales (|value| <= 100).
         decimals = next((places for places in range(shown + 1, 15)
                          if self.meets(round(value, places), target) == met), 15)
-        return f"{words}: {format_value(Estimate(self.label, value, 0, None, None, self.unit), decimals)}"
+        return f"{words}: {self.value_words(value, decimals)}"
 
-    def value_words(self, value: float) -> str:
-        """A bare value in the measure's unit, e.g. '81%' or '+12'."""
-        return format_value(Estimate(self.label, value, 0, None, None, self.unit))
+    def value_words(self, value: float, decimals: int | None = None) -> str:
+        """A bare value in the measure's unit, e.g. '81%' or '+12' (or to `decimals` places: '+19.9')."""
+        return format_value(Estimate(self.label, value, 0, None, None, self.unit), decimals)
 
 
 MEASURES: dict[str, Measure] = {

@@ -113,18 +113,21 @@ class KpiHeadline:
             return None
         return self.current.value - self.previous.value
 
+    def target_words(self) -> str:
+        """'✓ on target (target 80% or more)' / '✗ off target (...)' / 'no target set'."""
+        return self.definition.target_status(self.current.value, self.target) or "no target set"
+
     def sentence(self) -> str:
         d, cur = self.definition, self.current
         if cur.value is None:
             return f"No {d.label.lower()} figures for {self.period}."
-        status = d.target_status(cur.value, self.target) or "no target set"
         unit = cur.unit
         return (
             f"{d.label} in {self.period}: {format_value(cur)} "
             f"({format_count(self.numerator)} {d.numerator_label} of "
             f"{format_count(self.denominator)} {d.denominator_label}), "
             f"{format_change(self.change, unit)} on {self.previous_period}; "
-            f"{status}."
+            f"{self.target_words()}."
         )
 
 

@@ -87,7 +87,7 @@ def kpi_card(kpi: KpiHeadline, *, line: bool = False) -> None:
     if line:
         _history_line(kpi.history)
     st.caption(
-        f"{d.target_status(cur.value, kpi.target) or 'no target set'} · "
+        f"{kpi.target_words()} · "
         f"{format_count(kpi.numerator)} {d.numerator_label} "
         f"of {format_count(kpi.denominator)} {d.denominator_label}"
     )
@@ -143,16 +143,18 @@ def programme_cards(glance: Glance) -> None:
 def attention_list(glance: Glance) -> None:
     """What needs attention: overdue or blocked roadmap actions (up to three), as a list."""
     st.markdown("**What needs attention**")
-    if glance.roadmap is None or glance.roadmap.attention.empty:
-        st.markdown("No roadmap action is overdue or blocked.")
-        return
-    st.markdown(attention_markdown(glance.roadmap.attention))
+    st.markdown(attention_markdown(glance.roadmap.attention) if glance.roadmap else NOTHING_NEEDS_ATTENTION)
+
+
+NOTHING_NEEDS_ATTENTION = "No roadmap action is overdue or blocked."
 
 
 def attention_markdown(attention: pd.DataFrame) -> str:
     """One list item per action: title, owner, due date and why, each wrapping on a narrow
-    screen (a data table cut the reason off at 1920 px). Titles and owners are typed by
-    people, so each goes through the literal-text helper."""
+    screen (a data table cut the reason off at 1920 px); a sentence when there is none.
+    Titles and owners are typed by people, so each goes through the literal-text helper."""
+    if attention.empty:
+        return NOTHING_NEEDS_ATTENTION
     return "\n".join(f"- {cx_ui.literal(row.Action)}: {cx_ui.literal(row.Owner)}, due {row.Due} ({row.Why})"
                      for row in attention.itertuples())
 

@@ -113,11 +113,7 @@ def roadmap_view() -> None:
     if glance.culture:
         st.markdown(cx_ui.literal(f"Culture change: {glance.culture.sentence()}"))
     st.header("What needs attention")
-    attention = glance.roadmap.attention
-    if attention.empty:
-        st.markdown("No roadmap action is overdue or blocked.")
-        return
-    st.markdown(cards.attention_markdown(attention))
+    st.markdown(cards.attention_markdown(glance.roadmap.attention))
 
 
 (at_a_glance, customer_measures, heat_map_view, roadmap_view)[view - 1]()

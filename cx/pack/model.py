@@ -217,7 +217,7 @@ def contact_centre(facts: Facts) -> Section | None:
     rows = [(k.definition.label, format_value(k.current),
              f"{format_count(k.numerator)} of {format_count(k.denominator)}",
              format_interval(k.current).removeprefix("95% interval ") or "–",
-             k.definition.target_status(k.current.value, k.target) or "no target set")
+             k.target_words())
             for k in overview.contact_centre]
     totals = facts.store.surveys.kpi_totals(list(CONTACT_CENTRE[:2]), grain="month",
                                             start=_first_month(facts))
